@@ -1,0 +1,48 @@
+# The two commands a user needs: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+AZML_VENV := .venv-azml
+export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
+
+.PHONY: demo test lint venv test-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# azmlinfsrv, the reference server, lives in its own environment: servesize must run
+# Azure-style entry scripts *without* the Azure packages, so they must not be in .venv.
+$(AZML_VENV)/.installed:
+	$(PYTHON) -m venv $(AZML_VENV)
+	$(AZML_VENV)/bin/pip install --quiet --upgrade pip
+	$(AZML_VENV)/bin/pip install --quiet "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy
+	touch $@
+
+# Headless Chromium renders the HTML report in its test (Debian package, root only).
+test-deps: $(VENV)/.installed $(AZML_VENV)/.installed
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "note: chromium not installed; the report rendering test will be skipped"; }
+
+demo: $(VENV)/.installed
+	$(PY) examples/demo.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/mypy
+
+test: test-deps lint
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) bench/server.py
+	$(PY) bench/load.py
+
+clean:
+	rm -rf $(VENV) $(AZML_VENV) .servesize .pytest_cache .mypy_cache .ruff_cache

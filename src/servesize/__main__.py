@@ -1,0 +1,3 @@
+from servesize.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""`servesize profile` commands (stub: filled in by its issue)."""
+
+from __future__ import annotations

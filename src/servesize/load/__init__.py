@@ -1,0 +1,1 @@
+"""servesize.load (filled in by its issue)."""

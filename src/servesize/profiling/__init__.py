@@ -1,0 +1,1 @@
+"""servesize.profiling (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""servesize.report (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""servesize.serving (filled in by its issue)."""

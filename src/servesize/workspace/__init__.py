@@ -1,0 +1,1 @@
+"""servesize.workspace (filled in by its issue)."""
