@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +18,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: ``--workspace PATH`` on every command that touches the workspace.
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        envvar="SERVESIZE_WORKSPACE",
+        help="Workspace directory (created on first write).",
+        show_default=True,
+    ),
+]
+DEFAULT_WORKSPACE = Path(".servesize")
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
