@@ -1,0 +1,131 @@
+"""Checks made before anything starts, so bad arguments fail fast with one line.
+
+The entry script is read, not run: user code runs only inside the limited service.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
+from servesize.profiling.settings import GIB, MIB
+
+__all__ = [
+    "MIN_SERVICE_MEMORY_BYTES",
+    "check_entry_script",
+    "check_limits",
+    "missing_requirements",
+]
+
+#: The scoring server alone (interpreter, uvicorn, numpy) before any user code; a
+#: memory limit below it cannot even start the service.  Measured: about 45 MiB RSS.
+MIN_SERVICE_MEMORY_BYTES = 64 * MIB
+
+# Packages the Azure images carry that servesize replaces: never "missing".
+_PROVIDED = {
+    "azureml-defaults",
+    "azureml-inference-server-http",
+    "azureml-contrib-services",
+    "azureml-core",
+    "inference-schema",
+}
+
+
+def check_entry_script(path: Path) -> None:
+    """Refuse a missing or unparsable script, or one without ``init`` and ``run``."""
+    if not path.is_file():
+        raise NotFoundError(f"entry script not found: {path}")
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except SyntaxError as exc:
+        raise EntryScriptError(
+            f"entry script {path} has a syntax error at line {exc.lineno}: {exc.msg}"
+        ) from exc
+    except ValueError as exc:  # null bytes
+        raise EntryScriptError(f"entry script {path} cannot be parsed: {exc}") from exc
+    defined = _top_level_names(tree.body)
+    missing = [name for name in ("init", "run") if name not in defined]
+    if missing:
+        raise EntryScriptError(
+            f"entry script {path} does not define {' and '.join(f'{m}()' for m in missing)}"
+        )
+
+
+def _top_level_names(body: Iterable[ast.stmt]) -> set[str]:
+    names: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.If | ast.Try):
+            # `if ...: def run()` / `try: from x import run` still define names
+            names |= _top_level_names(node.body)
+            names |= _top_level_names(getattr(node, "orelse", []))
+            for handler in getattr(node, "handlers", []):
+                names |= _top_level_names(handler.body)
+    return names
+
+
+def check_limits(cpu: float | None, memory_gb: float | None) -> None:
+    """Refuse limits no machine can honour, or this one cannot give."""
+    if cpu is not None:
+        if not cpu > 0:
+            raise InvalidInputError(f"cpu must be positive, got {cpu}")
+        available = len(os.sched_getaffinity(0))
+        if cpu > available:
+            raise InvalidInputError(
+                f"cpu={cpu:g} is more than the {available} CPU(s) this machine can give"
+            )
+    if memory_gb is not None:
+        if not memory_gb > 0:
+            raise InvalidInputError(f"memory_in_gb must be positive, got {memory_gb}")
+        if memory_gb * GIB < MIN_SERVICE_MEMORY_BYTES:
+            raise InvalidInputError(
+                f"memory_in_gb={memory_gb:g} is below the service's idle need "
+                f"(the server alone needs about {MIN_SERVICE_MEMORY_BYTES / GIB:.2f} GB)"
+            )
+        total = psutil.virtual_memory().total
+        if memory_gb * GIB > total:
+            raise InvalidInputError(
+                f"memory_in_gb={memory_gb:g} is more than this machine's "
+                f"{total / GIB:.1f} GB of memory"
+            )
+
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def missing_requirements(requirements: Iterable[str]) -> list[str]:
+    """Requirements (pip lines) whose distribution is not installed here.
+
+    Only names are checked: versions may legitimately differ from the pins of an
+    Azure image, and the profile reports what it ran with.
+    """
+    missing: list[str] = []
+    for line in requirements:
+        text = line.split("#", 1)[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        match = _REQ_NAME.match(text)
+        if not match:
+            continue
+        name = match.group(1)
+        if re.sub(r"[-_.]+", "-", name).lower() in _PROVIDED:
+            continue
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            missing.append(text)
+    return missing
