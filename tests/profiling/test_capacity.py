@@ -10,14 +10,14 @@ def _windows(*rates: float) -> list[dict[str, Any]]:
 
 
 def _runner(
-    curve: dict[int, float], errors_at: int | None = None
+    curve: dict[int, float], errors_at: int | None = None, base_ok: float = 1.0
 ) -> tuple[list[int], Any]:
     seen: list[int] = []
 
     def run(c: int) -> tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]:
         seen.append(c)
         qps = curve[c]
-        ok = 0.5 if errors_at is not None and c >= errors_at else 1.0
+        ok = 0.5 if errors_at is not None and c >= errors_at else base_ok
         metrics = {"measuredQueriesPerSecond": qps, "successRate": ok, "totalQueries": 100}
         return metrics, _windows(qps * 0.5, qps, qps, qps)
 
@@ -49,7 +49,15 @@ def test_search_stops_at_errors_and_ignores_the_failing_step() -> None:
 
 
 def test_search_with_nothing_succeeding_has_no_best() -> None:
-    seen, run = _runner({1: 0.0}, errors_at=1)
+    seen, run = _runner({1: 0.0}, base_ok=0.0)
     result = search(run, ProfileSettings())
     assert result.best is None
     assert result.sustainable_qps == 0.0
+    assert seen == [1]
+
+
+def test_errors_the_script_always_returns_do_not_stop_the_search() -> None:
+    seen, run = _runner({1: 100, 2: 200, 4: 400, 8: 410, 16: 405}, base_ok=0.9)
+    result = search(run, ProfileSettings())
+    assert seen == [1, 2, 4, 8, 16]
+    assert result.sustainable_qps == 410

@@ -53,6 +53,9 @@ class CapacityResult:
         return self.best is not None and self.best.stable
 
 
+_ERROR_SLACK = 0.01
+
+
 def is_stable(windows: Sequence[Mapping[str, Any]], count: int, tolerance: float) -> bool:
     """True when the last ``count`` windows' throughput lie within ``tolerance`` of their mean."""
     rates = [float(w.get("measuredQueriesPerSecond") or 0.0) for w in windows]
@@ -86,6 +89,9 @@ def search(
     when none was stable, the highest error-free one (the verdict then says so).
     """
     steps: list[CapacityStep] = []
+    # Errors the script returns at concurrency 1 (a row it rejects) are the baseline;
+    # only errors beyond them mean the service is overloaded.
+    baseline: float | None = None
     flat_steps = 0
     reason = f"reached the maximum concurrency {settings.max_concurrency}"
     concurrency = 1
@@ -97,7 +103,12 @@ def search(
         stable = is_stable(windows, settings.stable_windows, settings.stable_tolerance)
         step = _step(concurrency, metrics, stable)
         steps.append(step)
-        if step.success_rate < 1.0:
+        if baseline is None:
+            baseline = step.success_rate
+            if baseline <= 0.0:
+                reason = "no request succeeded at concurrency 1"
+                break
+        elif step.success_rate < baseline - _ERROR_SLACK:
             reason = f"errors appeared at concurrency {concurrency}"
             break
         previous = max((s.qps for s in steps[:-1]), default=0.0)
@@ -112,7 +123,8 @@ def search(
         else:
             flat_steps = 0
         concurrency *= 2
-    clean = [s for s in steps if s.success_rate >= 1.0 and s.qps > 0]
+    floor = (baseline or 0.0) - _ERROR_SLACK
+    clean = [s for s in steps if s.success_rate >= floor and s.success_rate > 0 and s.qps > 0]
     stable_clean = [s for s in clean if s.stable]
     pool = stable_clean or clean
     best = max(pool, key=lambda s: s.qps) if pool else None
