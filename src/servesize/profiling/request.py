@@ -1,0 +1,58 @@
+"""What a user asked to profile, resolved to plain values (no SDK objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from servesize.profiling.settings import ProfileSettings
+
+__all__ = ["EnvironmentSpec", "ProfileRequest"]
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    name: str | None = None
+    version: int | str | None = None
+    pip_requirements: tuple[str, ...] = ()
+    environment_variables: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "pipRequirements": list(self.pip_requirements),
+            "environmentVariables": dict(self.environment_variables),
+        }
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    name: str
+    model_ids: tuple[str, ...]
+    entry_script: Path
+    dataset_id: str
+    source_directory: Path | None = None
+    environment: EnvironmentSpec | None = None
+    cpu: float | None = None
+    memory_gb: float | None = None
+    description: str | None = None
+    settings: ProfileSettings = field(default_factory=ProfileSettings)
+    #: requirements of the environment not installed here (reported, not fatal)
+    missing_requirements: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "modelIds": list(self.model_ids),
+            "entryScript": str(self.entry_script),
+            "sourceDirectory": str(self.source_directory) if self.source_directory else None,
+            "inputDatasetId": self.dataset_id,
+            "environment": self.environment.to_dict() if self.environment else None,
+            "cpu": self.cpu,
+            "memoryInGB": self.memory_gb,
+            "settings": self.settings.to_dict(),
+            "missingRequirements": list(self.missing_requirements),
+        }
