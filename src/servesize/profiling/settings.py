@@ -59,7 +59,6 @@ class ProfileSettings:
     # verdict
     max_late_share: float = 0.01
     max_rate_error: float = 0.05
-    percentiles: tuple[float, ...] = (50.0, 90.0, 95.0, 99.0, 99.9)
     workers: int = 1
     sample_interval: float = 0.1
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -101,6 +100,4 @@ class ProfileSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view, stored as ``details['settings']``."""
-        out = dataclasses.asdict(self)
-        out["percentiles"] = list(self.percentiles)
-        return out
+        return dataclasses.asdict(self)
