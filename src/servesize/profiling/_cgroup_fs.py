@@ -1,0 +1,165 @@
+"""Small, cheap file operations on cgroup directories.
+
+Accounting files are kept open and re-read with ``pread`` at offset 0: the kernel
+regenerates their content on every read from the start, and this avoids an open and
+a close per sample (the sampler reads several files ten times a second).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "CFS_PERIOD_US",
+    "Backend",
+    "StatFile",
+    "keyed_value",
+    "kill_and_remove",
+    "quota_us",
+    "read_pids",
+    "write_value",
+]
+
+
+def write_value(path: Path, value: str) -> None:
+    """Write one value to a cgroup control file (a single ``write`` as the kernel wants)."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+class StatFile:
+    """An accounting file opened once and re-read from offset 0."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def read(self) -> bytes | None:
+        """The file's content, or None when it does not exist (any more)."""
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            return os.pread(self._fd, 16384, 0)
+        except OSError:
+            self.close()
+            return None
+
+    def read_int(self) -> int | None:
+        data = self.read()
+        try:
+            return None if data is None else int(data.split()[0])
+        except (IndexError, ValueError):
+            return None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def keyed_value(data: bytes | None, key: bytes) -> int | None:
+    """The integer after ``key`` in a ``key value`` per line file (memory.stat, cpu.stat)."""
+    if data is None:
+        return None
+    start = 0
+    needle = key + b" "
+    while True:
+        index = data.find(needle, start)
+        if index < 0:
+            return None
+        if index == 0 or data[index - 1 : index] == b"\n":
+            end = data.find(b"\n", index)
+            return int(data[index + len(needle) : end if end >= 0 else None])
+        start = index + 1
+
+
+def read_pids(directory: Path) -> list[int]:
+    try:
+        return [int(word) for word in (directory / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def kill_and_remove(directories: Iterable[Path], timeout: float = 5.0) -> list[str]:
+    """SIGKILL every task left in each directory, then ``rmdir`` it.
+
+    Idempotent: a directory already gone is fine.  Returns the problems that remain
+    after ``timeout`` (empty when everything was removed); never raises.
+    """
+    pending = [d for d in directories if d.exists()]
+    deadline = time.monotonic() + timeout
+    problems: list[str] = []
+    while pending:
+        still: list[Path] = []
+        for directory in pending:
+            if (directory / "cgroup.kill").exists():
+                with contextlib.suppress(OSError):
+                    write_value(directory / "cgroup.kill", "1")
+            for pid in read_pids(directory):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            try:
+                directory.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                still.append(directory)
+                if time.monotonic() >= deadline:
+                    problems.append(f"cannot remove {directory}: {exc.strerror}")
+        if problems:
+            break
+        pending = still
+        if pending:
+            # The killed tasks take a moment to exit before the kernel lets us rmdir.
+            time.sleep(0.01)
+    return problems
+
+
+class Backend:
+    """What a cgroup version provides; :class:`servesize.profiling.limits.Cgroup` wraps it."""
+
+    #: Directories we created (removed in :meth:`Cgroup.remove`).
+    dirs: tuple[Path, ...] = ()
+    #: The ``cgroup.procs`` files a child writes itself into.
+    procs_files: tuple[Path, ...] = ()
+
+    def create(self, cpus: tuple[int, ...] | None) -> None:
+        raise NotImplementedError
+
+    def apply(self, cpu: float | None, memory_bytes: int | None) -> None:
+        raise NotImplementedError
+
+    def cpu_seconds(self) -> float | None:
+        raise NotImplementedError
+
+    def memory_bytes(self) -> int | None:
+        raise NotImplementedError
+
+    def peak_memory_bytes(self) -> int | None:
+        raise NotImplementedError
+
+    def oom_kills(self) -> int | None:
+        raise NotImplementedError
+
+    def hit_memory_limit(self) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+CFS_PERIOD_US = 100_000
+
+
+def quota_us(cpu: float) -> int:
+    # The kernel refuses quotas below 1 ms.
+    return max(1000, round(cpu * CFS_PERIOD_US))

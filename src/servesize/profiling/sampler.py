@@ -1,0 +1,146 @@
+"""Sample the service's CPU and memory every ``interval`` seconds in a daemon thread.
+
+``Sampler(service, interval=0.1)``: ``start()``/``stop()`` or a ``with`` block;
+``phase`` is set by the procedure and stamped on each sample; ``samples`` is a list
+of ``{t, phase, cpu, memoryInGB, oomKills}`` (``t``: seconds since the service was
+spawned; ``cpu``: cores used over the interval; ``memoryInGB``: working set in GiB;
+``oomKills``: cumulative); ``peak_memory_bytes`` is the largest working set sampled;
+``per_second(phase)`` gives the CPU cores of each 1 s bucket of a phase.
+
+The service's counters come from cgroup files kept open and re-read with ``pread``,
+so a sample costs a few system calls (measured in docs/readme-limits.md).
+
+>>> with Sampler(service) as sampler:  # doctest: +SKIP
+...     sampler.phase = "measurement"
+...     run_load(spec)
+>>> max(sampler.per_second("measurement"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+__all__ = ["Sampler"]
+
+_GIB = float(2**30)
+
+
+class Measured(Protocol):
+    """What the sampler needs from a service (``launcher.Service`` provides it)."""
+
+    spawned_at: float
+
+    def cpu_seconds(self) -> float: ...
+
+    def memory_bytes(self) -> int: ...
+
+    def oom_kills(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Interval:
+    start: float  # seconds since spawn
+    end: float
+    phase: str
+    cores: float
+
+
+class Sampler:
+    def __init__(self, service: Measured, interval: float = 0.1) -> None:
+        if not interval > 0:
+            raise ValueError(f"interval must be > 0 s, got {interval}")
+        self.service = service
+        self.interval = interval
+        self.phase = "idle"
+        self.samples: list[dict[str, Any]] = []
+        self.peak_memory_bytes = 0
+        self._intervals: list[_Interval] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> Sampler:
+        if self._thread is not None:
+            raise RuntimeError("a Sampler can be started once")
+        self._thread = threading.Thread(target=self._run, name="servesize-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling (idempotent) after taking one last sample."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        last_wall = time.monotonic()
+        last_cpu = self.service.cpu_seconds()
+        tick = last_wall
+        while True:
+            tick += self.interval
+            # Sleep to the next tick on a fixed grid so the cadence does not drift.
+            stopping = self._stop.wait(max(0.0, tick - time.monotonic()))
+            wall = time.monotonic()
+            cpu = self.service.cpu_seconds()
+            memory = self.service.memory_bytes()
+            self._record(last_wall, wall, cpu - last_cpu, memory, self.service.oom_kills())
+            last_wall, last_cpu = wall, cpu
+            if stopping:
+                return
+            if wall > tick + self.interval:
+                tick = wall  # we fell behind (a stalled machine): resynchronise
+
+    def _record(self, start: float, end: float, cpu: float, memory: int, ooms: int) -> None:
+        elapsed = end - start
+        if elapsed <= 0:
+            return
+        spawned = self.service.spawned_at
+        cores = max(0.0, cpu) / elapsed
+        phase = self.phase
+        with self._lock:
+            self.peak_memory_bytes = max(self.peak_memory_bytes, memory)
+            self._intervals.append(_Interval(start - spawned, end - spawned, phase, cores))
+            self.samples.append(
+                {
+                    "t": round(end - spawned, 4),
+                    "phase": phase,
+                    "cpu": round(cores, 4),
+                    "memoryInGB": round(memory / _GIB, 6),
+                    "oomKills": ooms,
+                }
+            )
+
+    def per_second(self, phase: str) -> list[float]:
+        """CPU cores averaged over each 1 s bucket of ``phase`` (from its first sample).
+
+        Buckets are time-weighted averages of the intervals ending in them; a bucket
+        covering less than half a second (the phase's ragged end) is left out.
+        """
+        with self._lock:
+            intervals = [i for i in self._intervals if i.phase == phase]
+        if not intervals:
+            return []
+        origin = intervals[0].start
+        busy: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        for item in intervals:
+            bucket = int((item.end - origin - 1e-9) // 1.0)
+            length = item.end - item.start
+            busy[bucket] = busy.get(bucket, 0.0) + item.cores * length
+            covered[bucket] = covered.get(bucket, 0.0) + length
+        return [busy[b] / covered[b] for b in sorted(busy) if covered[b] >= 0.5]
+
+    def __enter__(self) -> Sampler:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
