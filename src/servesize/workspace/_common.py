@@ -8,10 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from servesize.errors import InvalidInputError
+from servesize.errors import InvalidInputError, NotFoundError
+from servesize.workspace._names import validate_name
 
 __all__ = [
     "dumps",
+    "fetch_all",
+    "fetch_version",
     "is_referenced",
     "load_json",
     "next_version",
@@ -73,3 +76,36 @@ def is_referenced(conn: sqlite3.Connection, digest: str) -> bool:
         (digest, digest, digest),
     ).fetchone()
     return bool(used)
+
+
+def fetch_version(
+    conn: sqlite3.Connection, table: str, columns: str, name: str, version: int | None, what: str
+) -> tuple[Any, ...]:
+    """The row of ``name:version`` (``version=None``: the latest) of a versioned registry."""
+    if version is None:
+        row = conn.execute(
+            f"SELECT {columns} FROM {table} WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no {what} named {name!r}")
+    else:
+        row = conn.execute(
+            f"SELECT {columns} FROM {table} WHERE name = ? AND version = ?", (name, version)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{what} {name}:{version} not found")
+    return tuple(row)
+
+
+def fetch_all(
+    conn: sqlite3.Connection, table: str, columns: str, name: str | None, what: str
+) -> list[tuple[Any, ...]]:
+    """Every version (of one name, if given), ordered by name and version."""
+    if name is None:
+        cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY name, version")
+    else:
+        validate_name(name, f"{what} name")
+        cursor = conn.execute(
+            f"SELECT {columns} FROM {table} WHERE name = ? ORDER BY version", (name,)
+        )
+    return [tuple(row) for row in cursor.fetchall()]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import get_args
 
-from servesize.errors import AlreadyExistsError, InvalidInputError, NotFoundError, ServesizeError
+from servesize.errors import AlreadyExistsError, InvalidInputError, ServesizeError
 from servesize.workspace._artifacts import ArtifactStore
-from servesize.workspace._common import dumps, load_json, next_version, parse_time, string_map
+from servesize.workspace._common import (
+    dumps,
+    fetch_all,
+    fetch_version,
+    load_json,
+    next_version,
+    parse_time,
+    string_map,
+)
 from servesize.workspace._db import Database
 from servesize.workspace._names import format_id, parse_id, validate_name
 from servesize.workspace._records import DatasetFormat, DatasetRecord, utc_now
@@ -49,7 +56,8 @@ class DatasetRegistry:
         with self._db.write() as conn:
             if not self._artifacts.exists(digest):
                 self._artifacts.put_bytes(blob)
-            if not create_new_version and _latest(conn, name) is not None:
+            exists = conn.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone()
+            if exists and not create_new_version:
                 raise AlreadyExistsError(
                     f"dataset {name!r} already exists (register with create_new_version=True)"
                 )
@@ -74,29 +82,11 @@ class DatasetRegistry:
     def get(self, id_or_name: str) -> DatasetRecord:
         name, version = parse_id(id_or_name, "dataset id")
         with self._db.read() as conn:
-            if version is None:
-                record = _latest(conn, name)
-                if record is None:
-                    raise NotFoundError(f"no dataset named {name!r}")
-                return record
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM datasets WHERE name = ? AND version = ?",
-                (name, version),
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"dataset {format_id(name, version)} not found")
-            return _record(row)
+            return _record(fetch_version(conn, "datasets", _COLUMNS, name, version, "dataset"))
 
     def list(self, name: str | None = None) -> list[DatasetRecord]:
         with self._db.read() as conn:
-            if name is None:
-                rows = conn.execute(f"SELECT {_COLUMNS} FROM datasets ORDER BY name, version")
-            else:
-                validate_name(name, "dataset name")
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM datasets WHERE name = ? ORDER BY version", (name,)
-                )
-            return [_record(row) for row in rows.fetchall()]
+            return [_record(r) for r in fetch_all(conn, "datasets", _COLUMNS, name, "dataset")]
 
     def rows(self, id_or_name: str) -> builtins.list[str]:
         """Every request body of one version, in order."""
@@ -105,13 +95,6 @@ class DatasetRegistry:
         if not isinstance(rows, list) or len(rows) != record.row_count:
             raise ServesizeError(f"corrupt workspace: rows of dataset {record.id} do not match")
         return [str(r) for r in rows]
-
-
-def _latest(conn: sqlite3.Connection, name: str) -> DatasetRecord | None:
-    row = conn.execute(
-        f"SELECT {_COLUMNS} FROM datasets WHERE name = ? ORDER BY version DESC LIMIT 1", (name,)
-    ).fetchone()
-    return None if row is None else _record(row)
 
 
 def _record(row: tuple[object, ...]) -> DatasetRecord:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from servesize.errors import InvalidInputError, NotFoundError
+from servesize.errors import InvalidInputError
 from servesize.workspace._artifacts import ArtifactStore
-from servesize.workspace._common import dumps, load_json, next_version, parse_time
+from servesize.workspace._common import (
+    dumps,
+    fetch_all,
+    fetch_version,
+    load_json,
+    next_version,
+    parse_time,
+)
 from servesize.workspace._db import Database
 from servesize.workspace._environment_files import check_environment_variables, pip_from_conda
 from servesize.workspace._names import format_id, parse_id, validate_name
@@ -74,37 +80,16 @@ class EnvironmentRegistry:
     def get(self, id_or_name: str) -> EnvironmentRecord:
         name, version = parse_id(id_or_name, "environment id")
         with self._db.read() as conn:
-            if version is None:
-                row = conn.execute(
-                    f"SELECT {_COLUMNS} FROM environments WHERE name = ? "
-                    "ORDER BY version DESC LIMIT 1",
-                    (name,),
-                ).fetchone()
-                if row is None:
-                    raise NotFoundError(f"no environment named {name!r}")
-            else:
-                row = conn.execute(
-                    f"SELECT {_COLUMNS} FROM environments WHERE name = ? AND version = ?",
-                    (name, version),
-                ).fetchone()
-                if row is None:
-                    raise NotFoundError(f"environment {format_id(name, version)} not found")
+            row = fetch_version(conn, "environments", _COLUMNS, name, version, "environment")
             return _record(row)
 
     def list(self, name: str | None = None) -> list[EnvironmentRecord]:
         with self._db.read() as conn:
-            if name is None:
-                rows = conn.execute(f"SELECT {_COLUMNS} FROM environments ORDER BY name, version")
-            else:
-                validate_name(name, "environment name")
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM environments WHERE name = ? ORDER BY version",
-                    (name,),
-                )
-            return [_record(row) for row in rows.fetchall()]
+            rows = fetch_all(conn, "environments", _COLUMNS, name, "environment")
+            return [_record(row) for row in rows]
 
 
-def _record(row: sqlite3.Row | tuple[object, ...]) -> EnvironmentRecord:
+def _record(row: tuple[object, ...]) -> EnvironmentRecord:
     return EnvironmentRecord(
         name=str(row[0]),
         version=int(str(row[1])),

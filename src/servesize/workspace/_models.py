@@ -11,6 +11,8 @@ from servesize.errors import AlreadyExistsError, InvalidInputError, NotFoundErro
 from servesize.workspace._artifacts import ArtifactStore
 from servesize.workspace._common import (
     dumps,
+    fetch_all,
+    fetch_version,
     is_referenced,
     load_json,
     next_version,
@@ -82,14 +84,8 @@ class ModelRegistry:
 
     def list(self, name: str | None = None) -> list[ModelRecord]:
         with self._db.read() as conn:
-            if name is None:
-                rows = conn.execute(f"SELECT {_COLUMNS} FROM models ORDER BY name, version")
-            else:
-                validate_name(name, "model name")
-                rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM models WHERE name = ? ORDER BY version", (name,)
-                )
-            return [_record(conn, row) for row in rows.fetchall()]
+            rows = fetch_all(conn, "models", _COLUMNS, name, "model")
+            return [_record(conn, row) for row in rows]
 
     def update(
         self,
@@ -207,20 +203,7 @@ def _base_name(source: Path) -> str:
 
 
 def _fetch(conn: sqlite3.Connection, name: str, version: int | None) -> ModelRecord:
-    if version is None:
-        row = conn.execute(
-            f"SELECT {_COLUMNS} FROM models WHERE name = ? ORDER BY version DESC LIMIT 1",
-            (name,),
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no model named {name!r}")
-    else:
-        row = conn.execute(
-            f"SELECT {_COLUMNS} FROM models WHERE name = ? AND version = ?", (name, version)
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"model {format_id(name, version)} not found")
-    return _record(conn, row)
+    return _record(conn, fetch_version(conn, "models", _COLUMNS, name, version, "model"))
 
 
 def _record(conn: sqlite3.Connection, row: tuple[object, ...]) -> ModelRecord:
