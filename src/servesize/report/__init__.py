@@ -1,1 +1,30 @@
-"""servesize.report (filled in by its issue)."""
+"""Reports of a stored profile: HTML with charts, Markdown, JSON, CSV, Kubernetes, Azure.
+
+>>> from servesize.report import ProfileView, render
+>>> view = ProfileView("demo", "Succeeded", {"recommendedCpu": 0.5, "recommendedMemoryInGB": 0.75})
+>>> print(render(view, "azure"))  # doctest: +NORMALIZE_WHITESPACE
+{ "computeType": "aci",
+  "containerResourceRequirements": { "cpu": 0.5, "memoryInGB": 0.75 } }
+"""
+
+from servesize.report._compare import Comparison, ComparisonRow, compare, parse_threshold
+from servesize.report._exports import k8s_quantities
+from servesize.report._render import FORMATS, default_filename, render, write_report
+from servesize.report._summary import comparison_table, print_summary, summary_table
+from servesize.report._view import ProfileView
+
+__all__ = [
+    "FORMATS",
+    "Comparison",
+    "ComparisonRow",
+    "ProfileView",
+    "compare",
+    "comparison_table",
+    "default_filename",
+    "k8s_quantities",
+    "parse_threshold",
+    "print_summary",
+    "render",
+    "summary_table",
+    "write_report",
+]

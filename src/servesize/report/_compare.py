@@ -1,0 +1,143 @@
+"""Two profiles side by side, and whether the second one regressed (a CI gate)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from servesize.errors import InvalidInputError
+from servesize.report._facts import fmt
+from servesize.report._view import ProfileView
+
+# (key, label, unit, direction): +1 bigger is worse, -1 smaller is worse, 0 shown only.
+# Only the gated ones (p99, sustainable throughput, CPU, memory) can regress.
+METRICS: tuple[tuple[str, str, str, int], ...] = (
+    ("latencyPercentile99InMs", "p99 latency", "ms", +1),
+    ("latencyPercentile50InMs", "p50 latency", "ms", 0),
+    ("maxSustainableQueriesPerSecond", "max sustainable rate", "q/s", -1),
+    ("measuredQueriesPerSecond", "measured rate", "q/s", 0),
+    ("recommendedCpu", "recommended CPU", "cores", +1),
+    ("recommendedMemoryInGB", "recommended memory", "GB", +1),
+    ("cpuSecondsPerQuery", "CPU seconds per query", "s", 0),
+    ("maxUtilizedMemoryInGB", "peak memory", "GB", 0),
+    ("coldStartSeconds", "cold start", "s", 0),
+)
+
+
+def parse_threshold(text: str | float) -> float:
+    """``"10%"`` or ``"0.1"`` (or ``0.1``) as the fraction 0.1."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise InvalidInputError(f"--max-regression {raw!r}: use a share like 10% or 0.1") from None
+    if not (math.isfinite(value) and 0 <= value <= 1) or (not raw.endswith("%") and value > 1):
+        raise InvalidInputError(f"--max-regression {raw!r}: use a share like 10% or 0.1")
+    return value
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    metric: str
+    label: str
+    unit: str
+    a: float | None
+    b: float | None
+    ratio: float | None  # b / a
+    worse: bool  # only ever True for a gated metric beyond the threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "label": self.label,
+            "unit": self.unit,
+            "a": self.a,
+            "b": self.b,
+            "ratio": self.ratio,
+            "worse": self.worse,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``compare(a, b)``: rows of metrics; ``regressed`` when B is worse than A."""
+
+    a: str
+    b: str
+    max_regression: float
+    rows: list[ComparisonRow]
+    notes: list[str] = field(default_factory=list)
+    b_failed: bool = False
+
+    @property
+    def regressed(self) -> bool:
+        return self.b_failed or any(row.worse for row in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "maxRegression": self.max_regression,
+            "regressed": self.regressed,
+            "notes": list(self.notes),
+            "rows": [row.to_dict() for row in self.rows],
+        }
+
+    def to_markdown(self) -> str:
+        lines = [f"| metric | {self.a} | {self.b} | B / A |", "|---|--:|--:|--:|"]
+        for r in self.rows:
+            ratio = "—" if r.ratio is None else f"{r.ratio:.2f}x" + (" ⚠" if r.worse else "")
+            lines.append(f"| {r.label} | {fmt(r.a, r.unit)} | {fmt(r.b, r.unit)} | {ratio} |")
+        lines += [f"\n- {note}" for note in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _worse(a: float | None, b: float | None, direction: int, limit: float) -> bool:
+    if a is None or b is None or direction == 0:
+        return False
+    if direction > 0:
+        return b > a * (1 + limit) if a > 0 else b > 0
+    return b < a * (1 - limit)
+
+
+def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Comparison:
+    """Compare profile ``b`` (candidate) against ``a`` (baseline).
+
+    >>> base = ProfileView("a", "Succeeded", {"latencyPercentile99InMs": 10.0})
+    >>> compare(base, ProfileView("b", "Succeeded", {"latencyPercentile99InMs": 12.0})).regressed
+    True
+    """
+    rows = []
+    for key, label, unit, direction in METRICS:
+        va, vb = _num(a.get(key)), _num(b.get(key))
+        ratio = vb / va if va and vb is not None else None
+        rows.append(
+            ComparisonRow(
+                key, label, unit, va, vb, ratio, _worse(va, vb, direction, max_regression)
+            )
+        )
+    notes = []
+    for view, role in ((a, "A"), (b, "B")):
+        if view.state != "Succeeded":
+            notes.append(f"{role} ({view.name}) is {view.state}: {view.headline()}")
+        elif view.validity == "INVALID":
+            notes.append(f"{role} ({view.name}) is INVALID: " + "; ".join(view.validity_reasons))
+    for row in rows:
+        if row.worse:
+            change = (row.ratio - 1) * 100 if row.ratio is not None else math.inf
+            notes.append(
+                f"{row.label} changed by {change:+.1f}% "
+                f"(more than the allowed {max_regression * 100:g}%)"
+            )
+    return Comparison(a.name, b.name, max_regression, rows, notes, b.state != "Succeeded")
