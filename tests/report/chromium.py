@@ -11,7 +11,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,8 @@ def browser(binary: str, profile_dir: Path) -> Iterator[str]:
             targets = json.load(resp)
         yield next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
     finally:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=30)
 
 
@@ -110,16 +108,27 @@ def load(binary: str, page: Path, profile_dir: Path, expression: str) -> PageLoa
         try:
             for domain in ("Page", "Runtime", "Log", "Network"):
                 session.call(f"{domain}.enable")
-            session.call("Emulation.setDeviceMetricsOverride", width=1280, height=900,
-                         deviceScaleFactor=1, mobile=False)  # fmt: skip
+            session.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=1280,
+                height=900,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             session.call("Page.navigate", url=page.resolve().as_uri())
             session.wait_for("Page.loadEventFired", time.monotonic() + 30)
             evaluated = session.call("Runtime.evaluate", expression=expression, returnByValue=True)
             result.evaluated = evaluated.get("result", {}).get("value")
-            height = session.call("Runtime.evaluate", expression="document.body.scrollHeight",
-                                  returnByValue=True)["result"]["value"]  # fmt: skip
-            session.call("Emulation.setDeviceMetricsOverride", width=1280, height=int(height),
-                         deviceScaleFactor=1, mobile=False)  # fmt: skip
+            height = session.call(
+                "Runtime.evaluate", expression="document.body.scrollHeight", returnByValue=True
+            )["result"]["value"]
+            session.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=1280,
+                height=int(height),
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             shot = session.call("Page.captureScreenshot", format="png")
             result.screenshot = base64.b64decode(shot["data"])
         finally:

@@ -83,13 +83,12 @@ class Chart:
 
 
 def nice_step(span: float, count: int = 5) -> float:
-    """The 1-2-2.5-5 step that cuts ``span`` into about ``count`` intervals."""
-    raw = span / max(count, 1)
-    magnitude: float = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude * (1 + 1e-9):
-            return multiple * magnitude
-    return 10 * magnitude
+    """The smallest 1-2-2.5-5 step that cuts ``span`` into at most ``count + 1`` parts."""
+    magnitude: float = 10.0 ** math.floor(math.log10(span / max(count, 1)))
+    for step in (m * magnitude for m in (0.5, 1, 2, 2.5, 5, 10, 20)):
+        if math.ceil(span / step - 1e-9) <= count + 1:
+            return step
+    return 20 * magnitude
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:

@@ -1,0 +1,72 @@
+"""The HTML report is self-contained, escapes user text and degrades gracefully."""
+
+from __future__ import annotations
+
+import re
+
+from servesize.report import ProfileView, render
+
+from .conftest import make_view
+
+
+def test_html_is_self_contained(valid_view: ProfileView) -> None:
+    html = render(valid_view, "html")
+    assert "<script" not in html
+    assert "<link" not in html
+    assert "url(" not in html
+    assert "@import" not in html
+    # the only URL is the SVG namespace, which is an identifier, never fetched
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    assert urls == {"http://www.w3.org/2000/svg"}
+
+
+def test_html_escapes_every_user_string() -> None:
+    evil = '<script>alert("x")</script>'
+    view = make_view("failed", name="evil")
+    details = dict(view.details, description=evil, error={"message": evil},
+                   settings={evil: evil}, errorsByKind={evil: 2})  # fmt: skip
+    html = render(ProfileView(evil, "Failed", details, {}, view.series), "html")
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_charts_show_no_data_instead_of_breaking() -> None:
+    html = render(ProfileView("empty", "Running", {}, {}, {}), "html")
+    assert html.count('class="nodata"') >= 6
+    assert "<polyline" not in html
+
+
+def test_single_point_series_draw_a_dot() -> None:
+    series = {
+        "samples": [{"t": 0.0, "phase": "coldstart", "cpu": 0.2, "memoryInGB": 0.1}],
+        "capacity": [{"concurrency": 1, "measuredQueriesPerSecond": 10.0,
+                      "latencyPercentile50InMs": 5.0, "latencyPercentile99InMs": 9.0}],
+        "latency_histogram": [{"upperMs": 10.0, "count": 3}],
+        "windows": [{"t": 0.0, "measuredQueriesPerSecond": 3.0}],
+    }  # fmt: skip
+    html = render(ProfileView("one", "Cancelled", {}, {}, series), "html")
+    assert "nan" not in html.lower()
+    assert html.count("<circle") >= 4
+
+
+def test_chosen_operating_point_is_marked(valid_view: ProfileView) -> None:
+    html = render(valid_view, "html")
+    assert "sustainable 51.0 q/s" in html
+    assert ">measurement</text>" in html
+
+
+def test_limits_and_recommendation_are_drawn_as_dashed_lines(valid_view: ProfileView) -> None:
+    html = render(valid_view, "html")
+    assert html.count('stroke-dasharray="6 4"') >= 4  # CPU and memory: limit + recommendation
+
+
+def test_oom_kill_is_marked_on_the_memory_chart() -> None:
+    assert "OOM kill</text>" in render(make_view("oom"), "html")
+
+
+def test_long_series_are_thinned(valid_view: ProfileView) -> None:
+    samples = [{"t": i / 10, "phase": "measurement", "cpu": (i % 7) / 7, "memoryInGB": 0.5}
+               for i in range(50_000)]  # fmt: skip
+    view = ProfileView("long", "Succeeded", valid_view.details, {}, {"samples": samples})
+    html = render(view, "html")
+    assert len(html) < 400_000
