@@ -13,6 +13,7 @@ turns each into a one-line message and the class's ``exit_code``::
     │   └── AlreadyExistsError          exit 4  unique name taken
     ├── EntryScriptError                exit 5  the user's score.py cannot be loaded
     ├── ServiceError                    exit 6  the scoring service failed to start or died
+    │   └── InitError                   exit 3  the entry script's init() raised
     ├── LoadGeneratorError              exit 7  the load could not be generated
     ├── LimitsError                     exit 8  cgroup / cpuset set-up failed
     ├── ProfileError                    exit 9  a profile ended Failed / TimedOut
@@ -25,6 +26,7 @@ __all__ = [
     "AlreadyExistsError",
     "CancelledError",
     "EntryScriptError",
+    "InitError",
     "InvalidInputError",
     "InvalidNameError",
     "LimitsError",
@@ -103,3 +105,9 @@ class CancelledError(ServesizeError):
     """The user interrupted the operation (Ctrl-C)."""
 
     exit_code = 130
+
+
+class InitError(ServiceError):
+    """The entry script's ``init()`` raised; exit code 3, like azmlinfsrv."""
+
+    exit_code = 3

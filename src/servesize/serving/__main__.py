@@ -1,0 +1,50 @@
+"""``python -m servesize.serving``: what the profiler spawns (``servesize serve`` minus ``-m``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from servesize.errors import ServesizeError
+from servesize.serving._config import config_from_env
+from servesize.serving._server import serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m servesize.serving",
+        description="Serve an Azure ML entry script. Flags override the AZUREML_* variables.",
+    )
+    parser.add_argument(
+        "--entry-script", type=Path, help="score.py (default: $AZUREML_ENTRY_SCRIPT)"
+    )
+    parser.add_argument("--source-directory", type=Path, help="added to sys.path")
+    parser.add_argument("--model-dir", type=Path, help="exported as AZUREML_MODEL_DIR")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001, help="0 picks a free port (logged)")
+    parser.add_argument("--workers", type=int, help="processes (default: $WORKER_COUNT or 1)")
+    parser.add_argument("--max-body-bytes", type=int, default=100 * 1024 * 1024)
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_env(
+            args.entry_script,
+            source_directory=args.source_directory,
+            model_dir=args.model_dir,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            max_body_bytes=args.max_body_bytes,
+        )
+        serve(config)
+    except ServesizeError as exc:
+        text = str(exc).strip()
+        print(f"error: {text.splitlines()[0] if text else type(exc).__name__}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

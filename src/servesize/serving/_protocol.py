@@ -1,0 +1,231 @@
+"""The HTTP/1.1 layer: an asyncio protocol on httptools, with no framework in between.
+
+Each request is handled synchronously inside ``on_message_complete``: the worker's
+event loop runs one ``run()`` at a time (like azmlinfsrv's sync worker) with no
+thread hop and no task per request.  Pipelined requests are answered in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from typing import Any
+
+import httptools
+
+from servesize.serving._handler import Handler, Response, error_response
+from servesize.serving._inputs import Request
+
+__all__ = ["HttpProtocol", "Limits"]
+
+logger = logging.getLogger("servesize.serving")
+
+_REASONS = {
+    200: b"OK",
+    201: b"Created",
+    202: b"Accepted",
+    204: b"No Content",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    403: b"Forbidden",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    413: b"Content Too Large",
+    415: b"Unsupported Media Type",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+    503: b"Service Unavailable",
+}
+_LINGER_SECONDS = 5.0
+
+
+class Limits:
+    """Per-request size limits."""
+
+    __slots__ = ("body", "header")
+
+    def __init__(self, body: int, header: int) -> None:
+        self.body = body
+        self.header = header
+
+
+class _Refuse(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class _Clock:
+    """The Date header, formatted at most once a second."""
+
+    def __init__(self) -> None:
+        self._second = 0
+        self._value = b""
+
+    def date(self) -> bytes:
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._value = email.utils.formatdate(now, usegmt=True).encode()
+        return self._value
+
+
+_CLOCK = _Clock()
+
+
+class HttpProtocol(asyncio.Protocol):
+    """One client connection."""
+
+    def __init__(self, handler: Handler, limits: Limits, connections: set[HttpProtocol]) -> None:
+        self.handler = handler
+        self.limits = limits
+        self.connections = connections
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.url = b""
+        self.headers: list[tuple[str, str]] = []
+        self.header_bytes = 0
+        self.body: list[bytes] = []
+        self.body_bytes = 0
+        self.discarding = False
+
+    # asyncio callbacks -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        self.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.connections.discard(self)
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        if self.discarding:
+            return
+        try:
+            self.parser.feed_data(data)
+        except _Refuse as refused:
+            self._refuse(refused.response)
+        except httptools.HttpParserUpgrade:
+            self._refuse(error_response(400, "Protocol upgrades are not supported."))
+        except httptools.HttpParserError:
+            self._refuse(error_response(400, "The request could not be parsed as HTTP/1.1."))
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    # httptools callbacks -----------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.header_bytes = 0
+        self.body = []
+        self.body_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        self._count_header(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header(len(name) + len(value) + 4)
+        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def _count_header(self, size: int) -> None:
+        self.header_bytes += size
+        if self.header_bytes > self.limits.header:
+            raise _Refuse(
+                error_response(
+                    431, f"Request headers exceed the limit of {self.limits.header} bytes."
+                )
+            )
+
+    def on_headers_complete(self) -> None:
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == "content-length" and value.strip().isdigit():
+                self._check_body(int(value))
+            elif lowered == "expect" and value.lower() == "100-continue" and self.transport:
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        self.body_bytes += len(body)
+        self._check_body(self.body_bytes)
+        self.body.append(body)
+
+    def _check_body(self, size: int) -> None:
+        if size > self.limits.body:
+            raise _Refuse(
+                error_response(413, f"Request body exceeds the limit of {self.limits.body} bytes.")
+            )
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        method = parser.get_method().decode("ascii", "replace")
+        try:
+            url = httptools.parse_url(self.url)
+            path = (url.path or b"/").decode("utf-8", "replace")
+            query = url.query or b""
+        except httptools.HttpParserInvalidURLError:
+            raise _Refuse(error_response(400, "The request URL is invalid.")) from None
+        body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
+        request = Request(method, path, query, self.headers, body)
+        try:
+            response = self.handler.handle(request)
+        except BaseException as exc:  # the handler guards user code; this guards the handler
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            logger.exception("internal error while handling %s %s", method, path)
+            response = error_response(
+                500, "An unexpected internal error occurred. Check the logs for more info."
+            )
+        keep_alive = parser.should_keep_alive()
+        self._write(response, method == "HEAD", keep_alive, parser.get_http_version() == "1.0")
+        if not keep_alive and self.transport is not None:
+            self.transport.close()
+
+    # responses ---------------------------------------------------------------------
+    def _write(self, response: Response, head: bool, keep_alive: bool, http10: bool) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        status = response.status
+        reason = _REASONS.get(status, b"Unknown")
+        parts = [
+            b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
+            % (status, reason, _CLOCK.date(), len(response.body))
+        ]
+        for name, value in response.headers:
+            # Header values come from user code too: never let them split the response.
+            parts.append(b"%s: %s\r\n" % (_clean(name), _clean(value)))
+        if not keep_alive:
+            parts.append(b"Connection: close\r\n")
+        elif http10:
+            parts.append(b"Connection: keep-alive\r\n")
+        parts.append(b"\r\n")
+        if not head:
+            parts.append(response.body)
+        transport.write(b"".join(parts))
+
+    def _refuse(self, response: Response) -> None:
+        """Answer an unparseable or oversized request, then close without resetting."""
+        transport = self.transport
+        if transport is None:
+            return
+        self._write(response, False, False, False)
+        self.discarding = True
+        # Half-close so the client reads the answer while we drop what it still sends.
+        if transport.can_write_eof():
+            transport.write_eof()
+        loop: Any = asyncio.get_event_loop()
+        loop.call_later(_LINGER_SECONDS, transport.close)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _clean(text: str) -> bytes:
+    data = text.encode("latin-1", "replace")
+    if b"\r" in data or b"\n" in data:
+        data = data.replace(b"\r", b" ").replace(b"\n", b" ")
+    return data

@@ -1,0 +1,5 @@
+"""No run(): a startup error."""
+
+
+def init():
+    pass

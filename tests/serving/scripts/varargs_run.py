@@ -1,0 +1,9 @@
+"""run(*args): a startup error."""
+
+
+def init():
+    pass
+
+
+def run(*args):
+    return args
