@@ -1,0 +1,286 @@
+"""The sender: turns a pace (a schedule, or "as soon as one completes") into requests.
+
+Open loop: each request goes out at its due time on a free keep-alive connection,
+or on a new one (up to the cap); at the cap it waits in line and its lateness is
+counted.  Closed loop: ``concurrency`` connections each send the next request the
+moment the last one completes (due time = send time).  Every request ends as one
+result in the recorder: a response, or an error kind (connect, reset, timeout,
+protocol).  A periodic sweep enforces timeouts, closes idle windows, reports
+progress and notices the stop event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections import deque
+from collections.abc import Callable
+from time import monotonic_ns
+from typing import Protocol
+
+from servesize.errors import LoadGeneratorError
+from servesize.load._client import Connection, Target
+from servesize.load._pacer import Pacer
+from servesize.load._recorder import Recorder
+from servesize.load._spec import LoadSpec
+
+__all__ = ["Engine", "StopFlag"]
+
+#: Sleep with a timer until this close to a due time, then poll the loop without
+#: blocking: the loop's timers only have millisecond resolution.
+_SPIN_NS = 1_200_000
+_SWEEP_S = 0.05
+
+
+class StopFlag(Protocol):
+    """Anything with ``is_set()``: a ``threading.Event``, ``asyncio.Event``, ..."""
+
+    def is_set(self) -> bool: ...
+
+
+class Engine:
+    """One process's sender for one run; ``await run()`` returns when the run is over."""
+
+    def __init__(
+        self,
+        spec: LoadSpec,
+        target: Target,
+        requests: list[bytes],
+        recorder: Recorder,
+        *,
+        pacer: Pacer | None,
+        concurrency: int,
+        min_queries: int | None,
+        stop: StopFlag | None,
+        on_second: Callable[[], None] | None,
+    ) -> None:
+        self.target = target
+        self.requests = requests
+        self.rec = recorder
+        self.pacer = pacer
+        self.concurrency = concurrency
+        self.cap = spec.connection_cap if pacer is not None else concurrency
+        self.timeout_ns = int(spec.timeout * 1e9)
+        self.start = recorder.start
+        self.end = recorder.start + int((spec.duration or 0) * 1e9)
+        self.min_queries = min_queries or 0
+        self.stop = stop
+        self.on_second = on_second
+        self.conns: set[Connection] = set()
+        self.free: list[Connection] = []
+        self.waiting: deque[int] = deque()
+        self.connecting: set[asyncio.Task[None]] = set()
+        self.inflight = 0  # requests assigned to a connection (connecting or sent)
+        self.issued = 0  # measured requests issued so far
+        self.next = 0  # round-robin index into requests
+        self.issuing = True
+        self.cancelled = False
+        self.addr: tuple[str, int] = (target.host, target.port)
+        self._finished: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._next_second = 0
+        self.due = 0  # open loop: the due time of the next request
+
+    # -- the run ------------------------------------------------------------------
+
+    async def run(self, begin_ns: int) -> int:
+        """Send from ``begin_ns`` (monotonic) until the stop rule holds; return the end."""
+        loop = self._loop = asyncio.get_running_loop()
+        self.addr = await self._resolve(loop)
+        self._finished = loop.create_future()
+        self._next_second = begin_ns + 1_000_000_000
+        loop.call_later(max(begin_ns - monotonic_ns(), 0) / 1e9, self._begin)
+        sweep = loop.call_later(_SWEEP_S, self._sweep)
+        try:
+            await self._finished
+        finally:
+            end = monotonic_ns()
+            sweep.cancel()
+            await self._close_all()
+        return end
+
+    async def _resolve(self, loop: asyncio.AbstractEventLoop) -> tuple[str, int]:
+        try:
+            infos = await loop.getaddrinfo(
+                self.target.host, self.target.port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise LoadGeneratorError(f"cannot resolve {self.target.host}: {exc}") from exc
+        address = infos[0][4]
+        return (str(address[0]), int(address[1]))
+
+    def _begin(self) -> None:
+        if self.pacer is None:
+            for _ in range(self.concurrency):
+                if self._keep_issuing(monotonic_ns()):
+                    self._connect(0)
+        else:
+            self.due = self.pacer.next_due()
+            self._tick()
+
+    def _keep_issuing(self, due: int) -> bool:
+        """Count ``due`` as issued if the stop rule does not hold yet."""
+        if not self.issuing:
+            return False
+        if due >= self.start:
+            if due >= self.end and self.issued >= self.min_queries:
+                self.issuing = False
+                self._maybe_finish()
+                return False
+            self.issued += 1
+        return True
+
+    def _tick(self) -> None:
+        """The open-loop pacer: issue everything due, then wait for the next due time."""
+        now = monotonic_ns()
+        while self.due <= now:
+            if not self._keep_issuing(self.due):
+                return
+            conn = self.free.pop() if self.free else None
+            if conn is not None:
+                conn.send(self.due, now, self._body())
+                self.inflight += 1
+            elif len(self.conns) + len(self.connecting) < self.cap:
+                self._connect(self.due)
+            else:
+                self.waiting.append(self.due)
+            self.due = self.pacer.next_due()  # type: ignore[union-attr]
+            now = monotonic_ns()
+        wait = self.due - now
+        loop = self._loop
+        assert loop is not None
+        if wait > _SPIN_NS:
+            loop.call_later((wait - _SPIN_NS) / 1e9, self._tick)
+        else:
+            loop.call_soon(self._tick)
+
+    def _body(self) -> bytes:
+        i = self.next
+        self.next = i + 1 if i + 1 < len(self.requests) else 0
+        return self.requests[i]
+
+    # -- connections -----------------------------------------------------------------
+
+    def _connect(self, due: int) -> None:
+        """Open a connection for a request due at ``due`` (0: closed loop, due on send)."""
+        self.inflight += 1
+        task = asyncio.ensure_future(self._open(due))
+        self.connecting.add(task)
+        task.add_done_callback(self.connecting.discard)
+
+    async def _open(self, due: int) -> None:
+        loop = self._loop
+        assert loop is not None
+        conn = Connection(self)
+        try:
+            async with asyncio.timeout(self.timeout_ns / 1e9):
+                await loop.create_connection(
+                    lambda: conn,
+                    self.addr[0],
+                    self.addr[1],
+                    ssl=self.target.ssl_context(),
+                    server_hostname=self.target.host if self.target.tls else None,
+                )
+        except (OSError, TimeoutError, ValueError) as exc:
+            if self.cancelled:
+                return
+            now = monotonic_ns()
+            kind = "timeout" if isinstance(exc, TimeoutError) else "connect"
+            self.inflight -= 1
+            self.rec.error(due or now, 0, now, kind)
+            self._next_after(None, now)
+            return
+        if self.cancelled:
+            conn.abort("reset")
+            return
+        self.conns.add(conn)
+        now = monotonic_ns()
+        conn.send(due or now, now, self._body())
+
+    def on_response(self, conn: Connection, status: int, keep_alive: bool) -> None:
+        now = monotonic_ns()
+        self.inflight -= 1
+        self.rec.response(conn.due, conn.sent, now, status, conn.nbytes)
+        if not keep_alive:
+            self.conns.discard(conn)
+            conn.abort("reset")
+            conn = None  # type: ignore[assignment]
+        self._next_after(conn, now)
+
+    def on_lost(self, conn: Connection) -> None:
+        self.conns.discard(conn)
+        if conn in self.free:
+            self.free.remove(conn)
+        if conn.busy and not self.cancelled:
+            conn.busy = False
+            now = monotonic_ns()
+            self.inflight -= 1
+            self.rec.error(conn.due, conn.sent, now, conn.error)
+            self._next_after(None, now)
+
+    def _next_after(self, conn: Connection | None, now: int) -> None:
+        """A request ended; give its connection (or its slot) the next request."""
+        if self.pacer is None:
+            if self._keep_issuing(now):
+                if conn is not None:
+                    self.inflight += 1
+                    conn.send(now, now, self._body())
+                else:
+                    self._connect(0)
+                return
+        elif self.waiting:
+            due = self.waiting.popleft()
+            if conn is not None:
+                self.inflight += 1
+                conn.send(due, now, self._body())
+            else:
+                self._connect(due)
+            return
+        elif conn is not None:
+            self.free.append(conn)
+        self._maybe_finish()
+
+    # -- housekeeping ------------------------------------------------------------------
+
+    def _sweep(self) -> None:
+        now = monotonic_ns()
+        if self.stop is not None and self.stop.is_set():
+            self.cancelled = True
+            self._finish()
+            return
+        for conn in list(self.conns):
+            if conn.busy and now - conn.sent > self.timeout_ns:
+                conn.abort("timeout")
+        self.rec.roll(now)
+        if now >= self._next_second:
+            self._next_second += 1_000_000_000
+            if self.on_second is not None:
+                self.on_second()
+        assert self._loop is not None
+        self._loop.call_later(_SWEEP_S, self._sweep)
+
+    def _maybe_finish(self) -> None:
+        if not self.issuing and not self.inflight and not self.waiting:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.issuing = False
+        if self._finished is not None and not self._finished.done():
+            self._finished.set_result(None)
+
+    async def _close_all(self) -> None:
+        """Abort every connection and connect attempt, and let the loop close the sockets."""
+        self.cancelled = True
+        tasks = list(self.connecting)
+        for task in tasks:
+            task.cancel()
+        for conn in list(self.conns):
+            conn.abort("reset")
+        self.conns.clear()
+        self.free.clear()
+        self.waiting.clear()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(3):  # transports finish closing on the next loop iterations
+            await asyncio.sleep(0)

@@ -1,0 +1,178 @@
+"""Several generator processes for one run, merged into one set of exact metrics.
+
+Each child (multiprocessing, ``spawn``) sends its share: ``1/N`` of the rate (for a
+constant schedule, shifted by ``i / rate`` so the union is still evenly spaced; for
+Poisson, the union of independent Poisson processes is Poisson) or of the
+concurrency.  Children stream their closed windows to the parent as they go and
+send their totals at the end; the parent merges histograms, never percentiles.
+All children start at one instant of the shared monotonic clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing as mp
+import queue
+from multiprocessing.connection import Connection
+from time import monotonic, monotonic_ns
+from typing import Any
+
+from servesize.errors import LoadGeneratorError, ServesizeError
+from servesize.load._engine import StopFlag
+from servesize.load._recorder import Totals
+from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._run import Progress, Share, loop_factory, raise_fd_limit, run_share, snapshot
+from servesize.load._spec import LoadSpec
+
+__all__ = ["run_processes", "shares"]
+
+_START_LEAD_NS = 50_000_000  # children get the start time this far ahead
+_READY_TIMEOUT_S = 60.0
+
+
+def shares(spec: LoadSpec, n: int) -> list[Share]:
+    """Split ``spec`` over ``n`` processes (fewer when the concurrency is smaller)."""
+    if spec.concurrency is not None:
+        n = min(n, spec.concurrency)
+    out = []
+    for i in range(n):
+        seed = None if spec.seed is None else spec.seed + i
+        conc = 0
+        if spec.concurrency is not None:
+            conc = spec.concurrency // n + (1 if i < spec.concurrency % n else 0)
+        count = None
+        if spec.min_queries:
+            count = spec.min_queries // n + (1 if i < spec.min_queries % n else 0)
+        rate = None if spec.rate is None else spec.rate / n
+        offset = 0 if spec.rate is None else int(i * 1e9 / spec.rate)
+        out.append(Share(rate, conc, count, offset, seed))
+    return out
+
+
+def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | None) -> LoadResult:
+    """Run ``spec`` over ``spec.processes`` child processes and merge their results."""
+    ctx = mp.get_context("spawn")
+    parts = shares(spec, spec.processes)
+    results: Any = ctx.Queue()
+    halt = ctx.Event()
+    pipes = [ctx.Pipe(duplex=False) for _ in parts]
+    children = [
+        ctx.Process(
+            target=_child,
+            args=(spec, share, i, results, halt, pipes[i][0]),
+            name=f"servesize-load-{i}",
+            daemon=True,
+        )
+        for i, share in enumerate(parts)
+    ]
+    try:
+        for child in children:
+            child.start()
+        _await(results, {"ready"}, len(children), children, stop, halt, _READY_TIMEOUT_S)
+        begin = monotonic_ns() + _START_LEAD_NS
+        for _, send in pipes:
+            send.send(begin)
+        measure_start = begin + int(spec.warmup * 1e9)
+        merger = WindowMerger(len(children))
+        totals: list[Totals] = []
+        end = begin
+        next_progress = monotonic() + 1.0
+        while len(totals) < len(children):
+            if stop is not None and stop.is_set():
+                halt.set()
+            try:
+                msg = results.get(timeout=0.1)
+            except queue.Empty:
+                _check_alive(children)
+                msg = None
+            if msg is not None:
+                if msg[0] == "window":
+                    merger.add(msg[2])
+                elif msg[0] == "done":
+                    totals.append(msg[2])
+                    end = max(end, msg[3])
+                elif msg[0] == "error":
+                    raise LoadGeneratorError(msg[2])
+            if progress is not None and monotonic() >= next_progress:
+                next_progress += 1.0
+                progress(snapshot(begin, measure_start, merger.rows, None))
+        merger.flush()
+        return build_result(
+            totals,
+            merger.rows,
+            requested_rate=spec.rate,
+            measure_start_ns=measure_start,
+            end_ns=end,
+        )
+    finally:
+        halt.set()
+        for child in children:
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        results.close()
+        results.join_thread()
+
+
+def _await(
+    results: Any,
+    kinds: set[str],
+    count: int,
+    children: list[Any],
+    stop: StopFlag | None,
+    halt: Any,
+    timeout: float,
+) -> None:
+    """Wait until ``count`` messages of ``kinds`` arrived (children report ready)."""
+    deadline = monotonic() + timeout
+    seen = 0
+    while seen < count:
+        if (stop is not None and stop.is_set()) or monotonic() > deadline:
+            halt.set()
+            raise LoadGeneratorError("the load generator processes did not start")
+        try:
+            msg = results.get(timeout=0.1)
+        except queue.Empty:
+            _check_alive(children)
+            continue
+        if msg[0] == "error":
+            raise LoadGeneratorError(msg[2])
+        if msg[0] in kinds:
+            seen += 1
+
+
+def _check_alive(children: list[Any]) -> None:
+    dead = [c for c in children if c.exitcode not in (None, 0)]
+    if dead:
+        raise LoadGeneratorError(f"a load generator process exited with code {dead[0].exitcode}")
+
+
+def _child(
+    spec: LoadSpec, share: Share, index: int, results: Any, halt: Any, start: Connection
+) -> None:
+    """Body of one child process: wait for the start time, send, report."""
+    try:
+        raise_fd_limit()
+        results.put(("ready", index))
+        while not start.poll(0.1):
+            if halt.is_set():
+                return
+        begin = start.recv()
+
+        def sink(part: Any) -> None:
+            results.put(("window", index, part))
+
+        async def go() -> tuple[Totals, int]:
+            return await run_share(spec, share, begin, sink, halt)
+
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            totals, end = runner.run(go())
+        results.put(("done", index, totals, end))
+    except ServesizeError as exc:
+        results.put(("error", index, str(exc)))
+    finally:
+        with contextlib.suppress(Exception):
+            results.close()
+            results.join_thread()
