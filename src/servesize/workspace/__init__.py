@@ -4,6 +4,7 @@ registries of models, datasets, environments and profiles."""
 from servesize.workspace._dataset_files import read_dataset_file
 from servesize.workspace._db import DB_FILE
 from servesize.workspace._environment_files import (
+    pip_from_conda,
     read_conda_specification,
     read_pip_requirements,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "default_workspace_path",
     "format_id",
     "parse_id",
+    "pip_from_conda",
     "read_conda_specification",
     "read_dataset_file",
     "read_pip_requirements",

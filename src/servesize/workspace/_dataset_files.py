@@ -11,18 +11,28 @@ from typing import get_args
 from servesize.errors import InvalidInputError, NotFoundError
 from servesize.workspace._records import DatasetFormat
 
-__all__ = ["read_dataset_file", "read_text", "rows_from_csv", "rows_from_jsonl", "rows_from_lines"]
+__all__ = [
+    "read_csv_table",
+    "read_dataset_file",
+    "read_text",
+    "rows_from_csv",
+    "rows_from_jsonl",
+    "rows_from_lines",
+    "select_column",
+]
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, encoding: str = "utf-8") -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding=encoding)
     except FileNotFoundError as exc:
         raise NotFoundError(f"no such file: {path}") from exc
     except IsADirectoryError as exc:
         raise InvalidInputError(f"{path} is a folder, not a file") from exc
     except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8 text ({exc.reason})") from exc
+        raise InvalidInputError(f"{path} is not {encoding} text ({exc.reason})") from exc
+    except LookupError as exc:
+        raise InvalidInputError(f"unknown encoding {encoding!r}") from exc
     except OSError as exc:
         raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
@@ -47,51 +57,50 @@ def rows_from_jsonl(text: str, source: str) -> list[str]:
     return rows
 
 
-def rows_from_csv(
-    text: str,
-    source: str,
-    column: str | None = None,
-    delimiter: str = ",",
-    header: bool = True,
-) -> list[str]:
-    """The values of one column (by header name, or the only column)."""
+def read_csv_table(
+    text: str, source: str, delimiter: str = ",", header: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """Column names and records of a CSV text; without a header the columns are named
+    ``Column1``, ``Column2``, ... as Azure names them."""
     try:
         records = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
-    except csv.Error as exc:
+    except (csv.Error, TypeError) as exc:
         raise InvalidInputError(f"{source}: not valid CSV ({exc})") from exc
-    if not records:
-        return []
-    if header:
-        names, records = records[0], records[1:]
-        if column is not None:
-            if column not in names:
-                raise InvalidInputError(
-                    f"{source} has no column {column!r} (its columns: {', '.join(names)})"
-                )
-            index = names.index(column)
-        elif len(names) == 1:
-            index = 0
-        else:
+    if header and records:
+        return records[0], records[1:]
+    width = max((len(r) for r in records), default=1)
+    return [f"Column{i}" for i in range(1, width + 1)], records
+
+
+def select_column(
+    names: list[str], records: list[list[str]], column: str | None, source: str
+) -> list[str]:
+    """The values of one column (by name, or the only one)."""
+    if column is not None:
+        if column not in names:
             raise InvalidInputError(
-                f"{source} has {len(names)} columns ({', '.join(names)}); a dataset has "
-                "one: name it with column=/--column, or use separator='\\n' for whole lines"
+                f"{source} has no column {column!r} (its columns: {', '.join(names)})"
             )
-    else:
-        if column is not None:
-            raise InvalidInputError("a column can only be chosen by name in a file with a header")
-        widths = {len(r) for r in records}
-        if widths != {1}:
-            raise InvalidInputError(
-                f"{source} has rows of {max(widths)} columns; a dataset has one "
-                "(use separator='\\n' to take whole lines)"
-            )
+        index = names.index(column)
+    elif len(names) == 1:
         index = 0
+    else:
+        raise InvalidInputError(
+            f"{source} has {len(names)} columns ({', '.join(names)}); a dataset has one: "
+            "choose it (--column, keep_columns) or take whole lines (separator='\\n')"
+        )
     rows = []
-    for number, record in enumerate(records, start=2 if header else 1):
+    for number, record in enumerate(records, start=1):
         if index >= len(record):
-            raise InvalidInputError(f"{source} row {number} has no value in column {index + 1}")
+            raise InvalidInputError(f"{source} record {number} has no value for {names[index]!r}")
         rows.append(record[index])
     return rows
+
+
+def rows_from_csv(text: str, source: str, column: str | None = None) -> list[str]:
+    """The values of one column of a CSV file with a header line."""
+    names, records = read_csv_table(text, source)
+    return select_column(names, records, column, source) if records else []
 
 
 def read_dataset_file(

@@ -50,6 +50,11 @@ class Store:
     def exists(self) -> bool:
         return self._db.exists()
 
+    def create(self) -> None:
+        """Create the folder and database now instead of on the first write."""
+        with self._db.write():
+            pass
+
     def profile_log_path(self, name: str) -> Path:
         """``<workspace>/logs/<name>.log`` (the folder is created, the name validated)."""
         validate_name(name, "profile name")
