@@ -27,8 +27,11 @@ __all__ = [
 
 
 def write_value(path: Path, value: str) -> None:
-    """Write one value to a cgroup control file (a single ``write`` as the kernel wants)."""
-    fd = os.open(path, os.O_WRONLY)
+    """Write one value to a cgroup control file (a single ``write`` as the kernel wants).
+
+    ``O_TRUNC`` is ignored by cgroupfs (as for ``echo value > file``) but keeps fake
+    trees in tests honest."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
     try:
         os.write(fd, value.encode())
     finally:
