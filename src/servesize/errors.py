@@ -13,7 +13,7 @@ turns each into a one-line message and the class's ``exit_code``::
     │   └── AlreadyExistsError          exit 4  unique name taken
     ├── EntryScriptError                exit 5  the user's score.py cannot be loaded
     ├── ServiceError                    exit 6  the scoring service failed to start or died
-    │   └── InitError                   exit 3  the entry script's init() raised
+    │   └── InitError                   exit 10 init() raised (servers exit 3, like azmlinfsrv)
     ├── LoadGeneratorError              exit 7  the load could not be generated
     ├── LimitsError                     exit 8  cgroup / cpuset set-up failed
     ├── ProfileError                    exit 9  a profile ended Failed / TimedOut
@@ -108,6 +108,10 @@ class CancelledError(ServesizeError):
 
 
 class InitError(ServiceError):
-    """The entry script's ``init()`` raised; exit code 3, like azmlinfsrv."""
+    """The entry script's ``init()`` raised.
 
-    exit_code = 3
+    The scoring server process itself exits with code 3 on this error, as azmlinfsrv
+    does (``servesize.serving.INIT_FAILED_EXIT_CODE``); elsewhere it maps to 10.
+    """
+
+    exit_code = 10

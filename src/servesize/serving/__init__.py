@@ -9,11 +9,17 @@ The same from a shell: ``python -m servesize.serving --entry-script score.py``.
 """
 
 from servesize.serving._aml import AMLRequest, AMLResponse, rawhttp
-from servesize.serving._config import DEFAULT_SCORING_TIMEOUT_MS, ServerConfig, config_from_env
+from servesize.serving._config import (
+    DEFAULT_SCORING_TIMEOUT_MS,
+    INIT_FAILED_EXIT_CODE,
+    ServerConfig,
+    config_from_env,
+)
 from servesize.serving._server import serve
 
 __all__ = [
     "DEFAULT_SCORING_TIMEOUT_MS",
+    "INIT_FAILED_EXIT_CODE",
     "AMLRequest",
     "AMLResponse",
     "ServerConfig",

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from servesize.errors import ServesizeError
-from servesize.serving._config import config_from_env
+from servesize.errors import InitError, ServesizeError
+from servesize.serving._config import INIT_FAILED_EXIT_CODE, config_from_env
 from servesize.serving._server import serve
 
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except ServesizeError as exc:
         text = str(exc).strip()
         print(f"error: {text.splitlines()[0] if text else type(exc).__name__}", file=sys.stderr)
-        return exc.exit_code
+        return INIT_FAILED_EXIT_CODE if isinstance(exc, InitError) else exc.exit_code
     except KeyboardInterrupt:
         return 130
     return 0

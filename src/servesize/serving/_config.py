@@ -8,10 +8,17 @@ from pathlib import Path
 
 from servesize.errors import EntryScriptError, InvalidInputError
 
-__all__ = ["DEFAULT_SCORING_TIMEOUT_MS", "ServerConfig", "config_from_env"]
+__all__ = [
+    "DEFAULT_SCORING_TIMEOUT_MS",
+    "INIT_FAILED_EXIT_CODE",
+    "ServerConfig",
+    "config_from_env",
+]
 
 #: azmlinfsrv's default bound on one ``run()`` call: one hour.
 DEFAULT_SCORING_TIMEOUT_MS = 3_600_000
+#: The server process exits with this code when ``init()`` raises, as azmlinfsrv does.
+INIT_FAILED_EXIT_CODE = 3
 _MIB = 1024 * 1024
 
 
