@@ -1,3 +1,150 @@
-"""`servesize profile` commands (stub: filled in by its issue)."""
+"""``servesize profile``: list, show, report, compare and delete stored profiles."""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app, err_console
+from servesize.report import (
+    FORMATS,
+    ProfileView,
+    compare,
+    comparison_table,
+    default_filename,
+    parse_threshold,
+    print_summary,
+    render,
+    write_report,
+)
+from servesize.report._facts import fmt, fmt_ms
+from servesize.workspace import Store
+
+__all__ = ["profile_app"]
+
+profile_app = typer.Typer(
+    help="Inspect, report and compare stored profiles.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(profile_app, name="profile")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def _view(workspace: Path, name: str) -> ProfileView:
+    return ProfileView.from_store(Store.open(workspace), name)
+
+
+@profile_app.command("list")
+def list_profiles(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE, as_json: JsonOption = False
+) -> None:
+    """List the profiles of the workspace, oldest first."""
+    store = Store.open(workspace)
+    records = store.profiles.list() if store.exists() else []
+    if as_json:
+        _print_json([{**r.details, "name": r.name, "state": r.state} for r in records])
+        return
+    if not records:
+        err_console.print(f"no profiles in {workspace}")
+        return
+    table = Table("name", "state", "verdict", "CPU", "memory", "p99", "created")
+    for r in records:
+        d = r.details
+        table.add_row(
+            r.name,
+            r.state,
+            str(d.get("validity") or "—"),
+            fmt(d.get("recommendedCpu"), "cores"),
+            fmt(d.get("recommendedMemoryInGB"), "GB"),
+            fmt_ms(d.get("latencyPercentile99InMs")),
+            r.created_time.strftime("%Y-%m-%d %H:%M"),
+        )
+    Console().print(table)
+
+
+@profile_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Profile name.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: JsonOption = False,
+) -> None:
+    """The recommendation, latency, throughput, utilisation and verdict of one profile."""
+    view = _view(workspace, name)
+    if as_json:
+        _print_json(view.details)
+    else:
+        print_summary(view, Console())
+
+
+@profile_app.command("report")
+def report(
+    name: Annotated[str, typer.Argument(help="Profile name.")],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Output file ('-' for stdout). Default: NAME.EXT here."
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
+    ] = "html",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Write the report of a profile (HTML with charts by default) and print its path."""
+    view = _view(workspace, name)
+    if format in {"k8s", "azure"} and view.validity == "INVALID":
+        reasons = "; ".join(view.validity_reasons) or "see the report"
+        err_console.print(f"warning: profile {name!r} is INVALID ({reasons})", markup=False)
+    if output == "-":
+        sys.stdout.write(render(view, format))
+        return
+    path = write_report(view, Path(output or default_filename(view.name, format)), format)
+    print(path)
+
+
+@profile_app.command("compare")
+def compare_command(
+    a: Annotated[str, typer.Argument(help="Baseline profile.")],
+    b: Annotated[str, typer.Argument(help="Candidate profile.")],
+    max_regression: Annotated[
+        str, typer.Option("--max-regression", help="Allowed change, e.g. 10% or 0.1.")
+    ] = "10%",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare B against A; exit 1 when B regressed beyond the threshold (a CI gate)."""
+    threshold = parse_threshold(max_regression)
+    result = compare(_view(workspace, a), _view(workspace, b), threshold)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        console = Console()
+        console.print(comparison_table(result))
+        for note in result.notes:
+            console.print(f"- {note}", markup=False, highlight=False)
+        verdict = "REGRESSED" if result.regressed else "OK"
+        console.print(f"{verdict}: threshold {threshold * 100:g}%", markup=False)
+    if result.regressed:
+        raise typer.Exit(1)
+
+
+@profile_app.command("delete")
+def delete(
+    name: Annotated[str, typer.Argument(help="Profile name.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Delete a profile, its series and its log."""
+    Store.open(workspace).profiles.delete(name)
+    print(f"deleted profile {name}")

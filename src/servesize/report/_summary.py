@@ -33,7 +33,7 @@ def summary_table(view: ProfileView) -> Table:
         title_style="bold",
     )
     table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")  # paths and error messages in full
 
     def section(name: str) -> None:
         table.add_row(Text(name, style="bold cyan"), "")

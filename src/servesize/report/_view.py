@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from servesize.errors import NotFoundError
@@ -15,10 +16,14 @@ FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
 
 
 class _Record(Protocol):
-    name: str
-    state: str
-    details: dict[str, Any]
-    record: dict[str, Any]
+    @property
+    def name(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def record(self) -> dict[str, Any]: ...
 
 
 class _Profiles(Protocol):
@@ -30,6 +35,16 @@ class _Profiles(Protocol):
 class _Store(Protocol):
     @property
     def profiles(self) -> _Profiles: ...
+
+
+def _log_path(store: object, name: str) -> str | None:
+    """The service log of profile ``name`` when the store knows one and it exists."""
+    root = getattr(store, "root", None)
+    if root is None:
+        return None
+    # <workspace>/logs/<name>.log (Store.profile_log_path, which would mkdir on a read)
+    path = Path(root) / "logs" / f"{name}.log"
+    return str(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -62,9 +77,18 @@ class ProfileView:
             raise NotFoundError(f"no profile named {name!r}")
         series = {kind: list(store.profiles.get_series(name, kind)) for kind in SERIES_KINDS}
         details = dict(row.details or {})
-        details.setdefault("name", row.name)
-        details.setdefault("state", row.state)
-        return cls(row.name, row.state, details, dict(row.record or {}), series)
+        details["name"], details["state"] = row.name, row.state  # the row is the truth
+        description = getattr(row, "description", None)
+        if description:
+            details.setdefault("description", description)
+        created = getattr(row, "created_time", None)
+        if created is not None:
+            details.setdefault("createdTime", created.isoformat())
+        record = dict(row.record or {})
+        log = _log_path(store, row.name)
+        if log is not None:
+            record.setdefault("logPath", log)
+        return cls(row.name, row.state, details, record, series)
 
     # -- convenience accessors (all tolerate missing keys) -----------------
 
