@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
@@ -127,13 +128,45 @@ def kill_and_remove(directories: Iterable[Path], timeout: float = 5.0) -> list[s
     return problems
 
 
+@dataclass(frozen=True)
+class Accounting:
+    """Where a cgroup version keeps each figure: a file, and the key of the line in it
+    (``None``: the whole file is one number)."""
+
+    cpu: tuple[Path, bytes | None, float] | None  # file, key, seconds per unit
+    usage: Path | None  # memory in use, including page cache
+    stat: Path | None  # holds the inactive file cache, subtracted from usage
+    inactive_key: bytes
+    peak: Path | None
+    oom: tuple[Path, bytes] | None
+    limit_hits: tuple[Path, bytes | None] | None
+
+
 class Backend:
-    """What a cgroup version provides; :class:`servesize.profiling.limits.Cgroup` wraps it."""
+    """What a cgroup version provides; :class:`servesize.profiling.limits.Cgroup` wraps
+    it.  Subclasses create the directories and write the limits; the reads are shared."""
 
     #: Directories we created (removed in :meth:`Cgroup.remove`).
     dirs: tuple[Path, ...] = ()
     #: The ``cgroup.procs`` files a child writes itself into.
     procs_files: tuple[Path, ...] = ()
+
+    def __init__(self, accounting: Accounting) -> None:
+        self._inactive_key = accounting.inactive_key
+        self._files: dict[Path, StatFile] = {}
+        opened = self._open
+        self._cpu = (opened(accounting.cpu[0]), *accounting.cpu[1:]) if accounting.cpu else None
+        self._usage = opened(accounting.usage)
+        self._stat = opened(accounting.stat)
+        self._peak = opened(accounting.peak)
+        self._oom = (opened(accounting.oom[0]), accounting.oom[1]) if accounting.oom else None
+        hits = accounting.limit_hits
+        self._hits = (opened(hits[0]), hits[1]) if hits else None
+
+    def _open(self, path: Path | None) -> StatFile | None:
+        if path is None:
+            return None
+        return self._files.setdefault(path, StatFile(path))
 
     def create(self, cpus: tuple[int, ...] | None) -> None:
         raise NotImplementedError
@@ -142,22 +175,37 @@ class Backend:
         raise NotImplementedError
 
     def cpu_seconds(self) -> float | None:
-        raise NotImplementedError
+        if self._cpu is None or self._cpu[0] is None:
+            return None
+        stat, key, unit = self._cpu
+        value = _number(stat, key)
+        return None if value is None else value * unit
 
     def memory_bytes(self) -> int | None:
-        raise NotImplementedError
+        usage = self._usage.read_int() if self._usage else None
+        if usage is None or self._stat is None:
+            return None
+        inactive = keyed_value(self._stat.read(), self._inactive_key) or 0
+        return max(0, usage - inactive)
 
     def peak_memory_bytes(self) -> int | None:
-        raise NotImplementedError
+        return self._peak.read_int() if self._peak else None
 
     def oom_kills(self) -> int | None:
-        raise NotImplementedError
+        return _number(*self._oom) if self._oom else None
 
     def hit_memory_limit(self) -> bool:
-        raise NotImplementedError
+        return bool(self._hits and (_number(*self._hits) or 0) > 0)
 
     def close(self) -> None:
-        raise NotImplementedError
+        for stat in self._files.values():
+            stat.close()
+
+
+def _number(stat: StatFile | None, key: bytes | None) -> int | None:
+    if stat is None:
+        return None
+    return stat.read_int() if key is None else keyed_value(stat.read(), key)
 
 
 CFS_PERIOD_US = 100_000

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from servesize.profiling._cgroup_fs import (
     CFS_PERIOD_US,
+    Accounting,
     Backend,
-    StatFile,
-    keyed_value,
     quota_us,
     write_value,
 )
@@ -31,12 +30,17 @@ class V1Backend(Backend):
         self._parents = parents
         memory = self._dir.get("memory")
         cpuacct = self._dir.get("cpuacct")
-        self._usage = StatFile(cpuacct / "cpuacct.usage") if cpuacct else None
-        self._mem_usage = StatFile(memory / "memory.usage_in_bytes") if memory else None
-        self._mem_stat = StatFile(memory / "memory.stat") if memory else None
-        self._mem_peak = StatFile(memory / "memory.max_usage_in_bytes") if memory else None
-        self._oom = StatFile(memory / "memory.oom_control") if memory else None
-        self._failcnt = StatFile(memory / "memory.failcnt") if memory else None
+        super().__init__(
+            Accounting(
+                cpu=(cpuacct / "cpuacct.usage", None, 1e-9) if cpuacct else None,
+                usage=memory / "memory.usage_in_bytes" if memory else None,
+                stat=memory / "memory.stat" if memory else None,
+                inactive_key=b"total_inactive_file",  # hierarchical, unlike inactive_file
+                peak=memory / "memory.max_usage_in_bytes" if memory else None,
+                oom=(memory / "memory.oom_control", b"oom_kill") if memory else None,
+                limit_hits=(memory / "memory.failcnt", None) if memory else None,
+            )
+        )
 
     def create(self, cpus: tuple[int, ...] | None) -> None:
         for directory in self.dirs:
@@ -66,32 +70,3 @@ class V1Backend(Backend):
             write_value(memory / "memory.limit_in_bytes", limit)
             if has_memsw:
                 write_value(memsw, limit)
-
-    def cpu_seconds(self) -> float | None:
-        value = self._usage.read_int() if self._usage else None
-        return None if value is None else value / 1e9
-
-    def memory_bytes(self) -> int | None:
-        if self._mem_usage is None or self._mem_stat is None:
-            return None
-        usage = self._mem_usage.read_int()
-        if usage is None:
-            return None
-        inactive = keyed_value(self._mem_stat.read(), b"total_inactive_file") or 0
-        return max(0, usage - inactive)
-
-    def peak_memory_bytes(self) -> int | None:
-        return self._mem_peak.read_int() if self._mem_peak else None
-
-    def oom_kills(self) -> int | None:
-        return keyed_value(self._oom.read(), b"oom_kill") if self._oom else None
-
-    def hit_memory_limit(self) -> bool:
-        return bool(self._failcnt and (self._failcnt.read_int() or 0) > 0)
-
-    def close(self) -> None:
-        for stat in (self._usage, self._mem_usage, self._mem_stat, self._mem_peak, self._oom):
-            if stat is not None:
-                stat.close()
-        if self._failcnt is not None:
-            self._failcnt.close()
