@@ -9,6 +9,7 @@ from typing import Any
 from servesize.report import _svg
 from servesize.report._svg import Axis, Band, Chart, Line, Marker, Point, Rule
 from servesize.report._view import ProfileView
+from servesize.report._view import as_number as _num
 
 BLUE, ORANGE, GREEN, PURPLE, RED, GREY = (
     "#2563eb",
@@ -28,16 +29,6 @@ PHASE_COLORS = {
 
 #: A polyline with more points than this is thinned (peaks are kept).
 MAX_POINTS = 1200
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def points(rows: Sequence[dict[str, Any]], x: str, y: str, scale: float = 1.0) -> list[Point]:

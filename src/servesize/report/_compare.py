@@ -9,6 +9,7 @@ from typing import Any
 from servesize.errors import InvalidInputError
 from servesize.report._facts import fmt
 from servesize.report._view import ProfileView
+from servesize.report._view import as_number as _num
 
 # (key, label, unit, direction): +1 bigger is worse, -1 smaller is worse, 0 shown only.
 # Only the gated ones (p99, sustainable throughput, CPU, memory) can regress.
@@ -91,16 +92,6 @@ class Comparison:
             lines.append(f"| {r.label} | {fmt(r.a, r.unit)} | {fmt(r.b, r.unit)} | {ratio} |")
         lines += [f"\n- {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _worse(a: float | None, b: float | None, direction: int, limit: float) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servesize.report._view import ProfileView
+from servesize.report._view import as_number as _number
 
 DASH = "—"
 
@@ -27,16 +28,6 @@ class FactTable:
 
 
 # -- number formatting -------------------------------------------------------
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def fmt(value: Any, unit: str = "", digits: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,6 +14,17 @@ SERIES_KINDS = ("samples", "windows", "capacity", "latency_histogram")
 
 #: States after which nothing changes any more.
 FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
+
+
+def as_number(value: Any) -> float | None:
+    """A finite float, or None for missing, boolean, non-numeric, NaN or infinite values."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 class _Record(Protocol):
