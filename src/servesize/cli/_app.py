@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
-from servesize.errors import ServesizeError
+from servesize.errors import InvalidInputError, ServesizeError
+
+if TYPE_CHECKING:
+    from servesize.workspace import Store
 
 app = typer.Typer(
     name="servesize",
@@ -64,3 +71,43 @@ def version() -> None:
     from servesize import __version__
 
     print(__version__)
+
+
+def open_store(path: Path) -> Store:
+    """The workspace store for ``--workspace PATH`` (nothing is created until a write)."""
+    from servesize.workspace import Store
+
+    return Store.open(path)
+
+
+def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``KEY=VALUE`` options into a dict; a malformed one is a one-line user error."""
+    pairs: dict[str, str] = {}
+    for value in values or ():
+        key, sep, item = value.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"{option} expects KEY=VALUE, got {value!r}")
+        pairs[key.strip()] = item
+    return pairs
+
+
+def print_json(value: object) -> None:
+    """Machine-readable output: camelCase keys like Azure's CLI, one JSON document."""
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def new_table(*columns: str) -> Table:
+    """The one table style of the human-readable listings."""
+    return Table(*columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+
+
+def format_pairs(values: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(values.items()))
+
+
+def format_time(moment: datetime) -> str:
+    """Local time to the second: what a person reading a table wants."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+out_console = Console(highlight=False, soft_wrap=False)

@@ -147,7 +147,9 @@ class ModelRegistry:
         record = self.get(id_or_name)
         target = Path(target_dir) / record.path_name
         if target.exists() and not exist_ok:
-            raise AlreadyExistsError(f"{target} already exists (overwrite it with exist_ok)")
+            raise AlreadyExistsError(
+                f"{target} already exists (replace it with exist_ok=True or --overwrite)"
+            )
         self._write(record, Path(target_dir))
         return target
 
