@@ -75,11 +75,13 @@ def _paths(prefix: str, v2: bool) -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": _HEALTHY,
-                        **body(
-                            {"type": "string", "example": "Healthy"}
-                            if not v2
-                            else {"type": "string"},
-                            text,
+                        **(
+                            {
+                                "schema": {"type": "string"},
+                                "examples": {"application/json": "Healthy"},
+                            }
+                            if v2
+                            else body({"type": "string", "example": "Healthy"}, text)
                         ),
                     },
                     "default": default(),

@@ -1,0 +1,178 @@
+"""The same requests against azmlinfsrv and servesize: status, JSON body and contract headers match.
+
+After every request, a good one must still succeed on both servers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Pairs
+from serving_helpers import Reply, Server
+
+JSON = {"Content-Type": "application/json"}
+LONG_ID = "r" * 101
+SCHEMA_OK = b'{"data": [[1, 2], [3, 4]], "scale": 3}'
+
+# (method, path, body, headers)
+Case = tuple[str, str, bytes | None, dict[str, str]]
+COMMON: dict[str, Case] = {
+    "malformed-json": ("POST", "/score", b"{bad", JSON),
+    "non-utf8": ("POST", "/score", b"\xff\xfe\x00", {}),
+    "empty-body": ("POST", "/score", b"", {}),
+    "empty-json": ("POST", "/score", b"", JSON),
+    "wrong-content-type": ("POST", "/score", b'{"data": [[1]]}', {"Content-Type": "text/plain"}),
+    "get-query": ("GET", "/score?x=1&y=[1,2]&z=a&z=b&data=[[1,2],[3,4]]", None, {}),
+    "get-no-query": ("GET", "/score", None, {}),
+    "put": ("PUT", "/score", b"x", {}),
+    "delete-root": ("DELETE", "/", None, {}),
+    "options": ("OPTIONS", "/score", None, {}),
+    "head": ("HEAD", "/score", None, {}),
+    "unknown-path": ("GET", "/nope", None, {}),
+    "trailing-slash": ("POST", "/score/", b"x", {}),
+    "long-request-id": ("POST", "/score", b"x", {"x-request-id": LONG_ID}),
+    "long-client-id": ("POST", "/score", b"x", {"x-ms-client-request-id": LONG_ID}),
+    "ids-echoed": (
+        "POST",
+        "/score",
+        b"x",
+        {"x-request-id": "r-1", "x-ms-client-request-id": "c-1"},
+    ),
+    "legacy-id": ("POST", "/score", b"x", {"x-ms-request-id": "legacy-1"}),
+    "trace-id": ("POST", "/score", b"x", {"TraceId": "t-1"}),
+    "health": ("GET", "/", None, {}),
+    "swagger": ("GET", "/swagger.json", None, {}),
+    "swagger-3": ("GET", "/swagger.json?version=3", None, {}),
+    "swagger-3.1": ("GET", "/swagger.json?version=3.1", None, {}),
+    "swagger-bad": ("GET", "/swagger.json?version=9", None, {}),
+}
+SPECIFIC: dict[str, dict[str, Case]] = {
+    "plain": {"valid": ("POST", "/score", b'{"a": [1, 2]}', JSON)},
+    "returns_str": {"valid": ("POST", "/score", b"hello", {})},
+    "nonjson": {"valid": ("POST", "/score", b"x", {})},
+    "raising": {"valid": ("POST", "/score", b"boom", {})},
+    "slow": {"past-timeout": ("POST", "/score", b"slow", {})},
+    "printing": {"valid": ("POST", "/score", b"x", {})},
+    "headers": {
+        "valid": ("POST", "/score", b"h", {"X-Custom-One": "1", "x-custom-two": "2", **JSON}),
+    },
+    "rawhttp_contrib": {
+        "valid": ("POST", "/score?k=v", b'{"a": 1}', JSON),
+        "get-repeated": ("GET", "/score?x=1&x=2", None, {}),
+    },
+    "rawhttp_response": {
+        "valid": ("POST", "/score", b'{"x": [1, 2, 3]}', JSON),
+        "not-json": ("POST", "/score", b"nope", JSON),
+        "fail-503": ("POST", "/score", b'{"fail": true}', JSON),
+        "none-202": ("POST", "/score", b'{"none": true}', JSON),
+    },
+    "schema": {
+        "valid": ("POST", "/score", SCHEMA_OK, JSON),
+        "charset": (
+            "POST",
+            "/score",
+            SCHEMA_OK,
+            {"Content-Type": "application/json; charset=utf-8"},
+        ),
+        "plus-json": ("POST", "/score", SCHEMA_OK, {"Content-Type": "application/vnd.x+json"}),
+        "not-object": ("POST", "/score", b"[1]", JSON),
+        "missing-param": ("POST", "/score", b'{"scale": 1}', JSON),
+        "non-utf8-json": ("POST", "/score", b"\xff", JSON),
+        "bad-value": ("POST", "/score", b'{"data": "x"}', JSON),
+    },
+}
+# A request that must succeed after every other one (the server kept serving).
+GOOD: dict[str, Case] = {
+    "plain": ("POST", "/score", b"ok", {}),
+    "returns_str": ("POST", "/score", b"ok", {}),
+    "nonjson": ("GET", "/", None, {}),
+    "raising": ("POST", "/score", b"ok", {}),
+    "slow": ("POST", "/score", b"quick", {}),
+    "printing": ("POST", "/score", b"ok", {}),
+    "headers": ("POST", "/score", b"ok", {}),
+    "rawhttp_contrib": ("POST", "/score", b"ok", {}),
+    "rawhttp_response": ("POST", "/score", b'{"x": [1]}', JSON),
+    "schema": ("POST", "/score", SCHEMA_OK, JSON),
+}
+# Headers whose values must be equal (besides the ones compared specially below).
+SAME_VALUE = {
+    "content-type",
+    "x-ms-run-function-failed",
+    "x-ms-client-request-id",
+    "allow",
+    "x-multi",
+    "x-model",
+    "x-reason",
+    "traceid",
+}
+# Present on both or on neither.
+SAME_PRESENCE = {"x-ms-run-fn-exec-ms", "x-ms-server-version", "x-request-id", "x-ms-request-id"}
+
+CASES = [
+    pytest.param(script, name, id=f"{script}-{name}")
+    for script in SPECIFIC
+    for name in [*SPECIFIC[script], *COMMON]
+]
+
+
+def _send(server: Server, case: Case) -> Reply:
+    method, path, body, headers = case
+    return server.request(method, path, body, headers)
+
+
+def _body(reply: Reply) -> Any:
+    if (reply.header("Content-Type") or "").startswith("application/json") and reply.body:
+        return json.loads(reply.body)
+    return reply.body
+
+
+def _assert_same(theirs: Reply, ours: Reply, case: Case) -> None:
+    assert ours.status == theirs.status
+    assert _body(ours) == _body(theirs)
+    for name in SAME_VALUE:
+        assert sorted(ours.all(name)) == sorted(theirs.all(name)), name
+    for name in SAME_PRESENCE:
+        assert bool(ours.all(name)) == bool(theirs.all(name)), name
+    sent = {k.lower(): v for k, v in case[3].items()}
+    if "x-request-id" in sent and ours.header("x-request-id"):
+        assert ours.header("x-request-id") == sent["x-request-id"]
+    if ours.header("x-ms-request-id"):  # derived the same way as azmlinfsrv's
+        expected = sent.get("x-ms-request-id") or sent.get("x-ms-client-request-id")
+        assert ours.header("x-ms-request-id") == (expected or ours.header("x-request-id"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("script", "name"), CASES)
+def test_same_answer_as_azmlinfsrv(pairs: Pairs, script: str, name: str) -> None:
+    theirs_server, ours_server = pairs.get(script)
+    case = SPECIFIC[script].get(name) or COMMON[name]
+    _assert_same(_send(theirs_server, case), _send(ours_server, case), case)
+    good = GOOD[script]
+    theirs_good, ours_good = _send(theirs_server, good), _send(ours_server, good)
+    assert ours_good.status == theirs_good.status == 200
+    _assert_same(theirs_good, ours_good, good)
+
+
+@pytest.mark.slow
+def test_form_urlencoded_body_reaches_run_intact(pairs: Pairs) -> None:
+    """The one deliberate difference: azmlinfsrv (Flask) hands run() "" for form bodies."""
+    theirs, ours = pairs.get("plain")
+    case: Case = (
+        "POST",
+        "/score",
+        b"a=1&b=2",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert json.loads(_send(theirs, case).body)["echo"] == ""
+    assert json.loads(_send(ours, case).body)["echo"] == "a=1&b=2"
+
+
+@pytest.mark.slow
+def test_print_goes_to_the_log(pairs: Pairs) -> None:
+    _, ours = pairs.get("printing")
+    assert _send(ours, ("POST", "/score", b"logged", {})).status == 200
+    log = ours.log_text()
+    assert "PRINTED-IN-INIT" in log
+    assert "PRINTED-IN-RUN logged" in log
