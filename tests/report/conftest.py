@@ -192,7 +192,7 @@ def _details(name: str) -> dict[str, Any]:
             "minQueries": 1024,
             "arrival": "poisson",
             "windowSeconds": 1.0,
-            "safetyMargin": 0.15,
+            "safety_margin": 0.15,
             "sampleIntervalSeconds": 0.1,
             "cpuPercentile": 90,
         },

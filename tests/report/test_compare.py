@@ -65,7 +65,7 @@ def test_to_dict_and_markdown(valid_view: ProfileView) -> None:
     cpu = next(r for r in doc["rows"] if r["metric"] == "recommendedCpu")
     assert cpu == {"metric": "recommendedCpu", "label": "recommended CPU", "unit": "cores",
                    "a": 0.5, "b": 1.0, "ratio": 2.0, "worse": True}  # fmt: skip
-    assert "| recommended CPU | 0.50 cores | 1 cores | 2.00x ⚠ |" in result.to_markdown()
+    assert "| recommended CPU | 0.50 cores | 1.00 cores | 2.00x ⚠ |" in result.to_markdown()
 
 
 @pytest.mark.parametrize(

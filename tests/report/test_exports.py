@@ -38,7 +38,7 @@ def test_k8s_parses_as_yaml_with_kubernetes_quantities(valid_view: ProfileView) 
 def test_quantities_round_up(
     valid_view: ProfileView, cpu: float, memory: float, margin: float, expected: dict[str, str]
 ) -> None:
-    settings = {**valid_view.details["settings"], "safetyMargin": margin}
+    settings = {**valid_view.details["settings"], "safety_margin": margin}
     view = _with(valid_view, recommendedCpu=cpu, recommendedMemoryInGB=memory, settings=settings)
     assert k8s_quantities(view) == expected
 
@@ -46,6 +46,11 @@ def test_quantities_round_up(
 def test_safety_margin_defaults_to_15_percent(valid_view: ProfileView) -> None:
     view = _with(valid_view, settings={})
     assert k8s_quantities(view)["memoryLimit"] == "884Mi"
+
+
+def test_safety_margin_camel_case_setting_is_read_too(valid_view: ProfileView) -> None:
+    view = _with(valid_view, settings={"safetyMargin": 0.0})
+    assert k8s_quantities(view)["memoryLimit"] == "768Mi"
 
 
 def test_k8s_of_an_invalid_profile_says_why_in_comments() -> None:

@@ -37,7 +37,12 @@ def fmt(value: Any, unit: str = "", digits: int | None = None) -> str:
         return DASH if value is None else str(value)
     if digits is None:
         magnitude = abs(number)
-        digits = 0 if magnitude >= 100 or number.is_integer() else 1 if magnitude >= 10 else 2
+        if unit == "cores":
+            digits = 2  # "1.00 cores", never "1 cores"
+        elif 0 < magnitude < 0.1:
+            digits = 2 - math.floor(math.log10(magnitude))  # three significant digits
+        else:
+            digits = 0 if magnitude >= 100 or number.is_integer() else 1 if magnitude >= 10 else 2
     text = f"{number:,.{digits}f}"
     return f"{text} {unit}".rstrip()
 
@@ -149,6 +154,7 @@ def utilisation(view: ProfileView) -> FactTable:
     rows = [
         ("CPU limit (requested)", fmt(d.get("requestedCpu"), "cores")),
         ("Max CPU used (per second)", fmt(d.get("maxUtilizedCpu"), "cores")),
+        ("Average CPU used", fmt(d.get("averageUtilizedCpu"), "cores")),
         ("CPU seconds per query", fmt(d.get("cpuSecondsPerQuery"), "s", 4)),
         ("Memory limit (requested)", fmt_gb(d.get("requestedMemoryInGB"))),
         ("Peak memory (working set)", fmt_gb(d.get("maxUtilizedMemoryInGB"))),

@@ -145,8 +145,9 @@ class ProfileView:
 
     @property
     def safety_margin(self) -> float:
-        """The procedure's safety margin (settings ``safetyMargin``), default 0.15."""
-        value = self.section("settings").get("safetyMargin")
+        """The procedure's safety margin (settings ``safety_margin``), default 0.15."""
+        settings = self.section("settings")
+        value = settings.get("safety_margin", settings.get("safetyMargin"))
         try:
             margin = float(value) if value is not None else 0.15
         except (TypeError, ValueError):
