@@ -102,7 +102,8 @@ def _verdict(view: ProfileView) -> str:
     elif view.validity == "INVALID":
         badge = '<span class="badge bad">INVALID</span>'
     else:
-        badge = f'<span class="badge info">{_e(view.state.upper())}</span>'
+        tone = {"Failed": "bad", "TimedOut": "bad", "Cancelled": "warn"}.get(view.state, "info")
+        badge = f'<span class="badge {tone}">{_e(view.state.upper())}</span>'
     reasons = "".join(f"<li>{_e(r)}</li>" for r in view.validity_reasons)
     reasons_html = f'<ul class="reasons">{reasons}</ul>' if reasons else ""
     more = (
