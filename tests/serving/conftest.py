@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from serving_helpers import AZMLINFSRV, SCRIPTS, Server, start_azmlinfsrv, start_servesize
 
 TIMEOUT_ENV = {"SCORING_TIMEOUT_MS": "300"}

@@ -104,12 +104,16 @@ class HttpProtocol(asyncio.Protocol):
             return
         try:
             self.parser.feed_data(data)
-        except _Refuse as refused:
-            self._refuse(refused.response)
         except httptools.HttpParserUpgrade:
-            self._refuse(error_response(400, "Protocol upgrades are not supported."))
-        except httptools.HttpParserError:
-            self._refuse(error_response(400, "The request could not be parsed as HTTP/1.1."))
+            # The request itself was answered; upgrades are not offered, the connection ends.
+            self.discarding = True
+        except (_Refuse, httptools.HttpParserError) as exc:
+            # httptools wraps errors raised in callbacks; ours ride along as the context.
+            refused = exc if isinstance(exc, _Refuse) else exc.__context__
+            if isinstance(refused, _Refuse):
+                self._refuse(refused.response)
+            else:
+                self._refuse(error_response(400, "The request could not be parsed as HTTP/1.1."))
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
