@@ -36,7 +36,8 @@ def test_search_stops_after_two_flat_steps_and_keeps_the_best() -> None:
     result = search(run, ProfileSettings())
     assert seen == [1, 2, 4, 8, 16]
     assert result.sustainable_qps == 305
-    assert result.best is not None and result.best.concurrency == 8
+    assert result.best is not None
+    assert result.best.concurrency == 8
     assert "twice in a row" in result.stop_reason
 
 

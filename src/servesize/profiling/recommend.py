@@ -82,8 +82,7 @@ def verdict(
         )
     if queries < settings.min_queries:
         reasons.append(
-            f"the measurement sent {queries} queries, fewer than the minimum "
-            f"{settings.min_queries}"
+            f"the measurement sent {queries} queries, fewer than the minimum {settings.min_queries}"
         )
     if late_share > settings.max_late_share:
         reasons.append(

@@ -82,7 +82,9 @@ class ProfileSettings:
         if self.workers < 1 or self.min_queries < 0 or self.max_concurrency < 1:
             raise InvalidInputError("workers and max_concurrency must be >= 1, min_queries >= 0")
         if not 0 < self.cpu_percentile <= 100:
-            raise InvalidInputError(f"cpu_percentile must be in (0, 100], got {self.cpu_percentile}")
+            raise InvalidInputError(
+                f"cpu_percentile must be in (0, 100], got {self.cpu_percentile}"
+            )
 
     @classmethod
     def from_kwargs(cls, values: dict[str, Any]) -> ProfileSettings:
@@ -91,7 +93,8 @@ class ProfileSettings:
         unknown = sorted(set(values) - known)
         if unknown:
             raise InvalidInputError(
-                f"unknown profile setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+                f"unknown profile setting(s): {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known))})"
             )
         try:
             return cls(**values)

@@ -1,0 +1,191 @@
+"""``servesize model profile``: the Azure CLI v1 ``az ml model profile``, run locally."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
+from servesize.cli.model import model_app
+from servesize.errors import ProfileError
+
+__all__ = ["profile_command"]
+
+
+def _parse_seconds(text: str | None) -> float | None:
+    if text is None:
+        return None
+    from servesize.load import parse_duration
+
+    return parse_duration(text)
+
+
+@model_app.command("profile")
+def profile_command(
+    name: Annotated[str, typer.Option("--name", "-n", help="Name of the profile (unique).")],
+    model: Annotated[
+        list[str],
+        typer.Option("--model", "-m", help="Model id NAME[:VERSION]; repeat for several."),
+    ],
+    input_dataset_id: Annotated[
+        str, typer.Option("--idi", "--input-dataset-id", help="Dataset id of sample requests.")
+    ],
+    inference_config: Annotated[
+        Path | None,
+        typer.Option("--ic", "--inference-config-file", help="Inference-config JSON file."),
+    ] = None,
+    entry_script: Annotated[
+        Path | None, typer.Option("--entry-script", "--es", help="Entry script (score.py).")
+    ] = None,
+    source_directory: Annotated[
+        Path | None, typer.Option("--source-directory", "--sd", help="Folder of the entry script.")
+    ] = None,
+    environment: Annotated[
+        str | None, typer.Option("--environment", "-e", help="Registered environment id.")
+    ] = None,
+    cpu: Annotated[float | None, typer.Option("--cc", "--cpu-cores", help="CPU cores.")] = None,
+    memory_gb: Annotated[
+        float | None, typer.Option("--gb", "--memory-gb", help="Memory in GB (GiB).")
+    ] = None,
+    qps: Annotated[
+        float | None, typer.Option("--qps", help="Target queries/s (default: 80% of capacity).")
+    ] = None,
+    duration: Annotated[
+        str | None, typer.Option("--duration", help="Minimum measurement time, e.g. 30s.")
+    ] = None,
+    min_queries: Annotated[
+        int | None, typer.Option("--min-queries", help="Minimum queries measured.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes.")] = None,
+    description: Annotated[str | None, typer.Option("--description", "-d")] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("-t", "--output-metadata-file", help="Write the details as JSON here."),
+    ] = None,
+    add_tags: Annotated[
+        bool, typer.Option("--add-tags", help="Tag each model with the recommendation.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the details as JSON.")] = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Profile models under real CPU and memory limits and recommend what to allocate."""
+    from servesize.profiling import ModelProfile
+    from servesize.profiling.model_profile import start_profile
+    from servesize.profiling.settings import ProfileSettings
+    from servesize.workspace import Store
+
+    if (inference_config is None) == (entry_script is None):
+        raise fail("give exactly one of --ic FILE or --entry-script FILE")
+    settings: dict[str, Any] = {}
+    for key, value in (
+        ("qps", qps),
+        ("min_duration", _parse_seconds(duration)),
+        ("min_queries", min_queries),
+        ("workers", workers),
+    ):
+        if value is not None:
+            settings[key] = value
+    store = Store.open(workspace)
+    config = _inference_config(inference_config, entry_script, source_directory, environment)
+    from servesize.profiling import _resolve
+
+    request = _resolve.request(
+        store,
+        name=name,
+        models=model,
+        inference_config=config,
+        dataset=input_dataset_id,
+        cpu=cpu,
+        memory_gb=memory_gb,
+        description=description,
+        settings=ProfileSettings.from_kwargs(settings),
+    )
+    console = Console(stderr=True)
+    for line in request.missing_requirements:
+        console.print(f"[yellow]warning:[/] requirement not installed here: {line}")
+    cancel = threading.Event()
+    handle = ModelProfile.__new__(ModelProfile)
+    handle.workspace, handle._store, handle.name, handle.progress = store, store, name, {}
+    handle._cancel = cancel
+
+    def record(phase: str, fraction: float, text: str) -> None:
+        if handle.progress.get("phase") != phase:
+            handle.progress["text"] = ""
+        handle.progress.update(phase=phase, fraction=fraction)
+        if text:
+            handle.progress["text"] = text
+
+    # SIGTERM ends the profile like Ctrl-C: Cancelled, nothing left running
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        _, handle._thread = start_profile(store, request, cancel=cancel, progress=record)
+        try:
+            state = handle.wait_for_completion(show_output=not as_json)
+        except KeyboardInterrupt:
+            cancel.set()
+            console.print("interrupted: stopping the service ...")
+            while handle._thread is not None and handle._thread.is_alive():
+                try:
+                    handle._thread.join()
+                except KeyboardInterrupt:
+                    continue  # teardown must finish, or processes would be left behind
+            state = handle.state
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    details = handle.get_details()
+    if output_file is not None:
+        output_file.write_text(json.dumps(details, indent=2, default=str) + "\n", encoding="utf-8")
+    if add_tags and state == "Succeeded":
+        _tag_models(store, request.model_ids, details)
+    if as_json:
+        print(json.dumps(details, indent=2, default=str))
+    else:
+        _print_summary(store, name)
+    if state == "Cancelled":
+        raise typer.Exit(130)
+    if state != "Succeeded":
+        message = (details.get("error") or {}).get("message", state)
+        raise ProfileError(f"profile {name} {state.lower()}: {message} (log: {handle.log_path})")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _inference_config(
+    config_file: Path | None,
+    entry_script: Path | None,
+    source_directory: Path | None,
+    environment: str | None,
+) -> Any:
+    from servesize.sdk import InferenceConfig
+
+    if config_file is not None:
+        return config_file
+    return InferenceConfig(
+        entry_script=str(entry_script),
+        source_directory=str(source_directory) if source_directory else None,
+        environment=environment,
+    )
+
+
+def _tag_models(store: Any, model_ids: tuple[str, ...], details: dict[str, Any]) -> None:
+    tags = {
+        "recommendedCpu": str(details.get("recommendedCpu")),
+        "recommendedMemoryInGB": str(details.get("recommendedMemoryInGB")),
+    }
+    for model_id in model_ids:
+        store.models.update(model_id, add_tags=tags)
+
+
+def _print_summary(store: Any, name: str) -> None:
+    from servesize.report import ProfileView, print_summary
+
+    print_summary(ProfileView.from_store(store, name), Console())

@@ -1,0 +1,68 @@
+"""``wait_for_completion(show_output=True)``: a rich progress bar per phase."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from servesize.profiling.procedure import PHASES
+
+if TYPE_CHECKING:
+    from servesize.profiling.model_profile import ModelProfile
+
+__all__ = ["follow"]
+
+_LABELS = {
+    "prepare": "Prepare",
+    "coldstart": "Cold start",
+    "warmup": "Warm-up",
+    "capacity": "Capacity search",
+    "measurement": "Measurement",
+    "confirmation": "Confirmation",
+}
+
+
+def follow(
+    profile: ModelProfile, timeout: float | None = None, console: Console | None = None
+) -> str:
+    """Show the phases of a running profile until it ends; return the final state."""
+    from servesize.profiling.model_profile import FINAL_STATES
+
+    console = console or Console(stderr=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        TextColumn("{task.fields[text]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+        while True:
+            state = profile.state
+            phase = str(profile.progress.get("phase", ""))
+            if phase in _LABELS:
+                for done in PHASES[: PHASES.index(phase)]:
+                    if done in tasks:
+                        bar.update(tasks[done], completed=1.0)
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(_LABELS[phase], total=1.0, text="")
+                bar.update(
+                    tasks[phase],
+                    completed=float(profile.progress.get("fraction", 0.0)),
+                    text=str(profile.progress.get("text", "")),
+                )
+            if state in FINAL_STATES:
+                if state == "Succeeded":
+                    for task in tasks.values():
+                        bar.update(task, completed=1.0)
+                return state
+            if deadline is not None and time.monotonic() >= deadline:
+                return state
+            if profile._thread is not None:
+                profile._thread.join(0.25)
+            else:
+                time.sleep(0.25)  # run by another process: poll the store

@@ -1,0 +1,109 @@
+"""Turn what users pass to ``Model.profile`` (SDK objects, ids, paths) into plain values.
+
+Everything is checked here, before anything starts: unknown models or dataset, an
+empty dataset, a missing or malformed entry script, limits the machine cannot give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from servesize.errors import InvalidInputError
+from servesize.profiling.prepare import check_entry_script, check_limits, missing_requirements
+from servesize.profiling.request import EnvironmentSpec, ProfileRequest
+from servesize.profiling.settings import ProfileSettings
+from servesize.sdk._workspace import store_of
+from servesize.workspace import Store
+from servesize.workspace._names import validate_name
+
+__all__ = ["environment_spec", "request", "store_of"]
+
+
+def _ident(obj: Any, what: str) -> str:
+    if isinstance(obj, str):
+        return obj
+    ident = getattr(obj, "id", None)
+    if isinstance(ident, str):
+        return ident
+    raise InvalidInputError(f"expected a {what} or its id, got {type(obj).__name__}")
+
+
+def environment_spec(store: Store, env: Any) -> EnvironmentSpec | None:
+    """An SDK ``Environment``, a stored one by id, or a dict of the inline JSON form."""
+    if env is None:
+        return None
+    if isinstance(env, str):
+        env = store.environments.get(env)
+    variables = getattr(env, "environment_variables", None) or {}
+    pip = getattr(env, "pip_requirements", None)
+    if pip is None:
+        pip = getattr(env, "requirements", None) or []
+    return EnvironmentSpec(
+        name=getattr(env, "name", None),
+        version=getattr(env, "version", None),
+        pip_requirements=tuple(str(p) for p in pip),
+        environment_variables={str(k): str(v) for k, v in dict(variables).items()},
+    )
+
+
+def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any]:
+    if isinstance(config, str | Path):
+        from servesize.sdk import InferenceConfig
+
+        config = InferenceConfig.from_file(Path(config), store)
+    entry = getattr(config, "entry_script", None)
+    if entry is None:
+        raise InvalidInputError("the inference config has no entry script")
+    source = getattr(config, "source_directory", None)
+    source_dir = Path(source).resolve() if source else None
+    entry_path = Path(entry)
+    if not entry_path.is_absolute() and source_dir is not None:
+        # Azure resolves the entry script inside the source directory
+        inside = source_dir / entry_path
+        entry_path = inside if inside.exists() or not entry_path.exists() else entry_path
+    return entry_path.resolve(), source_dir, getattr(config, "environment", None)
+
+
+def request(
+    store: Store,
+    *,
+    name: str,
+    models: Iterable[Any],
+    inference_config: Any,
+    dataset: Any,
+    cpu: float | None,
+    memory_gb: float | None,
+    description: str | None,
+    settings: ProfileSettings,
+) -> ProfileRequest:
+    validate_name(name, "profile name")
+    if isinstance(models, str) or not isinstance(models, Iterable):
+        models = [models]
+    model_ids = tuple(store.models.get(_ident(m, "Model")).id for m in models)
+    if not model_ids:
+        raise InvalidInputError("at least one model is needed")
+    dataset_id = store.datasets.get(_ident(dataset, "Dataset")).id
+    if not store.datasets.rows(dataset_id):
+        raise InvalidInputError(f"dataset {dataset_id} has no rows")
+    entry, source, env = _inference_config(store, inference_config)
+    check_entry_script(entry)
+    if source is not None and not source.is_dir():
+        raise InvalidInputError(f"source directory not found: {source}")
+    check_limits(cpu, memory_gb)
+    environment = environment_spec(store, env)
+    missing = missing_requirements(environment.pip_requirements) if environment else []
+    return ProfileRequest(
+        name=name,
+        model_ids=model_ids,
+        entry_script=entry,
+        dataset_id=dataset_id,
+        source_directory=source,
+        environment=environment,
+        cpu=float(cpu) if cpu is not None else None,
+        memory_gb=float(memory_gb) if memory_gb is not None else None,
+        description=description,
+        settings=settings,
+        missing_requirements=tuple(missing),
+    )

@@ -1,0 +1,185 @@
+"""Glue between a profile request and the launcher: inputs, CPU plan, argv, environment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shutil
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from servesize import __version__
+from servesize.profiling.launcher import Service, launch
+from servesize.profiling.limits import detect, plan_cpus
+from servesize.profiling.request import ProfileRequest
+from servesize.profiling.settings import GIB
+from servesize.workspace import Store
+
+__all__ = [
+    "Plan",
+    "generator_affinity",
+    "launch_service",
+    "machine_facts",
+    "plan",
+    "prepare_inputs",
+    "url",
+]
+
+_PORTS: dict[int, int] = {}  # service pid -> the port it serves on
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The limits the service runs under and the CPUs each side uses."""
+
+    cpu: float | None
+    memory_bytes: int | None
+    service_cpus: tuple[int, ...]
+    generator_cpus: tuple[int, ...]
+    shared_cpus: bool
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "requestedCpu": self.cpu,
+            "requestedMemoryInGB": round(self.memory_bytes / GIB, 3) if self.memory_bytes else None,
+            "serviceCpus": list(self.service_cpus),
+            "generatorCpus": list(self.generator_cpus),
+            "cpusShared": self.shared_cpus,
+        }
+
+
+def plan(request: ProfileRequest) -> Plan:
+    """The user's limits, or what the machine can give (all CPUs but the load
+    generator's, the memory available now)."""
+    cpus = plan_cpus(request.cpu)
+    cpu = request.cpu if request.cpu is not None else float(len(cpus.service))
+    if request.memory_gb is not None:
+        memory = int(request.memory_gb * GIB)
+    else:
+        # rounded down to 0.1 GB so the figure reads as a setting, not as noise
+        available = psutil.virtual_memory().available
+        memory = int(available / GIB * 10) * GIB // 10
+    return Plan(cpu, memory, tuple(cpus.service), tuple(cpus.generator), cpus.shared)
+
+
+def prepare_inputs(store: Store, request: ProfileRequest) -> tuple[Path, list[bytes]]:
+    """Materialise the models into the run's folder and read the dataset's rows."""
+    workdir = store.root / "runs" / request.name  # the store validated the name
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    models = workdir / "models"
+    models.mkdir(parents=True)
+    model_dir = store.models.materialize(list(request.model_ids), models)
+    (workdir / "model_dir").write_text(str(model_dir), encoding="utf-8")
+    rows = store.datasets.rows(request.dataset_id)
+    return workdir, [row.encode("utf-8") for row in rows]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def launch_service(
+    request: ProfileRequest,
+    workdir: Path,
+    log_path: Path,
+    cpu: float | None,
+    memory_bytes: int | None,
+    cpus: tuple[int, ...] | None,
+) -> Service:
+    """Start ``python -m servesize.serving`` for the request under the given limits."""
+    settings = request.settings
+    model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
+    source = request.source_directory or request.entry_script.parent
+    port = _free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "servesize.serving",
+        "--entry-script",
+        str(request.entry_script),
+        "--source-directory",
+        str(source),
+        "--model-dir",
+        model_dir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(settings.workers),
+    ]
+    env = dict(os.environ)
+    if request.environment:
+        env.update(request.environment.environment_variables)
+    env.update(settings.extra_env)
+    env.update(
+        {
+            "AZUREML_MODEL_DIR": model_dir,
+            "AZUREML_ENTRY_SCRIPT": str(request.entry_script),
+            "AZUREML_SOURCE_DIRECTORY": str(source),
+            "AML_APP_ROOT": str(source),
+            "WORKER_COUNT": str(settings.workers),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    service = launch(
+        argv,
+        env=env,
+        cwd=source,
+        log_path=log_path,
+        cpu=cpu,
+        memory_bytes=memory_bytes,
+        cpus=cpus,
+    )
+    _PORTS[service.pid] = port
+    return service
+
+
+def url(service: Service) -> str:
+    return f"http://127.0.0.1:{_PORTS[service.pid]}"
+
+
+@contextlib.contextmanager
+def generator_affinity(cpus: tuple[int, ...]) -> Iterator[None]:
+    """Pin the calling thread (and the threads it starts) to the generator's CPUs."""
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    # pid 0 is the calling *thread* on Linux: the caller's other threads keep their CPUs
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, before)
+
+
+def machine_facts() -> dict[str, Any]:
+    support = detect()
+    return {
+        "cpuCount": psutil.cpu_count(logical=True),
+        "usableCpus": len(os.sched_getaffinity(0)),
+        "memoryInGB": round(psutil.virtual_memory().total / GIB, 2),
+        "cgroupVersion": support.version,
+        "cgroupNote": support.reason,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "servesizeVersion": __version__,
+    }

@@ -1,0 +1,260 @@
+"""``Model.profile`` and ``ModelProfile``: Azure ML SDK v1's profiling API, run locally.
+
+Example::
+
+    profile = Model.profile(ws, "sklearn-1", [model], inference_config, dataset)
+    profile.wait_for_completion(show_output=True)
+    details = profile.get_details()
+    details["recommendedCpu"], details["recommendedMemoryInGB"]
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from servesize.errors import InvalidInputError
+from servesize.profiling import _resolve
+from servesize.profiling.procedure import ProfileRun, ProgressFn
+from servesize.profiling.request import ProfileRequest
+from servesize.profiling.settings import ProfileSettings
+from servesize.workspace import ProfileRecord, Store
+
+__all__ = ["FINAL_STATES", "Details", "ModelProfile", "profile", "start_profile"]
+
+FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
+
+# Spellings users copied from Azure's documentation, mapped to the keys Azure returned.
+_ALIASES = {
+    "requestedMemoryInGb": "requestedMemoryInGB",
+    "recommendedMemoryInGb": "recommendedMemoryInGB",
+    "maxUtilizedMemoryInGb": "maxUtilizedMemoryInGB",
+}
+
+
+class Details(dict[str, Any]):
+    """``get_details()``'s dict: Azure's keys, plus lookups by the documented misspellings.
+
+    ``details['requestedMemoryInGb']`` works (Azure's docs read that key) without the
+    alias appearing among the keys, so ``set(details)`` stays the contract's.
+    """
+
+    def __missing__(self, key: str) -> Any:
+        if key in _ALIASES:
+            return self[_ALIASES[key]]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (
+            isinstance(key, str) and key in _ALIASES and super().__contains__(_ALIASES[key])
+        )
+
+
+class ModelProfile:
+    """A stored profile: its state, its details, its report."""
+
+    def __init__(self, workspace: Any, name: str) -> None:
+        self.workspace = workspace
+        self._store = _resolve.store_of(workspace)
+        self.name = name
+        self._thread: threading.Thread | None = None
+        self._cancel: threading.Event | None = None
+        self.progress: dict[str, Any] = {}
+        self._store.profiles.get(name)  # NotFoundError for an unknown name
+
+    def __repr__(self) -> str:
+        return f"ModelProfile(name={self.name!r}, state={self.state!r})"
+
+    @property
+    def state(self) -> str:
+        return self._record().state
+
+    @property
+    def description(self) -> str | None:
+        return self._record().description
+
+    @property
+    def log_path(self) -> Path:
+        return self._store.profile_log_path(self.name)
+
+    def wait_for_completion(self, show_output: bool = False, timeout: float | None = None) -> str:
+        """Block until the profile reaches a final state and return it."""
+        if show_output:
+            from servesize.profiling._progress import follow
+
+            return follow(self, timeout=timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            state = self.state
+            if state in FINAL_STATES:
+                return state
+            if deadline is not None and time.monotonic() >= deadline:
+                return state
+            if self._thread is not None:
+                self._thread.join(0.2)
+            else:
+                time.sleep(0.2)  # another process runs it: poll the store
+
+    def cancel(self) -> None:
+        """Stop a running profile; it ends ``Cancelled`` with what it measured."""
+        if self._cancel is not None:
+            self._cancel.set()
+            return
+        record = self._record()
+        runner = record.record.get("runner") or {}
+        if record.state not in FINAL_STATES and _alive(runner):
+            import signal
+
+            os.kill(int(runner["pid"]), signal.SIGINT)
+
+    def get_details(self) -> Details:
+        record = self._record()
+        details: dict[str, Any] = {
+            "name": record.name,
+            "description": record.description,
+            "state": record.state,
+            "createdTime": record.created_time,
+            "errorLogsUri": self.log_path.resolve().as_uri(),
+        }
+        details.update(record.details)
+        details["state"] = record.state
+        return Details({k: v for k, v in details.items() if v is not None})
+
+    def serialize(self) -> dict[str, Any]:
+        record = self._record()
+        request = record.record.get("request") or {}
+        out: dict[str, Any] = dict(self.get_details())
+        out.update(
+            {
+                "id": record.record.get("id", record.name),
+                "inputDatasetId": request.get("inputDatasetId"),
+                "modelIds": request.get("modelIds"),
+                "environment": request.get("environment"),
+                "entryScript": request.get("entryScript"),
+                "sourceDirectory": request.get("sourceDirectory"),
+                "settings": request.get("settings"),
+            }
+        )
+        return out
+
+    def report(self, path: str | Path | None = None, format: str = "html") -> Path:
+        """Write the report (html, md, json, csv, k8s, azure) and return its path."""
+        from servesize.report import ProfileView, default_filename, write_report
+
+        view = ProfileView.from_store(self._store, self.name)
+        target = Path(path) if path is not None else Path(default_filename(self.name, format))
+        return write_report(view, target, format)
+
+    def _record(self) -> ProfileRecord:
+        record = self._store.profiles.get(self.name)
+        if record.state in ("Running", "NotStarted") and self._thread is None:
+            runner = record.record.get("runner") or {}
+            if runner and not _alive(runner):
+                # its process died (killed, machine restart): say so instead of "Running" forever
+                self._store.profiles.update(
+                    self.name,
+                    state="Failed",
+                    details={
+                        **record.details,
+                        "error": {
+                            "message": "the process running this profile stopped before it finished"
+                        },
+                    },
+                )
+                record = self._store.profiles.get(self.name)
+        return record
+
+
+def _alive(runner: Mapping[str, Any]) -> bool:
+    try:
+        proc = psutil.Process(int(runner["pid"]))
+        return abs(proc.create_time() - float(runner["createTime"])) < 1.0
+    except (psutil.Error, KeyError, ValueError, TypeError):
+        return False
+
+
+def start_profile(
+    store: Store,
+    request: ProfileRequest,
+    *,
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    background: bool = True,
+) -> tuple[ProfileRun, threading.Thread | None]:
+    """Create the stored profile and run the procedure (in a thread when ``background``)."""
+    me = psutil.Process()
+    record = {
+        "id": request.name,
+        "request": request.to_dict(),
+        "runner": {"pid": me.pid, "createTime": me.create_time()},
+    }
+    store.profiles.create(request.name, request.description, request.to_dict())
+    store.profiles.update(request.name, state="NotStarted", record=record)
+    run = ProfileRun(store, request, cancel=cancel, progress=progress)
+    if not background:
+        run.execute()
+        return run, None
+    thread = threading.Thread(target=run.execute, name=f"servesize-profile-{request.name}")
+    thread.start()
+    return run, thread
+
+
+def profile(
+    workspace: Any,
+    profile_name: str,
+    models: Iterable[Any],
+    inference_config: Any,
+    input_dataset: Any,
+    cpu: float | None = None,
+    memory_in_gb: float | None = None,
+    description: str | None = None,
+    **settings: Any,
+) -> ModelProfile:
+    """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
+
+    Returns at once; the profile runs in the background (like Azure's). Bad arguments
+    raise before anything starts.  ``settings`` are :class:`ProfileSettings` fields
+    (``qps``, ``min_duration``, ``min_queries``, ``safety_margin``, ``workers``, ...).
+    """
+    store = _resolve.store_of(workspace)
+    if cpu is not None and not isinstance(cpu, int | float):
+        raise InvalidInputError(f"cpu must be a number, got {cpu!r}")
+    request = _resolve.request(
+        store,
+        name=profile_name,
+        models=models,
+        inference_config=inference_config,
+        dataset=input_dataset,
+        cpu=cpu,
+        memory_gb=memory_in_gb,
+        description=description,
+        settings=ProfileSettings.from_kwargs(settings),
+    )
+    handle_cancel = threading.Event()
+    result = ModelProfile.__new__(ModelProfile)
+    result.workspace = workspace
+    result._store = store
+    result.name = request.name
+    result.progress = {}
+    result._cancel = handle_cancel
+
+    def record_progress(phase: str, fraction: float, text: str) -> None:
+        result.progress.update(
+            phase=phase, fraction=fraction, text=text or result.progress.get("text", "")
+        )
+
+    _, thread = start_profile(store, request, cancel=handle_cancel, progress=record_progress)
+    result._thread = thread
+    return result

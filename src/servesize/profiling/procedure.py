@@ -1,0 +1,473 @@
+"""The procedure of spec/profiling.md, run once for one stored profile.
+
+cold start -> warm-up -> capacity search -> measurement -> recommendation ->
+confirmation under the recommended limits -> verdict.  Every figure measured so far
+is kept in ``self.details`` so a failure, a crash or Ctrl-C still stores them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import servesize.profiling._service as _service
+from servesize.errors import CancelledError, ServesizeError, ServiceError
+from servesize.load import LoadResult, LoadSpec, run_load
+from servesize.profiling.capacity import CapacityResult, search
+from servesize.profiling.launcher import Service
+from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend, verdict
+from servesize.profiling.request import ProfileRequest
+from servesize.profiling.sampler import Sampler
+from servesize.profiling.settings import GIB
+from servesize.workspace import Store
+
+__all__ = ["PHASES", "ProfileRun", "ProgressFn"]
+
+PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "confirmation")
+
+#: ``progress(phase, fraction_done, text)``; called from the profiling thread.
+ProgressFn = Callable[[str, float, str], None]
+
+_LOAD_KEYS = (
+    "totalQueries",
+    "successQueries",
+    "successRate",
+    "averageLatencyInMs",
+    "latencyPercentile50InMs",
+    "latencyPercentile90InMs",
+    "latencyPercentile95InMs",
+    "latencyPercentile99InMs",
+    "latencyPercentile999InMs",
+    "measuredQueriesPerSecond",
+    "serviceTimePercentile50InMs",
+    "serviceTimePercentile90InMs",
+    "serviceTimePercentile95InMs",
+    "serviceTimePercentile99InMs",
+    "serviceTimePercentile999InMs",
+    "errorsByStatus",
+    "errorsByKind",
+    "lateSendShare",
+    "durationSeconds",
+)
+
+
+class ProfileRun:
+    """One execution of the procedure; ``execute()`` returns the final state."""
+
+    def __init__(
+        self,
+        store: Store,
+        request: ProfileRequest,
+        *,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.request = request
+        self.settings = request.settings
+        self.cancel = cancel or threading.Event()
+        self._progress = progress or (lambda phase, fraction, text: None)
+        self.details: dict[str, Any] = {}
+        self.series: dict[str, list[dict[str, Any]]] = {}
+        self.log_path = store.profile_log_path(request.name)
+        self._services: list[tuple[Service, Sampler]] = []
+        self._memory_limits: dict[int, int | None] = {}  # service pid -> its limit
+        self._bodies: list[bytes] = []
+
+    # -- the whole run -------------------------------------------------------------
+
+    def execute(self) -> str:
+        state = "Failed"
+        started = time.monotonic()
+        try:
+            self.store.profiles.update(self.request.name, state="Running")
+            self._run()
+            state = "Succeeded"
+        except (CancelledError, KeyboardInterrupt):
+            state = "Cancelled"
+            self.details["error"] = {"message": "the profile was cancelled by the user"}
+        except ServesizeError as exc:
+            self.details["error"] = {"message": str(exc), "type": type(exc).__name__}
+        except Exception as exc:  # a bug of ours: keep the traceback in the service log
+            self._log(traceback.format_exc())
+            self.details["error"] = {"message": f"internal error: {exc!r}", "type": "InternalError"}
+        finally:
+            self._teardown()
+            self._note_oom()
+            self.details["profileSeconds"] = round(time.monotonic() - started, 3)
+            self._store(state)
+        return state
+
+    def _run(self) -> None:
+        s = self.settings
+        self._phase("prepare", 0.0, "resolving models and dataset")
+        workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
+        plan = _service.plan(self.request)
+        self.details.update(plan.details())
+        self.details["machine"] = _service.machine_facts()
+        self.details["settings"] = s.to_dict()
+        self.details["workers"] = s.workers
+        if self.request.missing_requirements:
+            self.details["missingRequirements"] = list(self.request.missing_requirements)
+        with _service.generator_affinity(plan.generator_cpus):
+            service, sampler = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
+            self.details["limitsEnforced"] = service.limits_enforced
+            self.details["limitsNote"] = service.limits_note
+            self._warmup(service)
+            capacity = self._capacity()
+            rate = s.qps or max(capacity.sustainable_qps * s.target_load, 0.0)
+            if rate <= 0:
+                raise ServiceError(
+                    "no request succeeded during the capacity search "
+                    f"({_errors_text(self.details.get('capacityErrors'))}); see the log"
+                )
+            self.details["requestedQueriesPerSecond"] = round(rate, 3)
+            measured = self._measure(service, sampler, rate)
+            rec = self._recommend(sampler)
+            self._stop_current()
+            held_reasons = self._confirm(rec, rate, measured, plan, workdir)
+        self._verdict(capacity, rate, measured, held_reasons)
+
+    # -- phases --------------------------------------------------------------------
+
+    def _start(
+        self,
+        phase: str,
+        cpu: float | None,
+        memory_bytes: int | None,
+        plan: _service.Plan,
+        workdir: Path,
+    ) -> tuple[Service, Sampler]:
+        self._phase(phase, 0.0, "starting the service")
+        service = _service.launch_service(
+            self.request, workdir, self.log_path, cpu, memory_bytes, plan.service_cpus
+        )
+        sampler = Sampler(service, interval=self.settings.sample_interval)
+        sampler.phase = phase
+        sampler.start()
+        self._services.append((service, sampler))
+        self._memory_limits[service.pid] = memory_bytes if service.limits_enforced else None
+        deadline = time.monotonic() + self.settings.startup_timeout
+        seconds = self._wait_ready(service, deadline)
+        if phase == "coldstart":
+            self.details["coldStartSeconds"] = round(seconds, 3)
+            self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
+        self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
+        return service, sampler
+
+    def _wait_ready(self, service: Service, deadline: float) -> float:
+        # wait in short slices so Ctrl-C and cancel() are honoured during a slow init()
+        while True:
+            self._check_cancel()
+            slice_end = min(deadline, time.monotonic() + 0.5)
+            try:
+                return service.wait_ready(
+                    _service.url(service), max(slice_end - time.monotonic(), 0.01)
+                )
+            except ServiceError:
+                if service.poll() is not None or time.monotonic() >= deadline:
+                    raise
+
+    def _warmup(self, service: Service) -> None:
+        s = self.settings
+        self._phase("warmup", 0.0, f"sending each of {len(self._bodies)} rows once")
+        result = self._load(
+            "warmup",
+            service,
+            expected=min(s.warmup_max_seconds, len(self._bodies) * 0.01 + 1),
+            limit=s.warmup_max_seconds,
+            concurrency=s.workers,
+            duration=0.0,
+            min_queries=len(self._bodies),
+        )
+        m = result.metrics
+        self.details["warmup"] = {
+            "totalQueries": m.get("totalQueries"),
+            "successRate": m.get("successRate"),
+            "errorsByKind": m.get("errorsByKind") or None,
+        }
+
+    def _capacity(self) -> CapacityResult:
+        s = self.settings
+        service = self._services[-1][0]
+
+        def step(concurrency: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            self._phase("capacity", 0.0, f"concurrency {concurrency}")
+            result = self._load(
+                "capacity",
+                service,
+                expected=s.capacity_step_seconds,
+                concurrency=concurrency,
+                duration=s.capacity_step_seconds,
+            )
+            if result.metrics.get("successRate", 1.0) < 1.0:
+                self.details["capacityErrors"] = {
+                    **(result.metrics.get("errorsByKind") or {}),
+                    **{
+                        f"HTTP {k}": v
+                        for k, v in (result.metrics.get("errorsByStatus") or {}).items()
+                    },
+                }
+            return result.metrics, result.windows
+
+        capacity = search(step, s, should_stop=self.cancel.is_set)
+        self._check_cancel()
+        self.series["capacity"] = [st.to_row() for st in capacity.steps]
+        self.details["capacityStopReason"] = capacity.stop_reason
+        if capacity.best is not None:
+            self.details["maxSustainableQueriesPerSecond"] = round(capacity.best.qps, 3)
+            self.details["capacityConcurrency"] = capacity.best.concurrency
+        self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
+        return capacity
+
+    def _measure(self, service: Service, sampler: Sampler, rate: float) -> dict[str, Any]:
+        s = self.settings
+        expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
+        self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
+        cpu_before = service.cpu_seconds()
+        result = self._load(
+            "measurement",
+            service,
+            expected=expected,
+            rate=rate,
+            arrival=s.arrival,
+            duration=s.min_duration,
+            min_queries=s.min_queries or None,
+        )
+        cpu_used = service.cpu_seconds() - cpu_before
+        m = result.metrics
+        self.details.update({k: m.get(k) for k in _LOAD_KEYS})
+        successes = int(m.get("successQueries") or 0)
+        if successes:
+            self.details["cpuSecondsPerQuery"] = round(cpu_used / successes, 6)
+        seconds = float(m.get("durationSeconds") or 0.0)
+        if seconds > 0:
+            self.details["averageUtilizedCpu"] = round(cpu_used / seconds, 4)
+        self.series["windows"] = [{**w, "phase": "measurement"} for w in result.windows]
+        self.series["latency_histogram"] = [
+            {"upperMs": upper, "count": count} for upper, count in result.latency_histogram
+        ]
+        return m
+
+    def _recommend(self, sampler: Sampler) -> Recommendation:
+        per_second = sampler.per_second("measurement")
+        if per_second:
+            self.details["maxUtilizedCpu"] = round(max(per_second), 4)
+        peak = sampler.peak_memory_bytes
+        self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+        rec = recommend(per_second, peak, self.settings)
+        self.details["recommendedCpu"] = rec.cpu
+        self.details["recommendedMemoryInGB"] = rec.memory_gb
+        return rec
+
+    def _confirm(
+        self,
+        rec: Recommendation,
+        rate: float,
+        measured: dict[str, Any],
+        plan: _service.Plan,
+        workdir: Path,
+    ) -> list[str]:
+        """Re-run under the recommended limits; return the reasons it did not hold."""
+        s = self.settings
+        if not s.confirm:
+            return []
+        if not self.details.get("limitsEnforced"):
+            self.details["confirmation"] = {
+                "skipped": "limits cannot be enforced on this machine, so the recommended "
+                "limits could not be tried"
+            }
+            return []
+        memory = int(rec.memory_gb * GIB)
+        info: dict[str, Any] = {"requestedCpu": rec.cpu, "requestedMemoryInGB": rec.memory_gb}
+        self.details["confirmation"] = info
+        try:
+            service, _ = self._start("confirmation", rec.cpu, memory, plan, workdir)
+            result = self._load(
+                "confirmation",
+                service,
+                expected=s.confirm_duration,
+                rate=rate,
+                arrival=s.arrival,
+                duration=s.confirm_duration,
+            )
+        except ServiceError as exc:
+            info["held"] = False
+            oom = " (OOM-killed)" if self._services[-1][0].oom_killed else ""
+            info["error"] = f"{exc}{oom}"
+            return [f"the service did not run under the recommended limits{oom}: {exc}"]
+        m = result.metrics
+        info.update(
+            {
+                "totalQueries": m.get("totalQueries"),
+                "successRate": m.get("successRate"),
+                "measuredQueriesPerSecond": m.get("measuredQueriesPerSecond"),
+                "latencyPercentile90InMs": m.get("latencyPercentile90InMs"),
+                "latencyPercentile99InMs": m.get("latencyPercentile99InMs"),
+            }
+        )
+        self.details["recommendationLatencyInMs"] = m.get("latencyPercentile90InMs")
+        reasons = []
+        if float(m.get("successRate") or 0) < float(measured.get("successRate") or 0) - 0.01:
+            reasons.append(
+                f"under the recommended limits the success rate fell to {m.get('successRate'):.1%}"
+            )
+        achieved = float(m.get("measuredQueriesPerSecond") or 0)
+        if rate and abs(achieved - rate) / rate > s.max_rate_error:
+            reasons.append(
+                f"under the recommended limits the service served {achieved:.1f}/s "
+                f"of the {rate:.1f}/s asked"
+            )
+        info["held"] = not reasons
+        return reasons
+
+    def _verdict(
+        self, capacity: CapacityResult, rate: float, measured: dict[str, Any], extra: list[str]
+    ) -> None:
+        validity, reasons = verdict(
+            duration=float(measured.get("durationSeconds") or 0.0),
+            queries=int(measured.get("totalQueries") or 0),
+            late_share=float(measured.get("lateSendShare") or 0.0),
+            requested_rate=rate,
+            measured_rate=float(measured.get("measuredQueriesPerSecond") or 0.0),
+            capacity_stable=capacity.stable,
+            settings=self.settings,
+            extra=[f"the recommendation did not hold: {r}" for r in extra],
+        )
+        self.details["validity"] = validity
+        self.details["validityReasons"] = reasons
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _load(
+        self,
+        phase: str,
+        service: Service,
+        *,
+        expected: float,
+        limit: float | None = None,
+        **spec: Any,
+    ) -> LoadResult:
+        """One run of the load generator, stopped early if the service dies or on cancel."""
+        self._check_cancel()
+        self._check_alive(service, phase)
+        self._services[-1][1].phase = phase
+        stop = threading.Event()
+        started = time.monotonic()
+
+        def progress(_snapshot: Any) -> None:
+            elapsed = time.monotonic() - started
+            self._phase(phase, min(elapsed / expected, 0.99) if expected else 0.5, "")
+
+        with self._watch(service, stop, started + limit if limit else None):
+            result = run_load(
+                LoadSpec(
+                    url=_service.url(service) + "/score",
+                    bodies=self._bodies,
+                    headers={"Content-Type": "application/json"},
+                    timeout=self.settings.request_timeout,
+                    **spec,
+                ),
+                progress=progress,
+                stop=stop,
+            )
+        self._check_cancel()
+        self._check_alive(service, phase)
+        return result
+
+    @contextlib.contextmanager
+    def _watch(
+        self, service: Service, stop: threading.Event, deadline: float | None
+    ) -> Iterator[None]:
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                late = deadline is not None and time.monotonic() > deadline
+                if self.cancel.is_set() or service.poll() is not None or late:
+                    stop.set()
+                    return
+
+        thread = threading.Thread(target=watch, name="servesize-watch", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise CancelledError("cancelled")
+
+    def _check_alive(self, service: Service, phase: str) -> None:
+        code = service.poll()
+        if code is not None:
+            how = " after an OOM kill" if service.oom_killed else ""
+            raise ServiceError(f"the service exited with code {code}{how} during {phase}")
+
+    def _phase(self, phase: str, fraction: float, text: str) -> None:
+        self._progress(phase, fraction, text)
+
+    def _stop_current(self) -> None:
+        service, sampler = self._services[-1]
+        sampler.stop()
+        service.stop()
+
+    def _teardown(self) -> None:
+        offset0 = self._services[0][0].spawned_at if self._services else 0.0
+        samples: list[dict[str, Any]] = []
+        for service, sampler in self._services:
+            with contextlib.suppress(Exception):
+                sampler.stop()
+            with contextlib.suppress(Exception):
+                service.stop()
+            shift = service.spawned_at - offset0
+            samples.extend({**row, "t": round(row["t"] + shift, 3)} for row in sampler.samples)
+        if samples:
+            self.series["samples"] = samples
+        if self._services and "maxUtilizedMemoryInGB" not in self.details:
+            peak = self._services[0][1].peak_memory_bytes
+            if peak:
+                self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+
+    def _note_oom(self) -> None:
+        killed = [svc for svc, _ in self._services if svc.oom_killed]
+        self.details["oomKilled"] = bool(killed)
+        if not killed:
+            return
+        first = killed[0]
+        limit = self._memory_limits.get(first.pid)
+        if limit:
+            bumped = after_oom_gb(limit, self.settings)
+            if first is self._services[0][0]:
+                self.details["recommendedMemoryInGB"] = bumped
+            self.details["oomNote"] = (
+                f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
+                f"memory is recommended at {bumped:g} GB (max(limit x 1.2, limit + 100 MiB))"
+            )
+
+    def _log(self, text: str) -> None:
+        with contextlib.suppress(OSError), open(self.log_path, "a", encoding="utf-8") as fh:
+            fh.write(f"\n[servesize] {text}\n")
+
+    def _store(self, state: str) -> None:
+        for kind, rows in self.series.items():
+            self.store.profiles.put_series(self.request.name, kind, rows)
+        self.store.profiles.update(self.request.name, state=state, details=self.details)
+
+
+def _errors_text(errors: Any) -> str:
+    if not errors:
+        return "no response"
+    return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+
+
+def runner_pid() -> int:
+    return os.getpid()

@@ -1,0 +1,6 @@
+def init():
+    pass
+
+
+def score(raw_data):
+    return raw_data

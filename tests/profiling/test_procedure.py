@@ -1,0 +1,243 @@
+"""The whole procedure against real services, real limits and ground-truth scripts.
+
+Each profile here is shortened by settings (a few seconds a phase) but otherwise
+real: a real child process under real cgroup limits, real HTTP, real load.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
+from servesize.profiling import ModelProfile, profile
+from servesize.profiling.limits import detect
+from servesize.sdk import InferenceConfig
+from servesize.workspace import Store
+
+SCRIPTS = Path(__file__).parent / "scripts"
+GIB = 1 << 30
+MIB = 1 << 20
+
+FAST: dict[str, Any] = {
+    "min_duration": 3.0,
+    "min_queries": 30,
+    "capacity_step_seconds": 1.5,
+    "max_concurrency": 2,
+    "confirm_duration": 2.0,
+    "warmup_max_seconds": 5.0,
+    "request_timeout": 2.0,
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "ws")
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(b"weights")
+    store.models.register("m", weights)
+    rows = [json.dumps({"data": [[i, i + 1]]}) for i in range(20)]
+    store.datasets.register("rows", rows)
+    store.datasets.register("some-bad", [*rows[:8], '{"bad": 1}', *rows[8:10]])
+    store.datasets.register("some-hang", [*rows[:10], '{"hang": 1}'])
+    return store
+
+
+def _run(
+    store: Store,
+    name: str,
+    script: str,
+    *,
+    dataset: str = "rows",
+    env: dict[str, str] | None = None,
+    cpu: float | None = None,
+    memory_in_gb: float | None = None,
+    **settings: Any,
+) -> ModelProfile:
+    config = InferenceConfig(entry_script=str(SCRIPTS / script), source_directory=str(SCRIPTS))
+    result = profile(
+        store,
+        name,
+        ["m"],
+        config,
+        dataset,
+        cpu=cpu,
+        memory_in_gb=memory_in_gb,
+        extra_env=env or {},
+        **{**FAST, **settings},
+    )
+    result.wait_for_completion(timeout=180)
+    _assert_nothing_left()
+    return result
+
+
+def _assert_nothing_left() -> None:
+    children = psutil.Process().children(recursive=True)
+    assert children == [], f"processes left behind: {children}"
+    for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
+        if root.is_dir():
+            left = [p for p in root.rglob("servesize-*") if p.is_dir()]
+            assert left == [], f"cgroups left behind: {left}"
+
+
+def test_cpu_use_matches_a_script_that_burns_known_cpu(store: Store) -> None:
+    # 20 ms of CPU per request at 10 requests/s: 0.2 cores, 0.020 s per query
+    result = _run(
+        store,
+        "burn",
+        "burn.py",
+        env={"BURN_MS": "20"},
+        cpu=1.0,
+        qps=10.0,
+        arrival="constant",
+        min_duration=6.0,
+        min_queries=50,
+    )
+    details = result.get_details()
+    assert result.state == "Succeeded", details.get("error")
+    assert details["cpuSecondsPerQuery"] == pytest.approx(0.020, rel=0.10)
+    assert details["averageUtilizedCpu"] == pytest.approx(0.2, rel=0.10)
+    assert details["recommendedCpu"] >= 0.2
+
+
+def test_peak_memory_matches_what_init_allocates(store: Store) -> None:
+    baseline = _run(store, "alloc-0", "alloc.py", env={"ALLOC_MB": "0"}, qps=5.0, confirm=False)
+    loaded = _run(store, "alloc-300", "alloc.py", env={"ALLOC_MB": "300"}, qps=5.0, confirm=False)
+    base = baseline.get_details()["maxUtilizedMemoryInGB"]
+    peak = loaded.get_details()["maxUtilizedMemoryInGB"]
+    assert (peak - base) * GIB == pytest.approx(300 * MIB, rel=0.10)
+    assert loaded.get_details()["recommendedMemoryInGB"] >= peak
+
+
+@pytest.mark.cgroups
+def test_half_a_core_halves_the_sustainable_rate(store: Store) -> None:
+    if detect().version is None:
+        pytest.skip("no writable cgroups here")
+    full = _run(store, "q-1", "burn.py", env={"BURN_MS": "10"}, cpu=1.0, qps=5.0, confirm=False)
+    half = _run(store, "q-05", "burn.py", env={"BURN_MS": "10"}, cpu=0.5, qps=5.0, confirm=False)
+    ratio = (
+        half.get_details()["maxSustainableQueriesPerSecond"]
+        / full.get_details()["maxSustainableQueriesPerSecond"]
+    )
+    assert ratio == pytest.approx(0.5, rel=0.15)
+
+
+def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> None:
+    result = _run(store, "full", "trivial.py", cpu=1.0, memory_in_gb=1.0)
+    details = result.get_details()
+    assert result.state == "Succeeded", details.get("error")
+    azure = {
+        "requestedCpu",
+        "requestedMemoryInGB",
+        "requestedQueriesPerSecond",
+        "maxUtilizedMemoryInGB",
+        "maxUtilizedCpu",
+        "totalQueries",
+        "successQueries",
+        "successRate",
+        "averageLatencyInMs",
+        "latencyPercentile50InMs",
+        "latencyPercentile90InMs",
+        "latencyPercentile95InMs",
+        "latencyPercentile99InMs",
+        "latencyPercentile999InMs",
+        "measuredQueriesPerSecond",
+        "state",
+        "name",
+        "createdTime",
+        "recommendedMemoryInGB",
+        "recommendedCpu",
+    }
+    assert azure <= set(details)
+    assert details["requestedCpu"] == 1.0
+    assert details["requestedMemoryInGb"] == details["requestedMemoryInGB"] == 1.0
+    assert details["successRate"] == 1.0
+    assert details["validity"] in ("VALID", "INVALID")
+    assert details["coldStartSeconds"] > 0
+    if details["limitsEnforced"]:
+        assert details["confirmation"]["requestedCpu"] == details["recommendedCpu"]
+        assert details["recommendationLatencyInMs"] > 0
+    record = result.serialize()
+    assert record["modelIds"] == ["m:1"]
+    assert record["inputDatasetId"] == "rows:1"
+    again = ModelProfile(store, "full")
+    assert again.get_details() == details
+    assert store.profiles.get_series("full", "samples")
+    assert store.profiles.get_series("full", "capacity")
+
+
+def test_failing_init_fails_the_profile_with_its_log(store: Store) -> None:
+    result = _run(store, "bad-init", "failing_init.py")
+    details = result.get_details()
+    assert result.state == "Failed"
+    assert "exit" in details["error"]["message"] or "init" in details["error"]["message"]
+    log = Path(details["errorLogsUri"].removeprefix("file://")).read_text()
+    assert "model file is corrupt" in log
+
+
+def test_a_crash_mid_run_fails_and_keeps_partial_metrics(store: Store) -> None:
+    result = _run(store, "crash", "crash.py", env={"CRASH_AFTER": "60"})
+    details = result.get_details()
+    assert result.state == "Failed"
+    assert "exited" in details["error"]["message"]
+    assert details["coldStartSeconds"] > 0
+    assert details["warmup"]["totalQueries"] == 20
+
+
+@pytest.mark.cgroups
+def test_an_oom_kill_is_reported_and_memory_bumped(store: Store) -> None:
+    if detect().version is None:
+        pytest.skip("no writable cgroups here")
+    result = _run(store, "oom", "leak.py", env={"LEAK_MB": "20"}, memory_in_gb=0.25)
+    details = result.get_details()
+    assert details["oomKilled"] is True
+    assert details["recommendedMemoryInGB"] >= 0.3  # max(0.25 x 1.2, 0.25 GB + 100 MiB)
+    assert result.state == "Failed"
+
+
+def test_rows_the_script_rejects_lower_the_success_rate(store: Store) -> None:
+    result = _run(store, "partial", "partial.py", dataset="some-bad")
+    details = result.get_details()
+    assert result.state == "Succeeded", details.get("error")
+    assert 0.8 < details["successRate"] < 1.0
+    assert details["errorsByStatus"]["500"] > 0
+
+
+def test_a_hanging_run_is_counted_as_timeouts(store: Store) -> None:
+    result = _run(
+        store, "hang", "hang.py", dataset="some-hang", env={"HANG_S": "3"}, request_timeout=1.0
+    )
+    details = result.get_details()
+    assert result.state in ("Succeeded", "Failed")
+    kinds = {**(details.get("errorsByKind") or {}), **details["warmup"].get("errorsByKind", {})}
+    assert kinds.get("timeout", 0) > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"cpu": 0}, InvalidInputError, "cpu must be positive"),
+        ({"cpu": -1.0}, InvalidInputError, "cpu must be positive"),
+        ({"memory_in_gb": 0.01}, InvalidInputError, "idle need"),
+        ({"script": "no_run.py"}, EntryScriptError, "run"),
+        ({"model": "nope"}, NotFoundError, "nope"),
+        ({"dataset": "nope"}, NotFoundError, "nope"),
+    ],
+)
+def test_bad_arguments_fail_before_anything_starts(
+    store: Store, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    script = kwargs.pop("script", "trivial.py")
+    model = kwargs.pop("model", "m")
+    dataset = kwargs.pop("dataset", "rows")
+    config = InferenceConfig(entry_script=str(SCRIPTS / script))
+    with pytest.raises(error, match=match):
+        profile(store, "bad", [model], config, dataset, **kwargs)
+    assert [p.name for p in store.profiles.list()] == []
+    assert psutil.Process().children(recursive=True) == []
