@@ -80,6 +80,7 @@ class Engine:
         self._finished: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._next_second = 0
+        self._begin_ns = 0
         self.due = 0  # open loop: the due time of the next request
 
     # -- the run ------------------------------------------------------------------
@@ -90,6 +91,7 @@ class Engine:
         self.addr = await self._resolve(loop)
         self._finished = loop.create_future()
         self._next_second = begin_ns + 1_000_000_000
+        self._begin_ns = begin_ns
         loop.call_later(max(begin_ns - monotonic_ns(), 0) / 1e9, self._begin)
         sweep = loop.call_later(_SWEEP_S, self._sweep)
         try:
@@ -111,10 +113,15 @@ class Engine:
         return (str(address[0]), int(address[1]))
 
     def _begin(self) -> None:
+        now = monotonic_ns()
+        if now < self._begin_ns:  # the loop's timers may fire up to 1 ms early
+            assert self._loop is not None
+            self._loop.call_soon(self._begin)
+            return
         if self.pacer is None:
             for _ in range(self.concurrency):
-                if self._keep_issuing(monotonic_ns()):
-                    self._connect(0)
+                if self._keep_issuing(now):
+                    self._connect(now)
         else:
             self.due = self.pacer.next_due()
             self._tick()
@@ -163,7 +170,7 @@ class Engine:
     # -- connections -----------------------------------------------------------------
 
     def _connect(self, due: int) -> None:
-        """Open a connection for a request due at ``due`` (0: closed loop, due on send)."""
+        """Open a connection for a request due at ``due`` (the connect counts in latency)."""
         self.inflight += 1
         task = asyncio.ensure_future(self._open(due))
         self.connecting.add(task)
@@ -188,7 +195,7 @@ class Engine:
             now = monotonic_ns()
             kind = "timeout" if isinstance(exc, TimeoutError) else "connect"
             self.inflight -= 1
-            self.rec.error(due or now, 0, now, kind)
+            self.rec.error(due, 0, now, kind)
             self._next_after(None, now)
             return
         if self.cancelled:
@@ -196,7 +203,7 @@ class Engine:
             return
         self.conns.add(conn)
         now = monotonic_ns()
-        conn.send(due or now, now, self._body())
+        conn.send(due, now, self._body())
 
     def on_response(self, conn: Connection, status: int, keep_alive: bool) -> None:
         now = monotonic_ns()
@@ -227,7 +234,7 @@ class Engine:
                     self.inflight += 1
                     conn.send(now, now, self._body())
                 else:
-                    self._connect(0)
+                    self._connect(now)
                 return
         elif self.waiting:
             due = self.waiting.popleft()
