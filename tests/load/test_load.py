@@ -26,7 +26,9 @@ def test_closed_loop_sends_exactly_min_queries(server: Server) -> None:
     m = result.metrics
     assert m["totalQueries"] == m["successQueries"] == 500
     assert server.count(k) == 500  # what the server saw, not what we think we sent
-    assert m["successRate"] == 1.0 and m["errorsByKind"] == {} and m["errorsByStatus"] == {}
+    assert m["successRate"] == 1.0
+    assert m["errorsByKind"] == {}
+    assert m["errorsByStatus"] == {}
     assert m["lateSendShare"] == 0.0  # closed loop: due time is send time
     assert m["bytesReceived"] > 500 * len(b"ok")
     assert m["minLatencyInMs"] <= m["latencyPercentile50InMs"] <= m["latencyPercentile99InMs"]
@@ -56,7 +58,8 @@ def test_open_loop_p99_shows_a_stall(server: Server) -> None:
     url = server.url(f"/stall?after=150&ms=300&key={k}")
     result = run_load(LoadSpec(url, [b"x"], rate=200, arrival="constant", duration=3))
     m = result.metrics
-    assert m["totalQueries"] == 600 and m["successRate"] == 1.0
+    assert m["totalQueries"] == 600
+    assert m["successRate"] == 1.0
     # ~60 of 600 requests were due during the 300 ms stall: they all waited
     assert m["latencyPercentile99InMs"] > 150
     assert m["latencyPercentile95InMs"] > 20
@@ -81,7 +84,8 @@ def test_warmup_is_excluded(server: Server) -> None:
     )
     result = run_load(spec)
     assert result.metrics["totalQueries"] == 200
-    assert result.warmup["totalQueries"] == 100 and result.warmup["successRate"] == 1.0
+    assert result.warmup["totalQueries"] == 100
+    assert result.warmup["successRate"] == 1.0
     assert server.count(k) == 300
     assert result.to_dict()["warmup"]["totalQueries"] == 100
 
@@ -101,7 +105,8 @@ def test_duration_and_min_queries_both_hold(server: Server) -> None:
 
 def test_chunked_responses_are_parsed(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/chunked"), [b"x"], concurrency=2, min_queries=50)).metrics
-    assert m["successQueries"] == 50 and m["errorsByKind"] == {}
+    assert m["successQueries"] == 50
+    assert m["errorsByKind"] == {}
     assert m["bytesReceived"] >= 50 * len(b"hello world")
 
 
@@ -109,13 +114,16 @@ def test_connection_close_reconnects(server: Server) -> None:
     k = key()
     spec = LoadSpec(server.url(f"/close?key={k}"), [b"x"], concurrency=3, min_queries=90)
     m = run_load(spec).metrics
-    assert m["successQueries"] == 90 and m["errorsByKind"] == {}
+    assert m["successQueries"] == 90
+    assert m["errorsByKind"] == {}
     assert server.count(k) == 90
 
 
 def test_resets_are_errors_not_exceptions(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/reset"), [b"x"], concurrency=2, min_queries=40)).metrics
-    assert m["totalQueries"] == 40 and m["successQueries"] == 0 and m["successRate"] == 0.0
+    assert m["totalQueries"] == 40
+    assert m["successQueries"] == 0
+    assert m["successRate"] == 0.0
     assert m["errorsByKind"] == {"reset": 40}
     assert m["latencyPercentile50InMs"] is None  # latency covers responses only
 
@@ -124,13 +132,15 @@ def test_http_errors_are_counted_by_status(server: Server) -> None:
     m = run_load(
         LoadSpec(server.url("/status?code=503"), [b"x"], concurrency=1, min_queries=20)
     ).metrics
-    assert m["errorsByStatus"] == {"503": 20} and m["successQueries"] == 0
+    assert m["errorsByStatus"] == {"503": 20}
+    assert m["successQueries"] == 0
 
 
 def test_dead_port_gives_connect_errors(dead_port: int) -> None:
     url = f"http://127.0.0.1:{dead_port}/"
     m = run_load(LoadSpec(url, [b"x"], rate=100, arrival="constant", duration=0.5)).metrics
-    assert m["totalQueries"] == 50 and m["errorsByKind"] == {"connect": 50}
+    assert m["totalQueries"] == 50
+    assert m["errorsByKind"] == {"connect": 50}
     m = run_load(LoadSpec(url, [b"x"], concurrency=2, min_queries=30)).metrics
     assert m["errorsByKind"] == {"connect": 30}
 
@@ -156,7 +166,8 @@ def test_stop_event_ends_the_run_promptly(server: Server) -> None:
     result = run_load(spec, progress=progress, stop=stop)
     assert time.monotonic() - started < 5
     assert 50 <= result.metrics["totalQueries"] <= 200  # what was measured until then
-    assert snapshots and snapshots[0]["phase"] == "measurement"
+    assert snapshots
+    assert snapshots[0]["phase"] == "measurement"
     assert int(snapshots[0]["totalQueries"]) <= result.metrics["totalQueries"]  # type: ignore[call-overload]
 
 
@@ -192,7 +203,8 @@ def test_two_processes_merge_exactly(server: Server) -> None:
     )
     result = run_load(spec)
     m = result.metrics
-    assert m["totalQueries"] == 600 and result.warmup["totalQueries"] == 200
+    assert m["totalQueries"] == 600
+    assert result.warmup["totalQueries"] == 200
     assert server.count(k) == 800
     assert sum(w["queries"] for w in result.windows) == 600
     assert m["measuredQueriesPerSecond"] == pytest.approx(400, rel=0.1)

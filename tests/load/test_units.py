@@ -60,7 +60,8 @@ def test_constant_pacer_is_evenly_spaced_and_does_not_drift() -> None:
     assert due[0] == 1_000
     assert due[3000] - due[0] == 1_000_000_000_000  # 1,000 s exactly, no accumulated error
     gaps = np.diff(due)
-    assert gaps.min() >= 333_333_333 and gaps.max() <= 333_333_334
+    assert gaps.min() >= 333_333_333
+    assert gaps.max() <= 333_333_334
 
 
 def test_poisson_pacer_gaps_have_the_right_mean_and_spread() -> None:
@@ -105,7 +106,8 @@ def test_log_buckets_hold_every_count() -> None:
     buckets = h.log_buckets()
     assert sum(c for _, c in buckets) == 7
     uppers = [u for u, _ in buckets]
-    assert uppers == sorted(uppers) and uppers[-1] >= 123.456
+    assert uppers == sorted(uppers)
+    assert uppers[-1] >= 123.456
 
 
 def test_windows_merge_exactly_across_sources() -> None:
@@ -149,7 +151,9 @@ def test_ten_million_results_fit_in_little_memory() -> None:
             response(t, t, t + lat, 200, 10)
         peak = max(peak, process.memory_info().rss)
     totals = rec.finish(n // per_window * 1_000_000_000 + 10**9)
-    assert totals.total == n and totals.latency.total == n and totals.service.total == n
+    assert totals.total == n
+    assert totals.latency.total == n
+    assert totals.service.total == n
     assert peak - before < 100 * 2**20, f"grew by {(peak - before) / 2**20:.1f} MiB"
     result = build_result([totals], merger.rows, requested_rate=None, measure_start_ns=0, end_ns=0)
     lat_us = np.asarray(sample) // 1000
@@ -172,4 +176,5 @@ def test_histogram_memory_is_bounded_by_distinct_values() -> None:
         tracemalloc.stop()
     assert h.total == 10_000_000
     held = h.values.nbytes + h.counts.nbytes
-    assert held < 2 * 2**20 and peak < 16 * 2**20, (held, peak)
+    assert held < 2 * 2**20, held
+    assert peak < 16 * 2**20, peak

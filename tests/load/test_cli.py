@@ -1,0 +1,130 @@
+"""``servesize loadtest`` as a real subprocess: output, JSON, exit codes of mistakes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .conftest import Server
+
+
+def loadtest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "servesize", "loadtest", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def bodies(tmp_path: Path) -> Path:
+    path = tmp_path / "bodies.txt"
+    path.write_text('{"a": 1}\n\n{"b": 2}\n   \n{"c": 3}\n')
+    return path
+
+
+def test_rate_run_prints_a_table_and_writes_json(
+    server: Server, bodies: Path, tmp_path: Path
+) -> None:
+    key = uuid.uuid4().hex
+    out = tmp_path / "result.json"
+    proc = loadtest(
+        server.url(f"/fast?key={key}"),
+        *("--file", str(bodies), "--rate", "200", "--arrival", "constant"),
+        *("--duration", "1s", "--warmup", "200ms", "--header", "X-Test: yes"),
+        *("--json-out", str(out)),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "latency p99" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    data = json.loads(out.read_text())
+    assert data["totalQueries"] == 200
+    assert data["warmup"]["totalQueries"] == 40
+    assert data["requestedQueriesPerSecond"] == 200
+    assert data["windows"][0]["t"] == 0
+    assert sum(row["count"] for row in data["latencyHistogram"]) == 200
+    assert server.count(key) == 240
+
+
+def test_concurrency_run_with_min_queries(server: Server, bodies: Path, tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    proc = loadtest(
+        server.url("/fast"),
+        *("--file", str(bodies), "--concurrency", "2", "--duration", "0"),
+        *("--min-queries", "77", "--json-out", str(out)),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["totalQueries"] == 77
+    assert data["requestedQueriesPerSecond"] is None
+
+
+def test_dataset_rows_are_the_bodies(server: Server, tmp_path: Path) -> None:
+    store_mod = pytest.importorskip("servesize.workspace")
+    with store_mod.Store.open(tmp_path / "ws") as store:
+        record = store.datasets.register("rows", ['{"x": 1}', '{"x": 2}'])
+    out = tmp_path / "result.json"
+    proc = loadtest(
+        server.url("/fast"),
+        *("--dataset", record.id, "--workspace", str(tmp_path / "ws")),
+        *("--concurrency", "1", "--duration", "0", "--min-queries", "10"),
+        *("--json-out", str(out)),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["successQueries"] == 10
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--file", "missing.txt", "--rate", "5"], 3, "no such file"),
+        (["--file", "empty.txt", "--rate", "5"], 2, "no request bodies"),
+        (["--file", "bodies.txt"], 2, "exactly one of rate"),
+        (["--file", "bodies.txt", "--rate", "5", "--concurrency", "2"], 2, "exactly one of rate"),
+        (["--rate", "5"], 2, "exactly one of --dataset and --file"),
+        (["--file", "bodies.txt", "--rate", "5", "--duration", "soon"], 2, "bad duration"),
+        (["--file", "bodies.txt", "--rate", "5", "--arrival", "burst"], 2, "--arrival"),
+        (["--file", "bodies.txt", "--rate", "5", "--header", "novalue"], 2, "bad --header"),
+    ],
+)
+def test_mistakes_give_one_line_errors(
+    server: Server, tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "bodies.txt").write_text("{}\n")
+    proc = loadtest(server.url("/fast"), *args, cwd=tmp_path)
+    assert proc.returncode == code, proc.stderr
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://host/", "not a url", "http://"])
+def test_bad_url(url: str, tmp_path: Path) -> None:
+    (tmp_path / "bodies.txt").write_text("{}\n")
+    proc = loadtest(url, "--file", "bodies.txt", "--rate", "5", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "bad URL" in proc.stderr
+
+
+def test_dead_port_reports_errors_not_a_crash(dead_port: int, tmp_path: Path) -> None:
+    (tmp_path / "bodies.txt").write_text("{}\n")
+    out = tmp_path / "r.json"
+    proc = loadtest(
+        f"http://127.0.0.1:{dead_port}/",
+        *("--file", "bodies.txt", "--rate", "50", "--arrival", "constant", "--duration", "0.4s"),
+        *("--json-out", str(out)),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["errorsByKind"] == {"connect": 20}
+    assert "connect errors" in proc.stdout
