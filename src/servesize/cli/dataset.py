@@ -93,20 +93,17 @@ def show(
     if as_json:
         print_json({**record.to_dict(), "head": rows})
         return
-    out_console.print(
-        f"{record.id}: {record.row_count} rows ({record.format}"
-        + (f", from {record.source}" if record.source else "")
-        + ")",
-        markup=False,
-    )
+    # Plain print: a request body has no spaces to wrap at, rich would break it anywhere.
+    source = f", from {record.source}" if record.source else ""
+    print(f"{record.id}: {record.row_count} rows ({record.format}{source})")
     if record.description:
-        out_console.print(record.description, markup=False)
+        print(record.description)
     for number, row in enumerate(rows, start=1):
-        out_console.print(f"{number:>4}  {_clip(row)}", markup=False)
+        print(f"{number:>4}  {_clip(row)}")
     if record.row_count > len(rows):
-        out_console.print(f"      ... {record.row_count - len(rows)} more", markup=False)
+        print(f"      ... {record.row_count - len(rows)} more")
 
 
-def _clip(row: str, width: int = 120) -> str:
+def _clip(row: str, width: int = 90) -> str:
     flat = row.replace("\n", "\\n")
     return flat if len(flat) <= width else flat[: width - 3] + "..."
