@@ -88,7 +88,7 @@ def test_dataset_rows_are_the_bodies(server: Server, tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["--file", "missing.txt", "--rate", "5"], 3, "no such file"),
-        (["--file", "empty.txt", "--rate", "5"], 2, "no request bodies"),
+        (["--file", "empty.txt", "--rate", "5"], 2, "holds no rows"),
         (["--file", "bodies.txt"], 2, "exactly one of rate"),
         (["--file", "bodies.txt", "--rate", "5", "--concurrency", "2"], 2, "exactly one of rate"),
         (["--rate", "5"], 2, "exactly one of --dataset and --file"),

@@ -99,11 +99,10 @@ def loadtest(
 
 
 def _bodies(dataset: str | None, file: Path | None, workspace: Path) -> list[bytes]:
-    if file is not None:
-        from servesize.load import bodies_from_file
+    from servesize.workspace import Store, read_dataset_file
 
-        return bodies_from_file(file)
-    from servesize.workspace import Store
+    if file is not None:  # the same "lines" format as `servesize dataset register`
+        return [row.encode() for row in read_dataset_file(file, "lines")]
 
     with Store.open(workspace) as store:
         return [row.encode() for row in store.datasets.rows(str(dataset))]

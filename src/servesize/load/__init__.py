@@ -14,7 +14,6 @@ time, so a stalled server cannot hide its stall (coordinated omission)::
 """
 
 from servesize.load._histogram import Histogram
-from servesize.load._inputs import bodies_from_file
 from servesize.load._result import LoadResult
 from servesize.load._run import Progress, run_load, run_load_async
 from servesize.load._spec import Arrival, LoadSpec, parse_duration
@@ -25,7 +24,6 @@ __all__ = [
     "LoadResult",
     "LoadSpec",
     "Progress",
-    "bodies_from_file",
     "parse_duration",
     "run_load",
     "run_load_async",
