@@ -29,6 +29,9 @@ def test_stability_needs_enough_windows_within_tolerance() -> None:
     assert not is_stable(_windows(100, 150, 80), 3, 0.10)
     assert not is_stable(_windows(100, 100), 3, 0.10)
     assert not is_stable(_windows(0, 0, 0), 3, 0.10)
+    # a ragged last window (0.2 s long) is left out rather than read as a rate drop
+    ragged = [*_windows(100, 101, 99), {"measuredQueriesPerSecond": 40.0, "queries": 8}]
+    assert is_stable(ragged, 3, 0.10)
 
 
 def test_search_stops_after_two_flat_steps_and_keeps_the_best() -> None:

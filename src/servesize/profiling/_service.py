@@ -71,7 +71,8 @@ def plan(request: ProfileRequest) -> Plan:
 
 def prepare_inputs(store: Store, request: ProfileRequest) -> tuple[Path, list[bytes]]:
     """Materialise the models into the run's folder and read the dataset's rows."""
-    workdir = store.root / "runs" / request.name  # the store validated the name
+    # absolute: the service runs in the source directory, not here
+    workdir = (store.root / "runs" / request.name).resolve()  # the store validated the name
     if workdir.exists():
         shutil.rmtree(workdir)
     models = workdir / "models"

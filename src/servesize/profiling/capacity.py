@@ -56,9 +56,16 @@ class CapacityResult:
 _ERROR_SLACK = 0.01
 
 
+def _full(window: Mapping[str, Any]) -> bool:
+    """False for the ragged last window of a run (a fraction of a second long)."""
+    rate = float(window.get("measuredQueriesPerSecond") or 0.0)
+    queries = float(window.get("queries") or 0.0)
+    return rate <= 0 or queries <= 0 or queries / rate >= 0.9
+
+
 def is_stable(windows: Sequence[Mapping[str, Any]], count: int, tolerance: float) -> bool:
     """True when the last ``count`` windows' throughput lie within ``tolerance`` of their mean."""
-    rates = [float(w.get("measuredQueriesPerSecond") or 0.0) for w in windows]
+    rates = [float(w.get("measuredQueriesPerSecond") or 0.0) for w in windows if _full(w)]
     if len(rates) < count:
         return False
     tail = rates[-count:]

@@ -125,7 +125,7 @@ class ModelProfile:
             "name": record.name,
             "description": record.description,
             "state": record.state,
-            "createdTime": record.created_time,
+            "createdTime": record.created_time.isoformat(),
             "errorLogsUri": self.log_path.resolve().as_uri(),
         }
         details.update(record.details)

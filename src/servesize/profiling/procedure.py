@@ -75,7 +75,7 @@ class ProfileRun:
         self._progress = progress or (lambda phase, fraction, text: None)
         self.details: dict[str, Any] = {}
         self.series: dict[str, list[dict[str, Any]]] = {}
-        self.log_path = store.profile_log_path(request.name)
+        self.log_path = store.profile_log_path(request.name).resolve()
         self._services: list[tuple[Service, Sampler]] = []
         self._memory_limits: dict[int, int | None] = {}  # service pid -> its limit
         self._bodies: list[bytes] = []
