@@ -12,6 +12,7 @@ def test_servesize_exports_the_azure_shaped_sdk() -> None:
         assert name in servesize.__all__
         assert getattr(servesize, name) is getattr(servesize.sdk, name)
     assert {"ServesizeError", "__version__"} <= set(servesize.__all__)
+    assert {"ModelProfile", "ProfileSettings", "compare"} <= set(servesize.__all__)
 
 
 def test_every_listed_name_exists_once() -> None:

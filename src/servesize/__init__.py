@@ -3,11 +3,17 @@
 The public SDK mirrors Azure ML SDK v1, so notebooks port with an import change::
 
     from servesize import Dataset, Environment, InferenceConfig, Model, Workspace
+
+    profile = Model.profile(ws, "sklearn-1", [model], inference_config, dataset)
+    profile.wait_for_completion(show_output=True)
+    profile.get_details()["recommendedCpu"]
 """
 
 __version__ = "0.1.0"
 
 from servesize.errors import ServesizeError
+from servesize.profiling.model_profile import ModelProfile, compare
+from servesize.profiling.settings import ProfileSettings
 from servesize.sdk import (
     Dataset,
     Environment,
@@ -23,9 +29,12 @@ __all__ = [
     "Environment",
     "InferenceConfig",
     "Model",
+    "ModelProfile",
+    "ProfileSettings",
     "PromoteHeadersBehavior",
     "ServesizeError",
     "TabularDataset",
     "Workspace",
     "__version__",
+    "compare",
 ]

@@ -26,7 +26,7 @@ from servesize.profiling.request import ProfileRequest
 from servesize.profiling.settings import ProfileSettings
 from servesize.workspace import ProfileRecord, Store
 
-__all__ = ["FINAL_STATES", "Details", "ModelProfile", "profile", "start_profile"]
+__all__ = ["FINAL_STATES", "Details", "ModelProfile", "compare", "profile", "start_profile"]
 
 FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
 
@@ -258,3 +258,21 @@ def profile(
     _, thread = start_profile(store, request, cancel=handle_cancel, progress=record_progress)
     result._thread = thread
     return result
+
+
+def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Any:
+    """Compare profile ``b`` (candidate) with ``a`` (baseline); ``.regressed`` is the gate.
+
+    ``max_regression`` is a share (0.1) or a percentage string ("10%").
+    """
+    from servesize.report import ProfileView, parse_threshold
+    from servesize.report import compare as compare_views
+
+    threshold = (
+        parse_threshold(max_regression) if isinstance(max_regression, str) else max_regression
+    )
+    return compare_views(
+        ProfileView.from_store(a._store, a.name),
+        ProfileView.from_store(b._store, b.name),
+        max_regression=threshold,
+    )
