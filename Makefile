@@ -20,7 +20,7 @@ venv: $(VENV)/.installed
 $(AZML_VENV)/.installed:
 	$(PYTHON) -m venv $(AZML_VENV)
 	$(AZML_VENV)/bin/pip install --quiet --upgrade pip
-	$(AZML_VENV)/bin/pip install --quiet "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy
+	$(AZML_VENV)/bin/pip install --quiet "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy "scikit-learn>=1.4,<2" joblib
 	touch $@
 
 # Headless Chromium renders the HTML report in its test (Debian package, root only).

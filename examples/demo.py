@@ -1,4 +1,4 @@
-"""The demo ``make demo`` runs: register the bundled example and list the workspace.
+"""The demo ``make demo`` runs: register the bundled example, profile it, write the report.
 
 Written as an Azure ML SDK v1 notebook would be, with ``servesize`` imports.  The
 workspace is ``$SERVESIZE_WORKSPACE`` or ``./.servesize``.
@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+from rich.console import Console
 
 from servesize import (
     Dataset,
@@ -69,16 +73,43 @@ def summarize(workspace: Workspace) -> None:
         print(f"  environment  {env.id or env.name:<24} {', '.join(env.pip_requirements)}")
 
 
+def profile(
+    workspace: Workspace, model_ids: list[str], dataset_id: str, config: InferenceConfig
+) -> int:
+    """Profile the model with the default settings, show the result, write the report."""
+    from servesize.report import ProfileView, print_summary
+
+    name = "diabetes-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    started = time.monotonic()
+    models = [Model(workspace, id=model_id) for model_id in model_ids]
+    name_, _, version = dataset_id.partition(":")
+    dataset = Dataset.get_by_name(workspace, name_, version=version or "latest")
+    result = Model.profile(workspace, name, models, config, dataset, description="make demo")
+    try:
+        state = result.wait_for_completion(show_output=True)
+    except KeyboardInterrupt:
+        result.cancel()
+        state = result.wait_for_completion()
+    seconds = time.monotonic() - started
+    print_summary(ProfileView.from_store(workspace.store, name), Console())
+    report = result.report(Path(workspace.path) / "reports" / f"{name}.html")
+    print(f"profile {name}: {state} in {seconds:.0f} s")
+    print(f"report: {report.resolve()}")
+    return 0 if state == "Succeeded" else 1
+
+
 def main() -> int:
     workspace = Workspace(os.environ.get("SERVESIZE_WORKSPACE") or ".servesize")
     try:
         model_ids, dataset_id, config = prepare(workspace)
+        print(
+            f"registered {', '.join(model_ids)}, {dataset_id}, entry script {config.entry_script}"
+        )
+        summarize(workspace)
+        return profile(workspace, model_ids, dataset_id, config)
     except ServesizeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"registered {', '.join(model_ids)}, {dataset_id}, entry script {config.entry_script}")
-    summarize(workspace)
-    return 0
 
 
 if __name__ == "__main__":

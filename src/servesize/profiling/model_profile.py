@@ -155,6 +155,7 @@ class ModelProfile:
 
         view = ProfileView.from_store(self._store, self.name)
         target = Path(path) if path is not None else Path(default_filename(self.name, format))
+        target.parent.mkdir(parents=True, exist_ok=True)
         return write_report(view, target, format)
 
     def _record(self) -> ProfileRecord:
