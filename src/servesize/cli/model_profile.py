@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -64,6 +63,10 @@ def profile_command(
         int | None, typer.Option("--min-queries", help="Minimum queries measured.")
     ] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes.")] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--setting", help="Any profile setting as KEY=VALUE (e.g. min_gain=0.1)."),
+    ] = None,
     description: Annotated[str | None, typer.Option("--description", "-d")] = None,
     output_file: Annotated[
         Path | None,
@@ -77,7 +80,6 @@ def profile_command(
 ) -> None:
     """Profile models under real CPU and memory limits and recommend what to allocate."""
     from servesize.profiling import ModelProfile
-    from servesize.profiling.model_profile import start_profile
     from servesize.profiling.settings import ProfileSettings
     from servesize.workspace import Store
 
@@ -92,6 +94,7 @@ def profile_command(
     ):
         if value is not None:
             settings[key] = value
+    settings.update(_key_values(setting or []))
     store = Store.open(workspace)
     config = _inference_config(inference_config, entry_script, source_directory, environment)
     from servesize.profiling import _resolve
@@ -110,33 +113,16 @@ def profile_command(
     console = Console(stderr=True)
     for line in request.missing_requirements:
         console.print(f"[yellow]warning:[/] requirement not installed here: {line}")
-    cancel = threading.Event()
-    handle = ModelProfile.__new__(ModelProfile)
-    handle.workspace, handle._store, handle.name, handle.progress = store, store, name, {}
-    handle._cancel = cancel
-
-    def record(phase: str, fraction: float, text: str) -> None:
-        if handle.progress.get("phase") != phase:
-            handle.progress["text"] = ""
-        handle.progress.update(phase=phase, fraction=fraction)
-        if text:
-            handle.progress["text"] = text
-
     # SIGTERM ends the profile like Ctrl-C: Cancelled, nothing left running
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        _, handle._thread = start_profile(store, request, cancel=cancel, progress=record)
+        handle = ModelProfile._start(store, store, request)
         try:
             state = handle.wait_for_completion(show_output=not as_json)
         except KeyboardInterrupt:
-            cancel.set()
+            handle.cancel()
             console.print("interrupted: stopping the service ...")
-            while handle._thread is not None and handle._thread.is_alive():
-                try:
-                    handle._thread.join()
-                except KeyboardInterrupt:
-                    continue  # teardown must finish, or processes would be left behind
-            state = handle.state
+            state = _wait_out(handle)
     finally:
         signal.signal(signal.SIGTERM, previous)
     details = handle.get_details()
@@ -153,6 +139,29 @@ def profile_command(
     if state != "Succeeded":
         message = (details.get("error") or {}).get("message", state)
         raise ProfileError(f"profile {name} {state.lower()}: {message} (log: {handle.log_path})")
+
+
+def _key_values(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` settings; values are read as JSON when they parse (numbers, bools)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--setting takes KEY=VALUE, got {pair!r}")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def _wait_out(handle: Any) -> str:
+    """Wait for the cancelled run to tear down: stopping early would leave processes."""
+    while True:
+        try:
+            return str(handle.wait_for_completion())
+        except KeyboardInterrupt:
+            continue
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

@@ -62,7 +62,4 @@ def follow(
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 return state
-            if profile._thread is not None:
-                profile._thread.join(0.25)
-            else:
-                time.sleep(0.25)  # run by another process: poll the store
+            profile._pause(0.25)

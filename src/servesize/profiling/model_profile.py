@@ -21,12 +21,12 @@ import psutil
 
 from servesize.errors import InvalidInputError
 from servesize.profiling import _resolve
-from servesize.profiling.procedure import ProfileRun, ProgressFn
+from servesize.profiling.procedure import ProfileRun
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.settings import ProfileSettings
 from servesize.workspace import ProfileRecord, Store
 
-__all__ = ["FINAL_STATES", "Details", "ModelProfile", "compare", "profile", "start_profile"]
+__all__ = ["FINAL_STATES", "Details", "ModelProfile", "compare", "profile"]
 
 FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
 
@@ -69,10 +69,45 @@ class ModelProfile:
         self.workspace = workspace
         self._store = _resolve.store_of(workspace)
         self.name = name
-        self._thread: threading.Thread | None = None
+        # set when this process runs the profile: the run's "finished" and "cancel"
+        self._finished: threading.Event | None = None
         self._cancel: threading.Event | None = None
         self.progress: dict[str, Any] = {}
         self._store.profiles.get(name)  # NotFoundError for an unknown name
+
+    @classmethod
+    def _start(cls, workspace: Any, store: Store, request: ProfileRequest) -> ModelProfile:
+        """Store the new profile and run it in a background thread of this process."""
+        handle = cls.__new__(cls)
+        handle.workspace, handle._store, handle.name = workspace, store, request.name
+        handle.progress = {}
+        handle._cancel = threading.Event()
+        me = psutil.Process()
+        record = {
+            "id": request.name,
+            "request": request.to_dict(),
+            "runner": {"pid": me.pid, "createTime": me.create_time()},
+        }
+        store.profiles.create(request.name, request.description, request.to_dict())
+        store.profiles.update(request.name, state="NotStarted", record=record)
+        run = ProfileRun(store, request, cancel=handle._cancel, progress=handle._on_progress)
+        handle._finished = run.finished
+        threading.Thread(target=run.execute, name=f"servesize-profile-{request.name}").start()
+        return handle
+
+    def _on_progress(self, phase: str, fraction: float, text: str) -> None:
+        if self.progress.get("phase") != phase:
+            self.progress["text"] = ""
+        self.progress.update(phase=phase, fraction=fraction)
+        if text:
+            self.progress["text"] = text
+
+    def _pause(self, seconds: float) -> None:
+        """Wait a little for the run: on its event when it is ours, else by the clock."""
+        if self._finished is not None:
+            self._finished.wait(seconds)
+        else:
+            time.sleep(seconds)  # run by another process: the caller polls the store
 
     def __repr__(self) -> str:
         return f"ModelProfile(name={self.name!r}, state={self.state!r})"
@@ -102,10 +137,7 @@ class ModelProfile:
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 return state
-            if self._thread is not None:
-                self._thread.join(0.2)
-            else:
-                time.sleep(0.2)  # another process runs it: poll the store
+            self._pause(0.2)
 
     def cancel(self) -> None:
         """Stop a running profile; it ends ``Cancelled`` with what it measured."""
@@ -160,7 +192,7 @@ class ModelProfile:
 
     def _record(self) -> ProfileRecord:
         record = self._store.profiles.get(self.name)
-        if record.state in ("Running", "NotStarted") and self._thread is None:
+        if record.state in ("Running", "NotStarted") and self._finished is None:
             runner = record.record.get("runner") or {}
             if runner and not _alive(runner):
                 # its process died (killed, machine restart): say so instead of "Running" forever
@@ -184,32 +216,6 @@ def _alive(runner: Mapping[str, Any]) -> bool:
         return abs(proc.create_time() - float(runner["createTime"])) < 1.0
     except (psutil.Error, KeyError, ValueError, TypeError):
         return False
-
-
-def start_profile(
-    store: Store,
-    request: ProfileRequest,
-    *,
-    cancel: threading.Event | None = None,
-    progress: ProgressFn | None = None,
-    background: bool = True,
-) -> tuple[ProfileRun, threading.Thread | None]:
-    """Create the stored profile and run the procedure (in a thread when ``background``)."""
-    me = psutil.Process()
-    record = {
-        "id": request.name,
-        "request": request.to_dict(),
-        "runner": {"pid": me.pid, "createTime": me.create_time()},
-    }
-    store.profiles.create(request.name, request.description, request.to_dict())
-    store.profiles.update(request.name, state="NotStarted", record=record)
-    run = ProfileRun(store, request, cancel=cancel, progress=progress)
-    if not background:
-        run.execute()
-        return run, None
-    thread = threading.Thread(target=run.execute, name=f"servesize-profile-{request.name}")
-    thread.start()
-    return run, thread
 
 
 def profile(
@@ -243,22 +249,7 @@ def profile(
         description=description,
         settings=ProfileSettings.from_kwargs(settings),
     )
-    handle_cancel = threading.Event()
-    result = ModelProfile.__new__(ModelProfile)
-    result.workspace = workspace
-    result._store = store
-    result.name = request.name
-    result.progress = {}
-    result._cancel = handle_cancel
-
-    def record_progress(phase: str, fraction: float, text: str) -> None:
-        result.progress.update(
-            phase=phase, fraction=fraction, text=text or result.progress.get("text", "")
-        )
-
-    _, thread = start_profile(store, request, cancel=handle_cancel, progress=record_progress)
-    result._thread = thread
-    return result
+    return ModelProfile._start(workspace, store, request)
 
 
 def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Any:

@@ -79,6 +79,9 @@ class ProfileRun:
         self.details: dict[str, Any] = {}
         self.series: dict[str, list[dict[str, Any]]] = {}
         self.log_path = store.profile_log_path(request.name).resolve()
+        #: set once the final state is stored (more reliable than Thread.join after a
+        #: KeyboardInterrupt, which can leave is_alive() wrong)
+        self.finished = threading.Event()
         self._services: list[tuple[Service, Sampler]] = []
         self._memory_limits: dict[int, int | None] = {}  # service pid -> its limit
         self._bodies: list[bytes] = []
@@ -104,7 +107,10 @@ class ProfileRun:
             self._teardown()
             self._note_oom()
             self.details["profileSeconds"] = round(time.monotonic() - started, 3)
-            self._store(state)
+            try:
+                self._store(state)
+            finally:
+                self.finished.set()
         return state
 
     def _run(self) -> None:

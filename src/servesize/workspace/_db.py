@@ -46,7 +46,10 @@ class Database:
                 conn.execute("BEGIN")
                 yield conn
             finally:
-                conn.execute("COMMIT")
+                # a Ctrl-C can land between BEGIN and here: never leave the shared
+                # connection inside a transaction
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

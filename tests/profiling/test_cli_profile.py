@@ -1,0 +1,195 @@
+"""``servesize model profile`` as users run it: a real process, real Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from servesize.workspace import Store
+
+SCRIPTS = Path(__file__).parent / "scripts"
+FAST = [
+    "--duration", "3s", "--min-queries", "30",
+    "--setting", "capacity_step_seconds=2.5", "--setting", "stable_windows=2",
+    "--setting", "max_concurrency=2", "--setting", "confirm_duration=2",
+]  # fmt: skip
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    store = Store.open(ws)
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(b"weights")
+    store.models.register("m", weights)
+    store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(10)])
+    return ws
+
+
+def _cli(workspace: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "servesize",
+        "model",
+        "profile",
+        "--workspace",
+        str(workspace),
+        *args,
+    ]
+
+
+def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "details.json"
+    proc = subprocess.run(
+        _cli(
+            workspace,
+            "-n",
+            "p1",
+            "-m",
+            "m",
+            "--idi",
+            "rows",
+            "--entry-script",
+            str(SCRIPTS / "trivial.py"),
+            "--cc",
+            "1",
+            "--gb",
+            "0.5",
+            "-t",
+            str(out),
+            "--add-tags",
+            *FAST,
+        ),  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    details = json.loads(out.read_text())
+    assert details["state"] == "Succeeded"
+    assert details["requestedCpu"] == 1.0
+    assert details["requestedMemoryInGB"] == 0.5
+    assert "Recommendation" in proc.stdout
+    tags = Store.open(workspace).models.get("m").tags
+    assert tags["recommendedCpu"] == str(details["recommendedCpu"])
+    assert tags["recommendedMemoryInGB"] == str(details["recommendedMemoryInGB"])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["-m", "nope", "--idi", "rows", "--entry-script", "trivial.py"], 3, "nope"),
+        (["-m", "m", "--idi", "nope", "--entry-script", "trivial.py"], 3, "nope"),
+        (["-m", "m", "--idi", "rows", "--entry-script", "trivial.py", "--cc", "0"], 2, "cpu"),
+        (["-m", "m", "--idi", "rows", "--entry-script", "no_run.py"], 5, "run()"),
+        (["-m", "m", "--idi", "rows", "--entry-script", "missing.py"], 3, "not found"),
+        (["-m", "m", "--idi", "rows"], 2, "--ic"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_start_nothing(
+    workspace: Path, args: list[str], code: int, message: str
+) -> None:
+    args = [str(SCRIPTS / a) if a.endswith(".py") else a for a in args]
+    proc = subprocess.run(
+        _cli(workspace, "-n", "bad", *args), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert Store.open(workspace).profiles.list() == []
+
+
+def test_ctrl_c_cancels_and_leaves_nothing_running(workspace: Path) -> None:
+    proc = subprocess.Popen(
+        _cli(
+            workspace,
+            "-n",
+            "long",
+            "-m",
+            "m",
+            "--idi",
+            "rows",
+            "--entry-script",
+            str(SCRIPTS / "trivial.py"),
+            "--duration",
+            "60s",
+        ),  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        cli = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 60
+        service: list[psutil.Process] = []
+        while time.monotonic() < deadline and not service:
+            service = [
+                p
+                for p in cli.children(recursive=True)
+                if "servesize.serving" in " ".join(p.cmdline())
+            ]
+            time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
+        assert service, "the service never started"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert Store.open(workspace).profiles.get("long").state == "Cancelled"
+    assert not [p for p in service if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    for root in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
+        if root.is_dir():
+            assert not list(root.rglob(f"servesize-{proc.pid}-*"))
+
+
+def test_sigterm_is_handled_like_ctrl_c(workspace: Path) -> None:
+    proc = subprocess.Popen(
+        _cli(
+            workspace,
+            "-n",
+            "term",
+            "-m",
+            "m",
+            "--idi",
+            "rows",
+            "--entry-script",
+            str(SCRIPTS / "trivial.py"),
+            "--duration",
+            "60s",
+        ),  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        store = Store.open(workspace)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            names = [p.name for p in store.profiles.list()]
+            if "term" in names and store.profiles.get("term").state == "Running":
+                break
+            time.sleep(0.1)  # polling the store, bounded by the deadline
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert store.profiles.get("term").state == "Cancelled"
