@@ -159,8 +159,10 @@ def main() -> None:
                 f"| {name} | {i} | {r['rps']:,.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} "
                 f"| {service} | {late} | {seen} |"
             )
-    for i, (ours, theirs) in enumerate(zip(rows["servesize max"], rows["wrk max"]), 1):
-        print(f"round {i}: servesize / wrk max rate on one core: {ours['rps'] / theirs['rps']:.0%}")
+    pairs = zip(rows["servesize max"], rows["wrk max"], strict=True)
+    for i, (ours, theirs) in enumerate(pairs, 1):
+        ratio = ours["rps"] / theirs["rps"]
+        print(f"round {i}: servesize / wrk max rate on one core: {ratio:.0%}")
 
 
 if __name__ == "__main__":
