@@ -178,3 +178,18 @@ def test_histogram_memory_is_bounded_by_distinct_values() -> None:
     held = h.values.nbytes + h.counts.nbytes
     assert held < 2 * 2**20, held
     assert peak < 16 * 2**20, peak
+
+
+def test_public_surface_is_pinned() -> None:
+    import servesize.load as load
+
+    assert load.__all__ == [
+        "Arrival",
+        "Histogram",
+        "LoadResult",
+        "LoadSpec",
+        "Progress",
+        "parse_duration",
+        "run_load",
+        "run_load_async",
+    ]
