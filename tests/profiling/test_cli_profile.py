@@ -70,7 +70,7 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
             str(out),
             "--add-tags",
             *FAST,
-        ),  # fmt: skip
+        ),
         capture_output=True,
         text=True,
         timeout=180,
@@ -126,7 +126,7 @@ def test_ctrl_c_cancels_and_leaves_nothing_running(workspace: Path) -> None:
             str(SCRIPTS / "trivial.py"),
             "--duration",
             "60s",
-        ),  # fmt: skip
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -172,7 +172,7 @@ def test_sigterm_is_handled_like_ctrl_c(workspace: Path) -> None:
             str(SCRIPTS / "trivial.py"),
             "--duration",
             "60s",
-        ),  # fmt: skip
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

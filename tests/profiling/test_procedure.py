@@ -225,6 +225,14 @@ def test_a_hanging_run_is_counted_as_timeouts(store: Store) -> None:
     assert kinds.get("timeout", 0) > 0
 
 
+def test_a_profile_past_its_time_limit_times_out(store: Store) -> None:
+    result = _run(store, "slow", "trivial.py", min_duration=120.0, max_profile_seconds=6.0)
+    details = result.get_details()
+    assert result.state == "TimedOut"
+    assert "6 s" in details["error"]["message"]
+    assert details["coldStartSeconds"] > 0
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [

@@ -8,11 +8,12 @@ is kept in ``self.details`` so a failure, a crash or Ctrl-C still stores them.
 from __future__ import annotations
 
 import contextlib
-import os
+import shutil
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ class ProfileRun:
         self._services: list[tuple[Service, Sampler]] = []
         self._memory_limits: dict[int, int | None] = {}  # service pid -> its limit
         self._bodies: list[bytes] = []
+        self._workdir: Path | None = None
+        self._deadline = time.monotonic() + self.settings.max_profile_seconds
 
     # -- the whole run -------------------------------------------------------------
 
@@ -95,6 +98,10 @@ class ProfileRun:
             self.store.profiles.update(self.request.name, state="Running")
             self._run()
             state = "Succeeded"
+        except _TimedOut:
+            state = "TimedOut"
+            limit = self.settings.max_profile_seconds
+            self.details["error"] = {"message": f"the profile did not finish within {limit:g} s"}
         except (CancelledError, KeyboardInterrupt):
             state = "Cancelled"
             self.details["error"] = {"message": "the profile was cancelled by the user"}
@@ -107,6 +114,7 @@ class ProfileRun:
             self._teardown()
             self._note_oom()
             self.details["profileSeconds"] = round(time.monotonic() - started, 3)
+            self.details["completedTime"] = datetime.now(UTC).isoformat()
             try:
                 self._store(state)
             finally:
@@ -117,6 +125,7 @@ class ProfileRun:
         s = self.settings
         self._phase("prepare", 0.0, "resolving models and dataset")
         workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
+        self._workdir = workdir
         plan = _service.plan(self.request)
         self.details.update(plan.details())
         self.details["machine"] = _service.machine_facts()
@@ -398,7 +407,8 @@ class ProfileRun:
 
         def watch() -> None:
             while not done.wait(0.05):
-                late = deadline is not None and time.monotonic() > deadline
+                now = time.monotonic()
+                late = (deadline is not None and now > deadline) or now > self._deadline
                 if self.cancel.is_set() or service.poll() is not None or late:
                     stop.set()
                     return
@@ -414,6 +424,8 @@ class ProfileRun:
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
             raise CancelledError("cancelled")
+        if time.monotonic() > self._deadline:
+            raise _TimedOut
 
     def _check_alive(self, service: Service, phase: str) -> None:
         code = service.poll()
@@ -441,6 +453,9 @@ class ProfileRun:
             samples.extend({**row, "t": round(row["t"] + shift, 3)} for row in sampler.samples)
         if samples:
             self.series["samples"] = samples
+        if self._workdir is not None:
+            # the materialised model copies: the workspace keeps the originals
+            shutil.rmtree(self._workdir, ignore_errors=True)
         if self._services and "maxUtilizedMemoryInGB" not in self.details:
             peak = self._services[0][1].peak_memory_bytes
             if peak:
@@ -472,11 +487,11 @@ class ProfileRun:
         self.store.profiles.update(self.request.name, state=state, details=self.details)
 
 
+class _TimedOut(Exception):
+    """The profile ran past ``max_profile_seconds``."""
+
+
 def _errors_text(errors: Any) -> str:
     if not errors:
         return "no response"
     return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
-
-
-def runner_pid() -> int:
-    return os.getpid()

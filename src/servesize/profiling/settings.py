@@ -39,6 +39,8 @@ class ProfileSettings:
     #: SCORING_TIMEOUT_MS unless the environment sets one.
     request_timeout: float = 10.0
     startup_timeout: float = 300.0
+    #: the whole profile; past it the profile ends ``TimedOut`` with what it measured
+    max_profile_seconds: float = 1800.0
     warmup_max_seconds: float = 30.0
     # capacity search (closed loop, concurrency 1, 2, 4, ...)
     capacity_step_seconds: float = 4.0
@@ -70,6 +72,7 @@ class ProfileSettings:
             "min_duration": self.min_duration,
             "request_timeout": self.request_timeout,
             "startup_timeout": self.startup_timeout,
+            "max_profile_seconds": self.max_profile_seconds,
             "capacity_step_seconds": self.capacity_step_seconds,
             "sample_interval": self.sample_interval,
             "cpu_step": self.cpu_step,
