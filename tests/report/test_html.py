@@ -70,3 +70,17 @@ def test_long_series_are_thinned(valid_view: ProfileView) -> None:
     view = ProfileView("long", "Succeeded", valid_view.details, {}, {"samples": samples})
     html = render(view, "html")
     assert len(html) < 400_000
+
+
+def test_a_limit_far_above_the_usage_is_named_not_drawn(valid_view: ProfileView) -> None:
+    from servesize.report._charts import usage_over_time
+
+    drawn = usage_over_time(valid_view, "memory")
+    assert ">limit</text>" in drawn
+    # the machine's free memory as the default limit: 100x the usage
+    details = {**valid_view.details, "requestedMemoryInGB": 100.0}
+    far = ProfileView("far", "Succeeded", details, {}, valid_view.series)
+    svg = usage_over_time(far, "memory")
+    assert "off scale" in svg
+    assert ">limit</text>" not in svg
+    assert ">recommendation</text>" in svg

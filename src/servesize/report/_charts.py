@@ -143,6 +143,9 @@ def latency_cdf(view: ProfileView) -> str:
     return _svg.render(chart, aria="cumulative latency distribution")
 
 
+_OFF_SCALE = 4.0  # a limit more than this many times the highest value is not drawn
+
+
 def usage_over_time(view: ProfileView, resource: str) -> str:
     """CPU (``resource="cpu"``) or memory over time, with limit and recommendation."""
     samples = view.rows("samples")
@@ -155,12 +158,20 @@ def usage_over_time(view: ProfileView, resource: str) -> str:
             "recommendedMemoryInGB",
             "memory (GB)",
         )
+    used = thin(points(samples, "t", key))
+    # A limit far above everything else (the default memory limit is what the machine
+    # has free) would squash the usage into a flat line: name it instead of drawing it.
+    top = max([p[1] for p in used] + [_num(view.get(rec)) or 0.0])
+    limit_value = _num(view.get(limit))
+    off_scale = limit_value is not None and top > 0 and limit_value > _OFF_SCALE * top
+    if off_scale:
+        title = f"{title}; limit {limit_value:,.3g}, off scale"
     chart = Chart(Axis("time since the service started (s)"), Axis(title))
-    chart.lines.append(Line("used", thin(points(samples, "t", key)), BLUE, width=1.6))
+    chart.lines.append(Line("used", used, BLUE, width=1.6))
     chart.bands.extend(phase_bands(samples))
     for detail, label, color in ((limit, "limit", RED), (rec, "recommendation", GREEN)):
         value = _num(view.get(detail))
-        if value is not None:
+        if value is not None and not (detail == limit and off_scale):
             chart.rules.append(Rule(value, label, color))
     if resource != "cpu":
         chart.markers.extend(_oom_markers(samples))
