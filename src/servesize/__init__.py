@@ -11,21 +11,34 @@ The public SDK mirrors Azure ML SDK v1, so notebooks port with an import change:
 
 __version__ = "0.1.0"
 
+import sys
+
 from servesize.errors import ServesizeError
 from servesize.profiling.model_profile import ModelProfile, compare
 from servesize.profiling.settings import ProfileSettings
 from servesize.sdk import (
+    CondaDependencies,
+    DataPath,
     Dataset,
+    Datastore,
     Environment,
     InferenceConfig,
     Model,
     PromoteHeadersBehavior,
     TabularDataset,
     Workspace,
+    dataset_type_definitions,
 )
 
+# Azure's ``from azureml.data.dataset_type_definitions import ...`` ports as
+# ``from servesize.dataset_type_definitions import ...``: register the module there too.
+sys.modules[f"{__name__}.dataset_type_definitions"] = dataset_type_definitions
+
 __all__ = [
+    "CondaDependencies",
+    "DataPath",
     "Dataset",
+    "Datastore",
     "Environment",
     "InferenceConfig",
     "Model",
@@ -37,4 +50,5 @@ __all__ = [
     "Workspace",
     "__version__",
     "compare",
+    "dataset_type_definitions",
 ]

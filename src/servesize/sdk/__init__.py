@@ -1,19 +1,26 @@
-"""The Azure ML SDK v1-shaped API: ``Workspace``, ``Model``, ``Dataset``, ``Environment``,
-``InferenceConfig``.  A notebook ports by changing its imports to ``from servesize import ...``."""
+"""The Azure ML SDK v1-shaped API: ``Workspace``, ``Model``, ``Dataset``, ``Datastore``,
+``Environment``, ``CondaDependencies``, ``InferenceConfig``.  A notebook ports by changing
+its imports to ``from servesize import ...``."""
 
+from servesize.sdk import dataset_type_definitions
+from servesize.sdk._conda import CondaDependencies
 from servesize.sdk._dataset import (
     Dataset,
     PromoteHeadersBehavior,
     TabularDataset,
     TabularDatasetFactory,
 )
+from servesize.sdk._datastore import DataPath, Datastore
 from servesize.sdk._environment import Environment
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
 from servesize.sdk._workspace import Workspace
 
 __all__ = [
+    "CondaDependencies",
+    "DataPath",
     "Dataset",
+    "Datastore",
     "Environment",
     "InferenceConfig",
     "Model",
@@ -21,4 +28,5 @@ __all__ = [
     "TabularDataset",
     "TabularDatasetFactory",
     "Workspace",
+    "dataset_type_definitions",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError, NotFoundError
+from servesize.sdk._datastore import DataPath, local_path_of
 from servesize.sdk._workspace import Workspace, store_of
 from servesize.workspace import DatasetFormat, DatasetRecord, Store, format_id
 from servesize.workspace._dataset_files import (
@@ -23,7 +24,8 @@ from servesize.workspace._dataset_files import (
 __all__ = ["Dataset", "PromoteHeadersBehavior", "TabularDataset", "TabularDatasetFactory"]
 
 WorkspaceLike = Workspace | Store | str | Path
-PathLike = str | Path | Sequence[str | Path]
+# a local path, a (Datastore, "path") tuple, a DataPath, or a list of those
+PathLike = str | Path | DataPath | Sequence[Any]
 
 _ENCODINGS = {"utf8": "utf-8", "utf8bom": "utf-8-sig", "iso88591": "iso-8859-1"}
 _ENCODINGS |= {"windows1252": "cp1252", "utf16": "utf-16", "utf32": "utf-32"}
@@ -253,15 +255,23 @@ def _header_mode(header: object) -> PromoteHeadersBehavior:
 
 
 def _expand(path: PathLike) -> list[Path]:
-    """Files named by a path, a folder (every file below it), a glob, or a list of those."""
-    items: Sequence[str | Path] = [path] if isinstance(path, str | Path) else path
-    if isinstance(path, tuple) and len(path) == 2 and not isinstance(path[0], str | Path):
-        raise InvalidInputError("datastore paths are not supported: pass a local file path")
+    """Files named by a path, a folder (every file below it), a glob, a datastore path,
+    or a list of those."""
+    items: Sequence[Any]
+    if isinstance(path, str | Path) or local_path_of(path) is not None:
+        items = [path]
+    elif isinstance(path, Sequence):
+        items = path
+    else:
+        raise InvalidInputError(f"expected a file path or (datastore, path), got {path!r}")
     files: list[Path] = []
     for item in items:
-        if not isinstance(item, str | Path):
-            raise InvalidInputError(f"expected a file path, got {type(item).__name__}")
-        text = str(item)
+        local = local_path_of(item)
+        if local is None and not isinstance(item, str | Path):
+            raise InvalidInputError(
+                f"expected a file path or (datastore, path), got {type(item).__name__}"
+            )
+        text = local if local is not None else str(item)
         if any(ch in text for ch in "*?["):
             matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
             if not matches:

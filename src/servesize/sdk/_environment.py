@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from servesize.errors import InvalidInputError
+from servesize.sdk._conda import CondaDependencies
 from servesize.sdk._workspace import Workspace, store_of
 from servesize.workspace import (
     EnvironmentRecord,
@@ -16,9 +18,52 @@ from servesize.workspace import (
     validate_name,
 )
 
-__all__ = ["Environment"]
+__all__ = ["DockerSection", "Environment", "PythonSection"]
 
 WorkspaceLike = Workspace | Store | str | Path
+
+
+class PythonSection:
+    """``env.python``: its ``conda_dependencies`` are the environment's requirements.
+
+    ``user_managed_dependencies`` and ``interpreter_path`` are accepted and recorded;
+    servesize always runs the entry script with the current Python (what Azure's
+    ``user_managed_dependencies = True`` means).
+    """
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+        self.user_managed_dependencies = False
+        self.interpreter_path: str | None = None
+
+    @property
+    def conda_dependencies(self) -> CondaDependencies:
+        """The live specification: editing it (``add_pip_package``) edits the environment."""
+        env = self._env
+        if env._conda is None:
+            # Azure's environments always have one; start from the pip requirements
+            env._conda = CondaDependencies.create(pip_packages=env._pip)
+        return env._conda
+
+    @conda_dependencies.setter
+    def conda_dependencies(self, value: CondaDependencies) -> None:
+        if not isinstance(value, CondaDependencies):
+            raise InvalidInputError(
+                f"conda_dependencies must be a CondaDependencies, got {type(value).__name__}"
+            )
+        self._env._conda = value
+
+
+class DockerSection:
+    """``env.docker``: Azure's image settings, accepted and ignored (nothing is built)."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.base_image: str | None = None
+        self.base_dockerfile: str | None = None
+        self.base_image_registry: Any = None
+        self.shm_size: str | None = None
+        self.arguments: list[str] = []
 
 
 class Environment:
@@ -35,10 +80,43 @@ class Environment:
         self.name = validate_name(name, "environment name")
         self.version: int | None = None
         self.description: str | None = None
-        self.pip_requirements: list[str] = []
-        self.conda_dependencies: dict[str, Any] | None = None
         self.environment_variables: dict[str, str] = {}
+        self.inferencing_stack_version: str | None = None  # Azure's; accepted
+        self._pip: list[str] = []
+        self._conda: CondaDependencies | None = None
+        # the file text it was read from, and what that text said (see _spec_text)
         self._spec: str | None = None
+        self._spec_of: object = None
+        self.python = PythonSection(self)
+        self.docker = DockerSection()
+
+    @property
+    def pip_requirements(self) -> list[str]:
+        """The pip lines the entry script needs: the conda specification's ``pip:``
+        section when there is one (what a profile checks and records)."""
+        return list(self._pip) if self._conda is None else pip_from_conda(self._conda.as_dict())
+
+    @pip_requirements.setter
+    def pip_requirements(self, value: list[str]) -> None:
+        self._pip = [str(line) for line in value]
+        if self._conda is not None:
+            conda = self._conda.as_dict()
+            for item in conda.get("dependencies") or []:
+                if isinstance(item, dict) and "pip" in item:
+                    item["pip"] = list(self._pip)
+                    break
+            else:
+                conda.setdefault("dependencies", []).append({"pip": list(self._pip)})
+            self._conda = CondaDependencies._from_dict(conda)
+
+    @property
+    def conda_dependencies(self) -> dict[str, Any] | None:
+        """The conda specification as a mapping, or None for a pip-only environment."""
+        return None if self._conda is None else self._conda.as_dict()
+
+    @conda_dependencies.setter
+    def conda_dependencies(self, spec: dict[str, Any] | None) -> None:
+        self._conda = None if spec is None else CondaDependencies._from_dict(dict(spec))
 
     @staticmethod
     def from_pip_requirements(
@@ -47,6 +125,7 @@ class Environment:
         """An environment from a pip requirements file (``pip_version`` is Azure's, ignored)."""
         env = Environment(name)
         env.pip_requirements, env._spec = read_pip_requirements(Path(file_path))
+        env._spec_of = env._state()
         return env
 
     @staticmethod
@@ -55,18 +134,27 @@ class Environment:
         env = Environment(name)
         spec, env._spec = read_conda_specification(Path(file_path))
         env.set_conda_dependencies(spec)
+        env._spec_of = env._state()
         return env
 
     def set_conda_dependencies(self, spec: dict[str, Any]) -> None:
         self.conda_dependencies = dict(spec)
-        self.pip_requirements = pip_from_conda(spec)
+
+    def _state(self) -> object:
+        return self._pip if self._conda is None else self._conda.as_dict()
+
+    def _spec_text(self) -> str | None:
+        """The file it was read from, unless edited since; then the specification now."""
+        if self._spec is not None and self._spec_of == self._state():
+            return self._spec
+        return None if self._conda is None else self._conda.serialize_to_string()
 
     @classmethod
     def _from_record(cls, workspace: object, record: EnvironmentRecord) -> Environment:
         env = cls(record.name)
         env.version = record.version
         env.description = record.description
-        env.pip_requirements = list(record.pip_requirements)
+        env._pip = list(record.pip_requirements)
         env.conda_dependencies = record.conda_dependencies
         env.environment_variables = dict(record.environment_variables)
         return env
@@ -84,7 +172,7 @@ class Environment:
             conda_dependencies=self.conda_dependencies,
             environment_variables=self.environment_variables,
             description=self.description,
-            spec=self._spec,
+            spec=self._spec_text(),
         )
         return Environment._from_record(workspace, record)
 
