@@ -8,7 +8,17 @@ import servesize.workspace
 
 
 def test_servesize_exports_the_azure_shaped_sdk() -> None:
-    for name in ("Dataset", "Environment", "InferenceConfig", "Model", "Workspace"):
+    for name in (
+        "CondaDependencies",
+        "DataPath",
+        "Dataset",
+        "Datastore",
+        "Environment",
+        "InferenceConfig",
+        "Model",
+        "Workspace",
+        "dataset_type_definitions",
+    ):
         assert name in servesize.__all__
         assert getattr(servesize, name) is getattr(servesize.sdk, name)
     assert {"ServesizeError", "__version__"} <= set(servesize.__all__)
