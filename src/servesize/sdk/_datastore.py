@@ -80,6 +80,7 @@ class Datastore:
     ) -> DataPath:
         """Copy ``files`` to ``target_path``, keeping their paths below ``relative_root``
         (by default their common folder). Existing files are skipped unless ``overwrite``."""
+        self._inside(target_path or "")  # report the user's path, not a joined one
         sources = [Path(f) for f in ([files] if isinstance(files, str | Path) else files)]
         for source in sources:
             if not source.is_file():
@@ -109,6 +110,7 @@ class Datastore:
         show_progress: bool = True,
     ) -> DataPath:
         """Copy every file below ``src_dir`` to ``target_path``, keeping the tree."""
+        self._inside(target_path or "")
         folder = Path(src_dir)
         if not folder.is_dir():
             raise NotFoundError(f"no folder {folder}")
