@@ -29,7 +29,9 @@ def test_closed_loop_sends_exactly_min_queries(server: Server) -> None:
     assert m["successRate"] == 1.0
     assert m["errorsByKind"] == {}
     assert m["errorsByStatus"] == {}
-    assert m["lateSendShare"] == 0.0  # closed loop: due time is send time
+    # closed loop: due time is send time, but for the 4 first requests, sent once
+    # their connection is up (which can take over 1 ms on a busy machine)
+    assert m["lateSendShare"] <= 4 / 500
     assert m["bytesReceived"] > 500 * len(b"ok")
     assert m["minLatencyInMs"] <= m["latencyPercentile50InMs"] <= m["latencyPercentile99InMs"]
     assert m["latencyPercentile99InMs"] <= m["latencyPercentile999InMs"] <= m["maxLatencyInMs"]

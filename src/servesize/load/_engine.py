@@ -24,12 +24,17 @@ from servesize.load._client import Connection, Target
 from servesize.load._pacer import Pacer
 from servesize.load._recorder import Recorder
 from servesize.load._spec import LoadSpec
+from servesize.load._timer import Timer, make_timer, short_slice
 
 __all__ = ["Engine", "StopFlag"]
 
-#: Sleep with a timer until this close to a due time, then poll the loop without
-#: blocking: the loop's timers only have millisecond resolution.
-_SPIN_NS = 1_200_000
+#: The open loop sleeps on a high-resolution timer (see ``_timer``) set this long
+#: before a due time (a sleeper takes ~15-20 us to run again after its timer
+#: fires), then polls the loop without blocking for what is left, so sends are
+#: within a few microseconds of their schedule and I/O is still served meanwhile.
+_LEAD_NS = 40_000
+#: The scheduler slice the open loop asks for, so its wake-ups preempt busy tasks.
+_SLICE_NS = 100_000
 _SWEEP_S = 0.05
 
 
@@ -82,6 +87,7 @@ class Engine:
         self._next_second = 0
         self._begin_ns = 0
         self.due = 0  # open loop: the due time of the next request
+        self.timer: Timer | None = None
 
     # -- the run ------------------------------------------------------------------
 
@@ -92,6 +98,10 @@ class Engine:
         self._finished = loop.create_future()
         self._next_second = begin_ns + 1_000_000_000
         self._begin_ns = begin_ns
+        sliced = False
+        if self.pacer is not None:
+            self.timer = make_timer(loop, self._tick)
+            sliced = short_slice(_SLICE_NS)
         loop.call_later(max(begin_ns - monotonic_ns(), 0) / 1e9, self._begin)
         sweep = loop.call_later(_SWEEP_S, self._sweep)
         try:
@@ -99,6 +109,10 @@ class Engine:
         finally:
             end = monotonic_ns()
             sweep.cancel()
+            if self.timer is not None:
+                self.timer.close()
+            if sliced:
+                short_slice(0)
             await self._close_all()
         return end
 
@@ -154,13 +168,10 @@ class Engine:
                 self.waiting.append(self.due)
             self.due = self.pacer.next_due()  # type: ignore[union-attr]
             now = monotonic_ns()
-        wait = self.due - now
-        loop = self._loop
-        assert loop is not None
-        if wait > _SPIN_NS:
-            loop.call_later((wait - _SPIN_NS) / 1e9, self._tick)
+        if self.due - now > _LEAD_NS:
+            self.timer.at(self.due - _LEAD_NS)  # type: ignore[union-attr]
         else:
-            loop.call_soon(self._tick)
+            self._loop.call_soon(self._tick)  # type: ignore[union-attr]
 
     def _body(self) -> bytes:
         i = self.next
