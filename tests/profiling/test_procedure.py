@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ FAST: dict[str, Any] = {
 }
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Children that outlive a test are its leak; earlier ones (e.g. a multiprocessing
+    resource tracker started by another test module) are not."""
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    yield
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert left == [], f"processes left behind: {left}"
 
 
 @pytest.fixture
@@ -75,13 +86,11 @@ def _run(
         **{**FAST, **settings},
     )
     result.wait_for_completion(timeout=180)
-    _assert_nothing_left()
+    _assert_no_cgroup_left()
     return result
 
 
-def _assert_nothing_left() -> None:
-    children = psutil.Process().children(recursive=True)
-    assert children == [], f"processes left behind: {children}"
+def _assert_no_cgroup_left() -> None:
     for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
         if root.is_dir():
             # only ours: other test processes may hold cgroups of their own right now
@@ -254,4 +263,3 @@ def test_bad_arguments_fail_before_anything_starts(
     with pytest.raises(error, match=match):
         profile(store, "bad", [model], config, dataset, **kwargs)
     assert [p.name for p in store.profiles.list()] == []
-    assert psutil.Process().children(recursive=True) == []
