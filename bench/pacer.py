@@ -38,6 +38,7 @@ from servesize.load import LoadSpec, run_load
 from servesize.load import _client, _engine
 
 lateness = []
+reused = [0, 0]  # sends on an already used connection, and how many were > 1 ms late
 opened = [0]
 class Timed(_client.Connection):
     __slots__ = ()
@@ -45,11 +46,13 @@ class Timed(_client.Connection):
         opened[0] += 1
         super().__init__(owner)
     def send(self, due, sent, data):
-        lateness.append(time.monotonic_ns() - due)
+        late = time.monotonic_ns() - due
+        lateness.append(late)
+        if self.due:
+            reused[0] += 1
+            reused[1] += late > 1_000_000
         super().send(due, sent, data)
 _engine.Connection = Timed
-if sys.argv[4] == "timerfd-noslice":
-    _engine.short_slice = lambda ns: False
 
 url, rate, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 proc = psutil.Process()
@@ -63,14 +66,13 @@ n = len(lateness)
 pick = lambda q: lateness[min(n - 1, int(q * n))] / 1000
 print(json.dumps({"queries": r.metrics["totalQueries"], "late": r.metrics["lateSendShare"],
                   "p50us": pick(0.5), "p99us": pick(0.99), "maxus": lateness[-1] / 1000,
-                  "cpu": cpu, "conns": opened[0]}))
+                  "cpu": cpu, "conns": opened[0], "reusedLate": reused[1] / max(reused[0], 1)}))
 """
 
 
 def run(url: str, rate: float, seconds: float, cpu: int, timer: str) -> dict[str, float]:
     argv = ["taskset", "-c", str(cpu), sys.executable, "-c", WORKER, url, str(rate), str(seconds)]
-    argv.append(timer)
-    env = {**os.environ, "SERVESIZE_LOAD_TIMER": timer.split("-")[0]}
+    env = {**os.environ, "SERVESIZE_LOAD_TIMER": timer}
     out = subprocess.run(argv, check=True, capture_output=True, text=True, env=env).stdout
     result: dict[str, float] = json.loads(out.splitlines()[-1])
     return result
@@ -95,9 +97,9 @@ def main() -> None:
         url = f"http://127.0.0.1:{int(server.stdout.readline())}/fast"
         print(
             "| rate | busy loop on the core | timer | lateSendShare "
-            "| lateness p50 | p99 | max | CPU | connections |"
+            "| lateness p50 | p99 | max | CPU | connections | late on reused conns |"
         )
-        print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for rate in (float(r) for r in args.rates.split(",")):
             for shared, timer in ((s, t) for s in (False, True) for t in args.timers.split(",")):
                 if shared:
@@ -114,7 +116,7 @@ def main() -> None:
                 print(
                     f"| {rate:,.0f} | {'yes' if shared else 'no'} | {timer} | {r['late']:.2%} "
                     f"| {r['p50us']:.0f} µs | {r['p99us']:.0f} µs | {r['maxus']:,.0f} µs "
-                    f"| {r['cpu']:.0%} | {r['conns']:,} |",
+                    f"| {r['cpu']:.0%} | {r['conns']:,} | {r['reusedLate']:.2%} |",
                     flush=True,
                 )
     finally:

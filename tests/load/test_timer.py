@@ -10,7 +10,7 @@ from time import monotonic_ns
 import pytest
 
 from servesize.load._run import loop_factory
-from servesize.load._timer import LoopTimer, Timer, TimerFd, make_timer, short_slice
+from servesize.load._timer import LoopTimer, Timer, TimerFd, make_timer
 
 Factory = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Timer]
 KINDS: list[Factory] = [LoopTimer]
@@ -89,10 +89,3 @@ def test_make_timer_prefers_timerfd_on_linux() -> None:
 
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         assert runner.run(kind()) == "timerfd"
-
-
-def test_short_slice_is_best_effort_and_restorable() -> None:
-    asked = short_slice(100_000)
-    assert isinstance(asked, bool)
-    if asked:
-        assert short_slice(0)  # back to the default slice

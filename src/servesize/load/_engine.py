@@ -24,7 +24,7 @@ from servesize.load._client import Connection, Target
 from servesize.load._pacer import Pacer
 from servesize.load._recorder import Recorder
 from servesize.load._spec import LoadSpec
-from servesize.load._timer import Timer, make_timer, short_slice
+from servesize.load._timer import Timer, make_timer
 
 __all__ = ["Engine", "StopFlag"]
 
@@ -33,8 +33,6 @@ __all__ = ["Engine", "StopFlag"]
 #: fires), then polls the loop without blocking for what is left, so sends are
 #: within a few microseconds of their schedule and I/O is still served meanwhile.
 _LEAD_NS = 40_000
-#: The scheduler slice the open loop asks for, so its wake-ups preempt busy tasks.
-_SLICE_NS = 100_000
 _SWEEP_S = 0.05
 
 
@@ -98,10 +96,8 @@ class Engine:
         self._finished = loop.create_future()
         self._next_second = begin_ns + 1_000_000_000
         self._begin_ns = begin_ns
-        sliced = False
         if self.pacer is not None:
             self.timer = make_timer(loop, self._tick)
-            sliced = short_slice(_SLICE_NS)
         loop.call_later(max(begin_ns - monotonic_ns(), 0) / 1e9, self._begin)
         sweep = loop.call_later(_SWEEP_S, self._sweep)
         try:
@@ -111,8 +107,6 @@ class Engine:
             sweep.cancel()
             if self.timer is not None:
                 self.timer.close()
-            if sliced:
-                short_slice(0)
             await self._close_all()
         return end
 
