@@ -143,6 +143,7 @@ def launch_service(
         cpu=cpu,
         memory_bytes=memory_bytes,
         cpus=cpus,
+        cgroups=settings.cgroups,
     )
     _PORTS[service.pid] = port
     return service

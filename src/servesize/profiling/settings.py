@@ -62,6 +62,9 @@ class ProfileSettings:
     max_late_share: float = 0.01
     max_rate_error: float = 0.05
     workers: int = 1
+    #: False runs the service without cgroups (unlimited, measured with psutil), as on a
+    #: machine that has none; the details then say ``limitsEnforced: false``
+    cgroups: bool = True
     sample_interval: float = 0.1
     extra_env: dict[str, str] = field(default_factory=dict)
 
