@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -112,21 +111,13 @@ def test_bad_arguments_give_one_line_and_start_nothing(
     assert Store.open(workspace).profiles.list() == []
 
 
-def test_ctrl_c_cancels_and_leaves_nothing_running(workspace: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_cancels_and_leaves_nothing_running(
+    workspace: Path, signum: signal.Signals
+) -> None:
+    args = ["-n", "long", "-m", "m", "--idi", "rows", "--duration", "60s"]
     proc = subprocess.Popen(
-        _cli(
-            workspace,
-            "-n",
-            "long",
-            "-m",
-            "m",
-            "--idi",
-            "rows",
-            "--entry-script",
-            str(SCRIPTS / "trivial.py"),
-            "--duration",
-            "60s",
-        ),
+        _cli(workspace, *args, "--entry-script", str(SCRIPTS / "trivial.py")),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -143,7 +134,7 @@ def test_ctrl_c_cancels_and_leaves_nothing_running(workspace: Path) -> None:
             ]
             time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
         assert service, "the service never started"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -156,40 +147,3 @@ def test_ctrl_c_cancels_and_leaves_nothing_running(workspace: Path) -> None:
     for root in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
         if root.is_dir():
             assert not list(root.rglob(f"servesize-{proc.pid}-*"))
-
-
-def test_sigterm_is_handled_like_ctrl_c(workspace: Path) -> None:
-    proc = subprocess.Popen(
-        _cli(
-            workspace,
-            "-n",
-            "term",
-            "-m",
-            "m",
-            "--idi",
-            "rows",
-            "--entry-script",
-            str(SCRIPTS / "trivial.py"),
-            "--duration",
-            "60s",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        store = Store.open(workspace)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            names = [p.name for p in store.profiles.list()]
-            if "term" in names and store.profiles.get("term").state == "Running":
-                break
-            time.sleep(0.1)  # polling the store, bounded by the deadline
-        os.kill(proc.pid, signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, stderr
-    assert store.profiles.get("term").state == "Cancelled"
