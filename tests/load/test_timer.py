@@ -80,6 +80,20 @@ def test_rearming_replaces_the_deadline(factory: Factory) -> None:
         assert len(runner.run(scenario())) == 1
 
 
+@pytest.mark.parametrize("factory", KINDS, ids=lambda f: f.__name__)
+def test_arming_after_close_does_nothing(factory: Factory) -> None:
+    async def scenario() -> list[int]:
+        fired: list[int] = []
+        timer = factory(asyncio.get_running_loop(), lambda: fired.append(1))
+        timer.close()
+        timer.at(monotonic_ns())  # a finished run's stray tick: no error, no firing
+        await asyncio.sleep(0.05)
+        return fired
+
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        assert runner.run(scenario()) == []
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timerfd is Linux-only")
 def test_make_timer_prefers_timerfd_on_linux() -> None:
     async def kind() -> str:
@@ -89,3 +103,15 @@ def test_make_timer_prefers_timerfd_on_linux() -> None:
 
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         assert runner.run(kind()) == "timerfd"
+
+
+def test_environment_selects_the_loop_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVESIZE_LOAD_TIMER", "loop")
+
+    async def kind() -> str:
+        timer = make_timer(asyncio.get_running_loop(), lambda: None)
+        timer.close()
+        return timer.kind
+
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        assert runner.run(kind()) == "loop"

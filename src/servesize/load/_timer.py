@@ -10,15 +10,15 @@ the loop's ``epoll_wait`` at the deadline with the kernel's high-resolution time
 and a task that slept wins the core back from a busy one at once.  Elsewhere
 :class:`LoopTimer` sleeps on ``call_at`` and polls the loop for the last stretch.
 
-Both call ``callback`` once per ``at()``, never before the deadline minus ``lead``
-(the caller's chosen margin), on the loop's thread.
+Both call ``callback`` once per ``at()`` (a later ``at()`` replaces an earlier one),
+never before the deadline, on the loop's thread; after ``close()``, ``at()`` does
+nothing (a late callback of a finished run must not raise).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import os
 import sys
 from collections.abc import Callable
@@ -60,7 +60,8 @@ class TimerFd(Timer):
     kind = "timerfd"
 
     def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        # the interpreter's own symbols include libc's (find_library would run ldconfig)
+        libc = ctypes.CDLL(None, use_errno=True)
         self._settime = libc.timerfd_settime
         self._settime.argtypes = [
             ctypes.c_int,
@@ -83,6 +84,8 @@ class TimerFd(Timer):
         loop.add_reader(fd, self._fired)
 
     def at(self, deadline_ns: int) -> None:
+        if self._fd < 0:
+            return
         # a past (or zero) deadline would disarm the timer: fire at once instead
         deadline_ns = max(deadline_ns, 1)
         self._value.tv_sec, self._value.tv_nsec = divmod(deadline_ns, 1_000_000_000)
@@ -114,8 +117,11 @@ class LoopTimer(Timer):
         self._callback = callback
         self._deadline = 0
         self._handle: asyncio.Handle | None = None
+        self._closed = False
 
     def at(self, deadline_ns: int) -> None:
+        if self._closed:
+            return
         self._deadline = deadline_ns
         if self._handle is not None:
             self._handle.cancel()
@@ -136,6 +142,7 @@ class LoopTimer(Timer):
         self._callback()
 
     def close(self) -> None:
+        self._closed = True
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
