@@ -3,7 +3,9 @@ teardown (including a Ctrl-C of the parent), with and without cgroups."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -167,3 +169,28 @@ def test_ctrl_c_of_the_parent_leaves_nothing(
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+@pytest.mark.slow
+def test_the_service_dies_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, str(CHILDREN / "parent_killed.py"), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pids: list[int] = []
+    try:
+        assert parent.stdout is not None
+        pids = json.loads(parent.stdout.readline())["pids"]
+        parent.kill()  # SIGKILL: no teardown runs in the parent
+        parent.communicate(timeout=30)
+        # the kernel kills the service itself; its own children are its business
+        # (servesize's workers follow their supervisor the same way)
+        assert wait_until(lambda: gone(pids[0]), 10), "the service outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate(timeout=30)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
