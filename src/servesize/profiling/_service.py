@@ -29,10 +29,7 @@ __all__ = [
     "machine_facts",
     "plan",
     "prepare_inputs",
-    "url",
 ]
-
-_PORTS: dict[int, int] = {}  # service pid -> the port it serves on
 
 
 @dataclass(frozen=True)
@@ -97,8 +94,8 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
-) -> Service:
-    """Start ``python -m servesize.serving`` for the request under the given limits."""
+) -> tuple[Service, str]:
+    """Start ``python -m servesize.serving`` under the given limits; return it and its URL."""
     settings = request.settings
     model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
     source = request.source_directory or request.entry_script.parent
@@ -145,12 +142,7 @@ def launch_service(
         cpus=cpus,
         cgroups=settings.cgroups,
     )
-    _PORTS[service.pid] = port
-    return service
-
-
-def url(service: Service) -> str:
-    return f"http://127.0.0.1:{_PORTS[service.pid]}"
+    return service, f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager

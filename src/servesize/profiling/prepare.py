@@ -24,8 +24,9 @@ __all__ = [
     "missing_requirements",
 ]
 
-#: The scoring server alone (interpreter, uvicorn, numpy) before any user code; a
-#: memory limit below it cannot even start the service.  Measured: about 45 MiB RSS.
+#: The least memory limit accepted.  The scoring server alone (interpreter, HTTP layer,
+#: numpy) takes 41 MiB RSS before any user code (psutil after ``import
+#: servesize.serving`` in the project's venv); below 64 MiB no model fits beside it.
 MIN_SERVICE_MEMORY_BYTES = 64 * MIB
 
 # Packages the Azure images carry that servesize replaces: never "missing".
@@ -94,7 +95,8 @@ def check_limits(cpu: float | None, memory_gb: float | None) -> None:
         if memory_gb * GIB < MIN_SERVICE_MEMORY_BYTES:
             raise InvalidInputError(
                 f"memory_in_gb={memory_gb:g} is below the service's idle need "
-                f"(the server alone needs about {MIN_SERVICE_MEMORY_BYTES / GIB:.2f} GB)"
+                f"(the server alone takes about 0.04 GB; the least servesize accepts is "
+                f"{MIN_SERVICE_MEMORY_BYTES / GIB:.2f} GB)"
             )
         total = psutil.virtual_memory().total
         if memory_gb * GIB > total:

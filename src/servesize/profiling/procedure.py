@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,7 @@ class ProfileRun:
         #: set once the final state is stored (more reliable than Thread.join after a
         #: KeyboardInterrupt, which can leave is_alive() wrong)
         self.finished = threading.Event()
-        self._services: list[tuple[Service, Sampler]] = []
-        self._memory_limits: dict[int, int | None] = {}  # service pid -> its limit
+        self._runs: list[_Running] = []  # each launch of the service, in order
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
@@ -134,11 +134,11 @@ class ProfileRun:
         if self.request.missing_requirements:
             self.details["missingRequirements"] = list(self.request.missing_requirements)
         with _service.generator_affinity(plan.generator_cpus):
-            service, sampler = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
-            self.details["limitsEnforced"] = service.limits_enforced
-            self.details["limitsNote"] = service.limits_note
-            self._warmup(service)
-            capacity = self._capacity()
+            run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
+            self.details["limitsEnforced"] = run.service.limits_enforced
+            self.details["limitsNote"] = run.service.limits_note
+            self._warmup(run)
+            capacity = self._capacity(run)
             rate = s.qps or max(capacity.sustainable_qps * s.target_load, 0.0)
             if rate <= 0:
                 raise ServiceError(
@@ -146,9 +146,9 @@ class ProfileRun:
                     f"({_errors_text(self.details.get('capacityErrors'))}); see the log"
                 )
             self.details["requestedQueriesPerSecond"] = round(rate, 3)
-            measured = self._measure(service, sampler, rate)
-            rec = self._recommend(sampler)
-            self._stop_current()
+            measured = self._measure(run, rate)
+            rec = self._recommend(run.sampler)
+            run.stop()
             held_reasons = self._confirm(rec, rate, measured, plan, workdir)
         self._verdict(capacity, rate, measured, held_reasons)
 
@@ -161,43 +161,42 @@ class ProfileRun:
         memory_bytes: int | None,
         plan: _service.Plan,
         workdir: Path,
-    ) -> tuple[Service, Sampler]:
+    ) -> _Running:
         self._phase(phase, 0.0, "starting the service")
-        service = _service.launch_service(
+        service, url = _service.launch_service(
             self.request, workdir, self.log_path, cpu, memory_bytes, plan.service_cpus
         )
         sampler = Sampler(service, interval=self.settings.sample_interval)
         sampler.phase = phase
         sampler.start()
-        self._services.append((service, sampler))
-        self._memory_limits[service.pid] = memory_bytes if service.limits_enforced else None
+        limit = memory_bytes if service.limits_enforced else None
+        run = _Running(service, sampler, url, limit)
+        self._runs.append(run)
         deadline = time.monotonic() + self.settings.startup_timeout
-        seconds = self._wait_ready(service, deadline)
+        seconds = self._wait_ready(run, deadline)
         if phase == "coldstart":
             self.details["coldStartSeconds"] = round(seconds, 3)
             self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
-        return service, sampler
+        return run
 
-    def _wait_ready(self, service: Service, deadline: float) -> float:
+    def _wait_ready(self, run: _Running, deadline: float) -> float:
         # wait in short slices so Ctrl-C and cancel() are honoured during a slow init()
         while True:
             self._check_cancel()
             slice_end = min(deadline, time.monotonic() + 0.5)
             try:
-                return service.wait_ready(
-                    _service.url(service), max(slice_end - time.monotonic(), 0.01)
-                )
+                return run.service.wait_ready(run.url, max(slice_end - time.monotonic(), 0.01))
             except ServiceError:
-                if service.poll() is not None or time.monotonic() >= deadline:
+                if run.service.poll() is not None or time.monotonic() >= deadline:
                     raise
 
-    def _warmup(self, service: Service) -> None:
+    def _warmup(self, run: _Running) -> None:
         s = self.settings
         self._phase("warmup", 0.0, f"sending each of {len(self._bodies)} rows once")
         result = self._load(
             "warmup",
-            service,
+            run,
             expected=min(s.warmup_max_seconds, len(self._bodies) * 0.01 + 1),
             limit=s.warmup_max_seconds,
             concurrency=s.workers,
@@ -211,15 +210,14 @@ class ProfileRun:
             "errorsByKind": m.get("errorsByKind") or None,
         }
 
-    def _capacity(self) -> CapacityResult:
+    def _capacity(self, run: _Running) -> CapacityResult:
         s = self.settings
-        service = self._services[-1][0]
 
         def step(concurrency: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             self._phase("capacity", 0.0, f"concurrency {concurrency}")
             result = self._load(
                 "capacity",
-                service,
+                run,
                 expected=s.capacity_step_seconds,
                 concurrency=concurrency,
                 duration=s.capacity_step_seconds,
@@ -244,21 +242,21 @@ class ProfileRun:
         self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
         return capacity
 
-    def _measure(self, service: Service, sampler: Sampler, rate: float) -> dict[str, Any]:
+    def _measure(self, run: _Running, rate: float) -> dict[str, Any]:
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
-        cpu_before = service.cpu_seconds()
+        cpu_before = run.service.cpu_seconds()
         result = self._load(
             "measurement",
-            service,
+            run,
             expected=expected,
             rate=rate,
             arrival=s.arrival,
             duration=s.min_duration,
             min_queries=s.min_queries or None,
         )
-        cpu_used = service.cpu_seconds() - cpu_before
+        cpu_used = run.service.cpu_seconds() - cpu_before
         m = result.metrics
         self.details.update({k: m.get(k) for k in _LOAD_KEYS})
         successes = int(m.get("successQueries") or 0)
@@ -306,10 +304,10 @@ class ProfileRun:
         info: dict[str, Any] = {"requestedCpu": rec.cpu, "requestedMemoryInGB": rec.memory_gb}
         self.details["confirmation"] = info
         try:
-            service, _ = self._start("confirmation", rec.cpu, memory, plan, workdir)
+            run = self._start("confirmation", rec.cpu, memory, plan, workdir)
             result = self._load(
                 "confirmation",
-                service,
+                run,
                 expected=s.confirm_duration,
                 rate=rate,
                 arrival=s.arrival,
@@ -317,7 +315,7 @@ class ProfileRun:
             )
         except ServiceError as exc:
             info["held"] = False
-            oom = " (OOM-killed)" if self._services[-1][0].oom_killed else ""
+            oom = " (OOM-killed)" if self._runs[-1].service.oom_killed else ""
             info["error"] = f"{exc}{oom}"
             return [f"the service did not run under the recommended limits{oom}: {exc}"]
         m = result.metrics
@@ -366,7 +364,7 @@ class ProfileRun:
     def _load(
         self,
         phase: str,
-        service: Service,
+        run: _Running,
         *,
         expected: float,
         limit: float | None = None,
@@ -374,8 +372,8 @@ class ProfileRun:
     ) -> LoadResult:
         """One run of the load generator, stopped early if the service dies or on cancel."""
         self._check_cancel()
-        self._check_alive(service, phase)
-        self._services[-1][1].phase = phase
+        self._check_alive(run.service, phase)
+        run.sampler.phase = phase
         stop = threading.Event()
         started = time.monotonic()
 
@@ -383,10 +381,10 @@ class ProfileRun:
             elapsed = time.monotonic() - started
             self._phase(phase, min(elapsed / expected, 0.99) if expected else 0.5, "")
 
-        with self._watch(service, stop, started + limit if limit else None):
+        with self._watch(run.service, stop, started + limit if limit else None):
             result = run_load(
                 LoadSpec(
-                    url=_service.url(service) + "/score",
+                    url=run.url + "/score",
                     bodies=self._bodies,
                     headers={"Content-Type": "application/json"},
                     timeout=self.settings.request_timeout,
@@ -396,7 +394,7 @@ class ProfileRun:
                 stop=stop,
             )
         self._check_cancel()
-        self._check_alive(service, phase)
+        self._check_alive(run.service, phase)
         return result
 
     @contextlib.contextmanager
@@ -436,41 +434,37 @@ class ProfileRun:
     def _phase(self, phase: str, fraction: float, text: str) -> None:
         self._progress(phase, fraction, text)
 
-    def _stop_current(self) -> None:
-        service, sampler = self._services[-1]
-        sampler.stop()
-        service.stop()
-
     def _teardown(self) -> None:
-        offset0 = self._services[0][0].spawned_at if self._services else 0.0
+        offset0 = self._runs[0].service.spawned_at if self._runs else 0.0
         samples: list[dict[str, Any]] = []
-        for service, sampler in self._services:
+        for run in self._runs:
+            # separately: a sampler that fails to stop must not keep the service alive
             with contextlib.suppress(Exception):
-                sampler.stop()
+                run.sampler.stop()
             with contextlib.suppress(Exception):
-                service.stop()
-            shift = service.spawned_at - offset0
-            samples.extend({**row, "t": round(row["t"] + shift, 3)} for row in sampler.samples)
+                run.service.stop()
+            shift = run.service.spawned_at - offset0
+            samples.extend({**row, "t": round(row["t"] + shift, 3)} for row in run.sampler.samples)
         if samples:
             self.series["samples"] = samples
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)
-        if self._services and "maxUtilizedMemoryInGB" not in self.details:
-            peak = self._services[0][1].peak_memory_bytes
+        if self._runs and "maxUtilizedMemoryInGB" not in self.details:
+            peak = self._runs[0].sampler.peak_memory_bytes
             if peak:
                 self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
 
     def _note_oom(self) -> None:
-        killed = [svc for svc, _ in self._services if svc.oom_killed]
+        killed = [run for run in self._runs if run.service.oom_killed]
         self.details["oomKilled"] = bool(killed)
         if not killed:
             return
         first = killed[0]
-        limit = self._memory_limits.get(first.pid)
+        limit = first.memory_limit
         if limit:
             bumped = after_oom_gb(limit, self.settings)
-            if first is self._services[0][0]:
+            if first is self._runs[0]:
                 self.details["recommendedMemoryInGB"] = bumped
             self.details["oomNote"] = (
                 f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
@@ -485,6 +479,20 @@ class ProfileRun:
         for kind, rows in self.series.items():
             self.store.profiles.put_series(self.request.name, kind, rows)
         self.store.profiles.update(self.request.name, state=state, details=self.details)
+
+
+@dataclass
+class _Running:
+    """One launch of the service with its sampler, its URL and its enforced memory limit."""
+
+    service: Service
+    sampler: Sampler
+    url: str
+    memory_limit: int | None
+
+    def stop(self) -> None:
+        self.sampler.stop()
+        self.service.stop()
 
 
 class _TimedOut(Exception):
