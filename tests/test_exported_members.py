@@ -16,6 +16,7 @@ def test_servesize_exports_the_azure_shaped_sdk() -> None:
         "Environment",
         "InferenceConfig",
         "Model",
+        "ServerConfig",
         "Workspace",
         "dataset_type_definitions",
     ):

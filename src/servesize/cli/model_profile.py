@@ -29,13 +29,13 @@ def _parse_seconds(text: str | None) -> float | None:
 @model_app.command("profile")
 def profile_command(
     name: Annotated[str, typer.Option("--name", "-n", help="Name of the profile (unique).")],
-    model: Annotated[
-        list[str],
-        typer.Option("--model", "-m", help="Model id NAME[:VERSION]; repeat for several."),
-    ],
     input_dataset_id: Annotated[
         str, typer.Option("--idi", "--input-dataset-id", help="Dataset id of sample requests.")
     ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model id NAME[:VERSION]; repeat for several."),
+    ] = None,
     inference_config: Annotated[
         Path | None,
         typer.Option("--ic", "--inference-config-file", help="Inference-config JSON file."),
@@ -49,6 +49,30 @@ def profile_command(
     environment: Annotated[
         str | None, typer.Option("--environment", "-e", help="Registered environment id.")
     ] = None,
+    server_cmd: Annotated[
+        str | None,
+        typer.Option("--server-cmd", help="Any server's command line; {port} is filled in."),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Profile a running service at this score URL.")
+    ] = None,
+    pid: Annotated[
+        int | None, typer.Option("--pid", help="With --url: the server's process, to sample.")
+    ] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="With --url: allow a host not this machine.")
+    ] = False,
+    score_path: Annotated[
+        str, typer.Option("--score-path", help="With --server-cmd: the path to send requests.")
+    ] = "/score",
+    health_path: Annotated[
+        str | None,
+        typer.Option("--health-path", help="Readiness path (default: wait for the port)."),
+    ] = None,
+    method: Annotated[str, typer.Option("--method", help="HTTP method of requests.")] = "POST",
+    content_type: Annotated[
+        str, typer.Option("--content-type", help="Content-Type of the request bodies.")
+    ] = "application/json",
     cpu: Annotated[float | None, typer.Option("--cc", "--cpu-cores", help="CPU cores.")] = None,
     memory_gb: Annotated[
         float | None, typer.Option("--gb", "--memory-gb", help="Memory in GB (GiB).")
@@ -83,8 +107,24 @@ def profile_command(
     from servesize.profiling.settings import ProfileSettings
     from servesize.workspace import Store
 
-    if (inference_config is None) == (entry_script is None):
-        raise fail("give exactly one of --ic FILE or --entry-script FILE")
+    given = [
+        flag
+        for flag, value in (
+            ("--ic", inference_config),
+            ("--entry-script", entry_script),
+            ("--server-cmd", server_cmd),
+            ("--url", url),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise fail(
+            "give exactly one of --ic FILE, --entry-script FILE, --server-cmd CMD, --url URL"
+        )
+    if (pid is not None or allow_remote) and url is None:
+        raise fail("--pid and --allow-remote go with --url")
+    if not model and server_cmd is None and url is None:
+        raise fail("give the model(s) to profile with --model / -m")
     settings: dict[str, Any] = {}
     for key, value in (
         ("qps", qps),
@@ -96,13 +136,28 @@ def profile_command(
             settings[key] = value
     settings.update(_key_values(setting or []))
     store = Store.open(workspace)
-    config = _inference_config(inference_config, entry_script, source_directory, environment)
+    if server_cmd is not None or url is not None:
+        from servesize.sdk import ServerConfig
+
+        config: Any = ServerConfig(
+            server_cmd,
+            score_path=score_path,
+            health_path=health_path,
+            method=method,
+            content_type=content_type,
+            url=url,
+            pid=pid,
+            allow_remote=allow_remote,
+            environment=environment,
+        )
+    else:
+        config = _inference_config(inference_config, entry_script, source_directory, environment)
     from servesize.profiling import _resolve
 
     request = _resolve.request(
         store,
         name=name,
-        models=model,
+        models=model or [],
         inference_config=config,
         dataset=input_dataset_id,
         cpu=cpu,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["http_ok", "log_tail"]
+__all__ = ["http_ok", "log_tail", "port_open"]
 
 
 def http_ok(url: str, timeout: float) -> bool:
@@ -31,6 +32,19 @@ def http_ok(url: str, timeout: float) -> bool:
         return False
     finally:
         conn.close()
+
+
+def port_open(url: str, timeout: float) -> bool:
+    """True when the host and port of ``url`` accept a TCP connection (a server without
+    a health route is ready once it listens)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"readiness URL must be http://host:port/..., got {url!r}")
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def log_tail(path: Path, lines: int = 20, max_bytes: int = 8192) -> str:

@@ -11,14 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError
-from servesize.profiling.prepare import check_entry_script, check_limits, missing_requirements
+from servesize.profiling.prepare import (
+    check_entry_script,
+    check_limits,
+    check_server,
+    missing_requirements,
+)
 from servesize.profiling.request import EnvironmentSpec, ProfileRequest
+from servesize.profiling.servers import AttachedUrl, ServerCommand
 from servesize.profiling.settings import ProfileSettings
 from servesize.sdk._workspace import store_of
 from servesize.workspace import Store
 from servesize.workspace._names import validate_name
 
-__all__ = ["environment_spec", "request", "store_of"]
+__all__ = ["environment_spec", "request", "server_spec", "store_of"]
 
 
 def _ident(obj: Any, what: str) -> str:
@@ -66,11 +72,19 @@ def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any
     return entry_path.resolve(), source_dir, getattr(config, "environment", None)
 
 
+def server_spec(config: Any) -> ServerCommand | AttachedUrl | None:
+    """The server of an SDK ``ServerConfig`` (or a spec itself); None for an entry script."""
+    if isinstance(config, ServerCommand | AttachedUrl):
+        return config
+    spec = getattr(config, "spec", None)
+    return spec if isinstance(spec, ServerCommand | AttachedUrl) else None
+
+
 def request(
     store: Store,
     *,
     name: str,
-    models: Iterable[Any],
+    models: Iterable[Any] | None,
     inference_config: Any,
     dataset: Any,
     cpu: float | None,
@@ -79,18 +93,27 @@ def request(
     settings: ProfileSettings,
 ) -> ProfileRequest:
     validate_name(name, "profile name")
+    if models is None:
+        models = []
     if isinstance(models, str) or not isinstance(models, Iterable):
         models = [models]
     model_ids = tuple(store.models.get(_ident(m, "Model")).id for m in models)
-    if not model_ids:
+    server = server_spec(inference_config)
+    if not model_ids and server is None:
         raise InvalidInputError("at least one model is needed")
     dataset_id = store.datasets.get(_ident(dataset, "Dataset")).id
     if not store.datasets.rows(dataset_id):
         raise InvalidInputError(f"dataset {dataset_id} has no rows")
-    entry, source, env = _inference_config(store, inference_config)
-    check_entry_script(entry)
-    if source is not None and not source.is_dir():
-        raise InvalidInputError(f"source directory not found: {source}")
+    entry: Path | None = None
+    source: Path | None = None
+    if server is None:
+        entry, source, env = _inference_config(store, inference_config)
+        check_entry_script(entry)
+        if source is not None and not source.is_dir():
+            raise InvalidInputError(f"source directory not found: {source}")
+    else:
+        env = getattr(inference_config, "environment", None)
+        check_server(server)
     check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)
     missing = missing_requirements(environment.pip_requirements) if environment else []
@@ -106,4 +129,5 @@ def request(
         description=description,
         settings=settings,
         missing_requirements=tuple(missing),
+        server=server,
     )

@@ -15,7 +15,7 @@ from types import FrameType, TracebackType
 import psutil
 
 from servesize.errors import LimitsError, ServiceError
-from servesize.profiling._probe import http_ok, log_tail
+from servesize.profiling._probe import http_ok, log_tail, port_open
 from servesize.profiling._proctree import TreeMeter
 from servesize.profiling.limits import Cgroup
 
@@ -83,8 +83,9 @@ class Service:
         )
         return rc == -signal.SIGKILL and self._memory_limit is not None and hit
 
-    def wait_ready(self, url: str, timeout: float) -> float:
-        """Poll ``GET url`` until it answers 200; return seconds since spawn.
+    def wait_ready(self, url: str, timeout: float, *, port_only: bool = False) -> float:
+        """Poll ``GET url`` until it answers 200 (``port_only``: until its port accepts
+        a connection); return seconds since spawn.
 
         Raises ``ServiceError`` (with the exit code and the log's last lines) when the
         service exits first or ``timeout`` seconds pass; the service is left as it is.
@@ -95,12 +96,13 @@ class Service:
             if rc is not None:
                 raise ServiceError(self._describe_exit(rc, "before it became ready"))
             remaining = deadline - time.monotonic()
-            if http_ok(url, timeout=max(0.05, min(1.0, remaining))):
+            probe = port_open if port_only else http_ok
+            if probe(url, max(0.05, min(1.0, remaining))):
                 return time.monotonic() - self.spawned_at
             if time.monotonic() >= deadline:
+                what = "open its port for" if port_only else "answer 200 to GET"
                 raise ServiceError(
-                    f"service did not answer 200 to GET {url} within the {timeout:g} s "
-                    f"deadline{self._tail()}"
+                    f"service did not {what} {url} within the {timeout:g} s deadline{self._tail()}"
                 )
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(timeout=min(_POLL_INTERVAL, max(0.0, remaining)))

@@ -16,9 +16,11 @@ from typing import Any
 import psutil
 
 from servesize import __version__
+from servesize.profiling._attached import AttachedService
 from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
 from servesize.profiling.request import ProfileRequest
+from servesize.profiling.servers import AttachedUrl, ServerCommand
 from servesize.profiling.settings import GIB
 from servesize.workspace import Store
 
@@ -72,10 +74,12 @@ def prepare_inputs(store: Store, request: ProfileRequest) -> tuple[Path, list[by
     workdir = (store.root / "runs" / request.name).resolve()  # the store validated the name
     if workdir.exists():
         shutil.rmtree(workdir)
-    models = workdir / "models"
-    models.mkdir(parents=True)
-    model_dir = store.models.materialize(list(request.model_ids), models)
-    (workdir / "model_dir").write_text(str(model_dir), encoding="utf-8")
+    workdir.mkdir(parents=True)
+    if request.model_ids:  # a server command or a URL may need none
+        models = workdir / "models"
+        models.mkdir()
+        model_dir = store.models.materialize(list(request.model_ids), models)
+        (workdir / "model_dir").write_text(str(model_dir), encoding="utf-8")
     rows = store.datasets.rows(request.dataset_id)
     return workdir, [row.encode("utf-8") for row in rows]
 
@@ -94,12 +98,58 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
-) -> tuple[Service, str]:
-    """Start ``python -m servesize.serving`` under the given limits; return it and its URL."""
-    settings = request.settings
-    model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
-    source = request.source_directory or request.entry_script.parent
+) -> tuple[Service | AttachedService, str]:
+    """Start the service of ``request`` under the given limits (or attach to it, for a
+    ``--url``); return it and its base URL (``http://host:port``)."""
+    server = request.server
+    if isinstance(server, AttachedUrl):
+        return AttachedService(server.url, server.pid, log_path), server.base
     port = _free_port()
+    model_dir = _model_dir(workdir)
+    if isinstance(server, ServerCommand):
+        argv = server.argv_for(port, {"{model_dir}": model_dir or ""})
+        cwd = server.cwd or Path.cwd()
+        env = _environment(request, {**server.environment_variables, "PORT": str(port)})
+        if model_dir:
+            env["AZUREML_MODEL_DIR"] = model_dir
+    else:
+        argv, env, cwd = _score_script(request, port, model_dir or "")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    service = launch(
+        argv,
+        env=env,
+        cwd=cwd,
+        log_path=log_path,
+        cpu=cpu,
+        memory_bytes=memory_bytes,
+        cpus=cpus,
+        cgroups=request.settings.cgroups,
+    )
+    return service, f"http://127.0.0.1:{port}"
+
+
+def _model_dir(workdir: Path) -> str | None:
+    marker = workdir / "model_dir"
+    return marker.read_text(encoding="utf-8") if marker.is_file() else None
+
+
+def _environment(request: ProfileRequest, extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    if request.environment:
+        env.update(request.environment.environment_variables)
+    env.update(extra)
+    env.update(request.settings.extra_env)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _score_script(
+    request: ProfileRequest, port: int, model_dir: str
+) -> tuple[list[str], dict[str, str], Path]:
+    """``python -m servesize.serving`` hosting the entry script."""
+    assert request.entry_script is not None  # a request without a server has one
+    settings = request.settings
+    source = request.source_directory or request.entry_script.parent
     argv = [
         sys.executable,
         "-m",
@@ -117,10 +167,7 @@ def launch_service(
         "--workers",
         str(settings.workers),
     ]
-    env = dict(os.environ)
-    if request.environment:
-        env.update(request.environment.environment_variables)
-    env.update(settings.extra_env)
+    env = _environment(request, {})
     env.update(
         {
             "AZUREML_MODEL_DIR": model_dir,
@@ -128,21 +175,9 @@ def launch_service(
             "AZUREML_SOURCE_DIRECTORY": str(source),
             "AML_APP_ROOT": str(source),
             "WORKER_COUNT": str(settings.workers),
-            "PYTHONUNBUFFERED": "1",
         }
     )
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    service = launch(
-        argv,
-        env=env,
-        cwd=source,
-        log_path=log_path,
-        cpu=cpu,
-        memory_bytes=memory_bytes,
-        cpus=cpus,
-        cgroups=settings.cgroups,
-    )
-    return service, f"http://127.0.0.1:{port}"
+    return argv, env, source
 
 
 @contextlib.contextmanager

@@ -8,19 +8,23 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
 import psutil
 
-from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
+from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError, ServiceError
+from servesize.profiling._probe import port_open
+from servesize.profiling.servers import AttachedUrl, ServerCommand
 from servesize.profiling.settings import GIB, MIB
 
 __all__ = [
     "MIN_SERVICE_MEMORY_BYTES",
     "check_entry_script",
     "check_limits",
+    "check_server",
     "missing_requirements",
 ]
 
@@ -57,6 +61,26 @@ def check_entry_script(path: Path) -> None:
         raise EntryScriptError(
             f"entry script {path} does not define {' and '.join(f'{m}()' for m in missing)}"
         )
+
+
+def check_server(server: ServerCommand | AttachedUrl) -> None:
+    """Refuse a command whose program does not exist, or a URL nothing listens at, or a
+    ``--pid`` that names no process."""
+    if isinstance(server, ServerCommand):
+        program = server.argv[0]
+        where = server.cwd or Path.cwd()
+        found = (
+            os.access(where / program, os.X_OK) and (where / program).is_file()
+            if "/" in program
+            else shutil.which(program) is not None
+        )
+        if not found:
+            raise NotFoundError(f"server command not found: {program}")
+        return
+    if server.pid is not None and not psutil.pid_exists(server.pid):
+        raise NotFoundError(f"--pid {server.pid}: no such process")
+    if not port_open(server.url, timeout=2.0):
+        raise ServiceError(f"nothing listens at {server.url} (connection refused or timed out)")
 
 
 def _top_level_names(body: Iterable[ast.stmt]) -> set[str]:

@@ -8,6 +8,7 @@ is kept in ``self.details`` so a failure, a crash or Ctrl-C still stores them.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import threading
 import time
@@ -21,11 +22,13 @@ from typing import Any
 import servesize.profiling._service as _service
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
+from servesize.profiling._attached import AttachedService, not_measured
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
 from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend, verdict
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
+from servesize.profiling.servers import AttachedUrl, Endpoint
 from servesize.profiling.settings import GIB
 from servesize.workspace import Store
 
@@ -88,6 +91,11 @@ class ProfileRun:
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
+        server = request.server
+        self.endpoint = server.endpoint if server is not None else Endpoint()
+        #: a service at a URL: no limits, CPU and memory only with its pid
+        self.attached = isinstance(server, AttachedUrl)
+        self.sampled = not self.attached or (isinstance(server, AttachedUrl) and bool(server.pid))
 
     # -- the whole run -------------------------------------------------------------
 
@@ -128,6 +136,15 @@ class ProfileRun:
         self._workdir = workdir
         plan = _service.plan(self.request)
         self.details.update(plan.details())
+        if self.request.server is not None:
+            self.details["server"] = self.request.server.to_dict()
+        if self.request.environment_note:
+            self.details["environmentNote"] = self.request.environment_note
+        if self.attached:
+            gaps = not_measured(self.sampled)
+            self.details["notMeasured"] = gaps
+            for key in gaps:
+                self.details.pop(key, None)
         self.details["machine"] = _service.machine_facts()
         self.details["settings"] = s.to_dict()
         self.details["workers"] = s.workers
@@ -147,9 +164,13 @@ class ProfileRun:
                 )
             self.details["requestedQueriesPerSecond"] = round(rate, 3)
             measured = self._measure(run, rate)
-            rec = self._recommend(run.sampler)
-            run.stop()
-            held_reasons = self._confirm(rec, rate, measured, plan, workdir)
+            if not self.sampled:
+                run.stop()
+                held_reasons: list[str] = []
+            else:
+                rec = self._recommend(run.sampler)
+                run.stop()
+                held_reasons = self._confirm(rec, rate, measured, plan, workdir)
         self._verdict(capacity, rate, measured, held_reasons)
 
     # -- phases --------------------------------------------------------------------
@@ -174,8 +195,9 @@ class ProfileRun:
         self._runs.append(run)
         deadline = time.monotonic() + self.settings.startup_timeout
         seconds = self._wait_ready(run, deadline)
-        if phase == "coldstart":
-            self.details["coldStartSeconds"] = round(seconds, 3)
+        if phase == "coldstart" and self.sampled:
+            if not self.attached:
+                self.details["coldStartSeconds"] = round(seconds, 3)
             self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
@@ -186,10 +208,21 @@ class ProfileRun:
             self._check_cancel()
             slice_end = min(deadline, time.monotonic() + 0.5)
             try:
-                return run.service.wait_ready(run.url, max(slice_end - time.monotonic(), 0.01))
-            except ServiceError:
-                if run.service.poll() is not None or time.monotonic() >= deadline:
+                health = self.endpoint.health_path
+                return run.service.wait_ready(
+                    run.url + (health or "/"),
+                    max(slice_end - time.monotonic(), 0.01),
+                    port_only=health is None,
+                )
+            except ServiceError as exc:
+                if run.service.poll() is not None:
                     raise
+                if time.monotonic() >= deadline:
+                    # the last slice's message names the slice: name the whole wait
+                    first, _, tail = str(exc).partition("\n")
+                    whole = f"the {self.settings.startup_timeout:g} s startup timeout"
+                    first = re.sub(r"the [0-9.]+ s deadline", whole, first)
+                    raise ServiceError("\n".join(filter(None, (first, tail)))) from None
 
     def _warmup(self, run: _Running) -> None:
         s = self.settings
@@ -209,6 +242,14 @@ class ProfileRun:
             "successRate": m.get("successRate"),
             "errorsByKind": m.get("errorsByKind") or None,
         }
+        statuses = set(m.get("errorsByStatus") or {})
+        if not m.get("successQueries") and statuses and statuses <= {"404", "405", 404, 405}:
+            e = self.endpoint
+            raise ServiceError(
+                f"every request to {e.method} {e.score_path} got HTTP "
+                f"{'/'.join(sorted(str(x) for x in statuses))}: is the score path "
+                "(--score-path) or the method (--method) right?"
+            )
 
     def _capacity(self, run: _Running) -> CapacityResult:
         s = self.settings
@@ -260,10 +301,12 @@ class ProfileRun:
         m = result.metrics
         self.details.update({k: m.get(k) for k in _LOAD_KEYS})
         successes = int(m.get("successQueries") or 0)
+        if not self.sampled:
+            successes = 0  # no process sampled: the CPU figures would read 0, not unknown
         if successes:
             self.details["cpuSecondsPerQuery"] = round(cpu_used / successes, 6)
         seconds = float(m.get("durationSeconds") or 0.0)
-        if seconds > 0:
+        if seconds > 0 and self.sampled:
             self.details["averageUtilizedCpu"] = round(cpu_used / seconds, 4)
         self.series["windows"] = [{**w, "phase": "measurement"} for w in result.windows]
         self.series["latency_histogram"] = [
@@ -293,6 +336,9 @@ class ProfileRun:
         """Re-run under the recommended limits; return the reasons it did not hold."""
         s = self.settings
         if not s.confirm:
+            return []
+        if self.attached:
+            self.details["confirmation"] = {"skipped": not_measured(True)["requestedCpu"]}
             return []
         if not self.details.get("limitsEnforced"):
             self.details["confirmation"] = {
@@ -384,9 +430,10 @@ class ProfileRun:
         with self._watch(run.service, stop, started + limit if limit else None):
             result = run_load(
                 LoadSpec(
-                    url=run.url + "/score",
+                    url=run.url + self.endpoint.score_path,
                     bodies=self._bodies,
-                    headers={"Content-Type": "application/json"},
+                    method=self.endpoint.method,
+                    headers={"Content-Type": self.endpoint.content_type},
                     timeout=self.settings.request_timeout,
                     **spec,
                 ),
@@ -399,7 +446,7 @@ class ProfileRun:
 
     @contextlib.contextmanager
     def _watch(
-        self, service: Service, stop: threading.Event, deadline: float | None
+        self, service: Service | AttachedService, stop: threading.Event, deadline: float | None
     ) -> Iterator[None]:
         done = threading.Event()
 
@@ -425,7 +472,7 @@ class ProfileRun:
         if time.monotonic() > self._deadline:
             raise _TimedOut
 
-    def _check_alive(self, service: Service, phase: str) -> None:
+    def _check_alive(self, service: Service | AttachedService, phase: str) -> None:
         code = service.poll()
         if code is not None:
             how = " after an OOM kill" if service.oom_killed else ""
@@ -456,6 +503,8 @@ class ProfileRun:
                 self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
 
     def _note_oom(self) -> None:
+        if self.attached:
+            return  # not servesize's limit: listed under notMeasured
         killed = [run for run in self._runs if run.service.oom_killed]
         self.details["oomKilled"] = bool(killed)
         if not killed:
@@ -485,7 +534,7 @@ class ProfileRun:
 class _Running:
     """One launch of the service with its sampler, its URL and its enforced memory limit."""
 
-    service: Service
+    service: Service | AttachedService
     sampler: Sampler
     url: str
     memory_limit: int | None

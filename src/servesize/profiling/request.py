@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from servesize.profiling.servers import AttachedUrl, ServerCommand
 from servesize.profiling.settings import ProfileSettings
 
 __all__ = ["EnvironmentSpec", "ProfileRequest"]
@@ -31,7 +32,8 @@ class EnvironmentSpec:
 class ProfileRequest:
     name: str
     model_ids: tuple[str, ...]
-    entry_script: Path
+    #: None when ``server`` says what to run instead of an entry script
+    entry_script: Path | None
     dataset_id: str
     source_directory: Path | None = None
     environment: EnvironmentSpec | None = None
@@ -41,13 +43,18 @@ class ProfileRequest:
     settings: ProfileSettings = field(default_factory=ProfileSettings)
     #: requirements of the environment not installed here (reported, not fatal)
     missing_requirements: tuple[str, ...] = ()
+    #: a server command or a running service's URL, instead of the entry script
+    server: ServerCommand | AttachedUrl | None = None
+    #: what the details should say about the service's environment (e.g. an MLflow
+    #: model served with the current interpreter)
+    environment_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "description": self.description,
             "modelIds": list(self.model_ids),
-            "entryScript": str(self.entry_script),
+            "entryScript": str(self.entry_script) if self.entry_script else None,
             "sourceDirectory": str(self.source_directory) if self.source_directory else None,
             "inputDatasetId": self.dataset_id,
             "environment": self.environment.to_dict() if self.environment else None,
@@ -55,4 +62,5 @@ class ProfileRequest:
             "memoryInGB": self.memory_gb,
             "settings": self.settings.to_dict(),
             "missingRequirements": list(self.missing_requirements),
+            "server": self.server.to_dict() if self.server else None,
         }

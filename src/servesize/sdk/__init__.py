@@ -14,6 +14,7 @@ from servesize.sdk._datastore import DataPath, Datastore
 from servesize.sdk._environment import Environment
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
+from servesize.sdk._server_config import ServerConfig
 from servesize.sdk._workspace import Workspace
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "InferenceConfig",
     "Model",
     "PromoteHeadersBehavior",
+    "ServerConfig",
     "TabularDataset",
     "TabularDatasetFactory",
     "Workspace",
