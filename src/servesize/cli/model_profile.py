@@ -117,9 +117,10 @@ def profile_command(
         )
         if value is not None
     ]
-    if len(given) != 1:
+    if len(given) > 1 or (not given and not model):
         raise fail(
-            "give exactly one of --ic FILE, --entry-script FILE, --server-cmd CMD, --url URL"
+            "give exactly one of --ic FILE, --entry-script FILE, --server-cmd CMD, --url URL "
+            "(none: -m names an MLflow model)"
         )
     if (pid is not None or allow_remote) and url is None:
         raise fail("--pid and --allow-remote go with --url")
@@ -150,8 +151,10 @@ def profile_command(
             allow_remote=allow_remote,
             environment=environment,
         )
-    else:
+    elif given:
         config = _inference_config(inference_config, entry_script, source_directory, environment)
+    else:
+        config = None  # an MLflow model, served as mlflow models serve does
     from servesize.profiling import _resolve
 
     request = _resolve.request(

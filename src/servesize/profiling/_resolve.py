@@ -11,6 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError
+from servesize.profiling._mlflow import (
+    ENVIRONMENT_NOTE,
+    is_mlflow,
+    mlflow_server,
+    model_requirements,
+)
 from servesize.profiling.prepare import (
     check_entry_script,
     check_limits,
@@ -106,6 +112,11 @@ def request(
         raise InvalidInputError(f"dataset {dataset_id} has no rows")
     entry: Path | None = None
     source: Path | None = None
+    requirements: list[str] = []
+    note = None
+    if server is None and inference_config is None:
+        server, requirements = _mlflow(store, model_ids, settings)
+        note = ENVIRONMENT_NOTE
     if server is None:
         entry, source, env = _inference_config(store, inference_config)
         check_entry_script(entry)
@@ -116,7 +127,9 @@ def request(
         check_server(server)
     check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)
-    missing = missing_requirements(environment.pip_requirements) if environment else []
+    if environment:
+        requirements += environment.pip_requirements
+    missing = missing_requirements(requirements)
     return ProfileRequest(
         name=name,
         model_ids=model_ids,
@@ -130,4 +143,19 @@ def request(
         settings=settings,
         missing_requirements=tuple(missing),
         server=server,
+        environment_note=note,
     )
+
+
+def _mlflow(
+    store: Store, model_ids: tuple[str, ...], settings: ProfileSettings
+) -> tuple[ServerCommand, list[str]]:
+    """No inference config: the one model must be an MLflow model, served as a pyfunc."""
+    records = [store.models.get(i) for i in model_ids]
+    if len(records) != 1 or not is_mlflow(records[0]):
+        raise InvalidInputError(
+            "no inference config: give an entry script (--ic / --entry-script) or a "
+            "--server-cmd, or profile one MLflow model (a folder with an MLmodel file)"
+        )
+    server = mlflow_server(records[0], settings.workers, settings.request_timeout)
+    return server, model_requirements(store, records[0])

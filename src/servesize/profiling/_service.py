@@ -107,9 +107,10 @@ def launch_service(
     port = _free_port()
     model_dir = _model_dir(workdir)
     if isinstance(server, ServerCommand):
-        argv = server.argv_for(port, {"{model_dir}": model_dir or ""})
+        fill = {"{model_dir}": model_dir or ""}
+        argv = server.argv_for(port, fill)
         cwd = server.cwd or Path.cwd()
-        env = _environment(request, {**server.environment_variables, "PORT": str(port)})
+        env = _environment(request, server.environment_for(port, fill))
         if model_dir:
             env["AZUREML_MODEL_DIR"] = model_dir
     else:

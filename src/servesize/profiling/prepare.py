@@ -130,6 +130,18 @@ def check_limits(cpu: float | None, memory_gb: float | None) -> None:
             )
 
 
+# Distributions that provide another's modules (MLflow's models list "mlflow").
+_PROVIDED_BY = {"mlflow": ("mlflow-skinny",)}
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -150,8 +162,6 @@ def missing_requirements(requirements: Iterable[str]) -> list[str]:
         name = match.group(1)
         if re.sub(r"[-_.]+", "-", name).lower() in _PROVIDED:
             continue
-        try:
-            metadata.distribution(name)
-        except metadata.PackageNotFoundError:
+        if not any(_installed(n) for n in (name, *_PROVIDED_BY.get(name.lower(), ()))):
             missing.append(text)
     return missing

@@ -27,6 +27,7 @@ __all__ = [
     "Endpoint",
     "ServerCommand",
     "attached_url",
+    "fill",
     "is_loopback",
     "server_command",
 ]
@@ -80,14 +81,13 @@ class ServerCommand:
     #: the command as the user wrote it (shown in details and reports)
     text: str | None = None
 
-    def argv_for(self, port: int, replacements: dict[str, str] | None = None) -> list[str]:
-        values = {PORT_PLACEHOLDER: str(port), **(replacements or {})}
-        out = []
-        for arg in self.argv:
-            for key, value in values.items():
-                arg = arg.replace(key, value)
-            out.append(arg)
-        return out
+    def argv_for(self, port: int, values: dict[str, str] | None = None) -> list[str]:
+        return [fill(arg, port, values) for arg in self.argv]
+
+    def environment_for(self, port: int, values: dict[str, str] | None = None) -> dict[str, str]:
+        """The server's own variables (placeholders filled) and ``PORT``."""
+        env = {k: fill(v, port, values) for k, v in self.environment_variables.items()}
+        return {**env, "PORT": str(port)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -180,6 +180,13 @@ def attached_url(
     score = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     endpoint = Endpoint(score, health_path, method.upper(), content_type)
     return AttachedUrl(url, pid, endpoint)
+
+
+def fill(text: str, port: int, values: dict[str, str] | None = None) -> str:
+    """``text`` with ``{port}`` (and any other placeholder in ``values``) filled in."""
+    for key, value in {PORT_PLACEHOLDER: str(port), **(values or {})}.items():
+        text = text.replace(key, value)
+    return text
 
 
 def is_loopback(host: str) -> bool:

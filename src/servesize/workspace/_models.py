@@ -20,6 +20,7 @@ from servesize.workspace._common import (
     string_map,
 )
 from servesize.workspace._db import Database
+from servesize.workspace._mlflow import mlflow_properties
 from servesize.workspace._names import format_id, parse_id, validate_name
 from servesize.workspace._records import ModelFile, ModelRecord, utc_now
 
@@ -46,6 +47,8 @@ class ModelRegistry:
         tag_map, property_map = string_map(tags, "tags"), string_map(properties, "properties")
         source = Path(path)
         sources = _collect(source)
+        # an MLflow model says what it is: record it (the user's own properties win)
+        property_map = {**mlflow_properties(source), **property_map}
         # Hash and copy the bytes before taking the write lock: a big model must not
         # block other writers while it is copied.
         stored = [(rel, src, *self._artifacts.put_file(src)) for rel, src in sources]
@@ -141,6 +144,14 @@ class ModelRegistry:
         for moved in staged:
             self._artifacts.finish_removal(moved)
         return record
+
+    def read_file(self, id_or_name: str, path: str) -> bytes | None:
+        """One file of a folder model by its path below the model's root (None if absent)."""
+        record = self.get(id_or_name)
+        for file in record.files:
+            if file.path == path:
+                return self._artifacts.read_bytes(file.sha256)
+        return None
 
     def download(self, id_or_name: str, target_dir: Path | str, exist_ok: bool = False) -> Path:
         """Copy a version out as ``target_dir/<registered file or folder name>``."""
