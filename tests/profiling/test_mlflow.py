@@ -10,11 +10,9 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from servesize.errors import InvalidInputError
@@ -24,7 +22,7 @@ from servesize.workspace import Store
 
 pytest.importorskip("mlflow", reason="the mlflow extra is not installed")
 
-pytestmark = [pytest.mark.slow, pytest.mark.mlflow]
+pytestmark = [pytest.mark.slow, pytest.mark.mlflow, pytest.mark.usefixtures("no_leftovers")]
 
 COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 ROW = [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, -0.002, 0.02, -0.01]
@@ -56,14 +54,6 @@ def store(tmp_path: Path, mlflow_model: Path) -> Store:
     rows = [json.dumps({"dataframe_split": {"columns": COLUMNS, "data": [ROW]}})] * 10
     store.datasets.register("rows", rows)
     return store
-
-
-@pytest.fixture(autouse=True)
-def _no_process_left_behind() -> Iterator[None]:
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    yield
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert left == [], f"processes left behind: {left}"
 
 
 def test_register_records_flavors_and_signature(store: Store) -> None:

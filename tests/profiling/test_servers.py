@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from servesize import ServerConfig
@@ -35,15 +34,7 @@ FAST: dict[str, Any] = {
     "startup_timeout": 60.0,
 }
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _no_process_left_behind() -> Iterator[None]:
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    yield
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert left == [], f"processes left behind: {left}"
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftovers")]
 
 
 @pytest.fixture
