@@ -228,7 +228,7 @@ def running_server(closed_port: int) -> Iterator[tuple[str, int]]:
 
 
 def test_a_running_service_without_pid_gives_latency_and_says_what_it_did_not_measure(
-    store: Store, running_server: tuple[str, int]
+    store: Store, running_server: tuple[str, int], tmp_path: Path
 ) -> None:
     url, _ = running_server
     result = _profile(store, "url", ServerConfig(url=url), qps=20.0, arrival="constant")
@@ -245,6 +245,9 @@ def test_a_running_service_without_pid_gives_latency_and_says_what_it_did_not_me
     assert "no --pid" in details["notMeasured"]["recommendedCpu"]
     assert details["limitsEnforced"] is False
     assert details["server"]["kind"] == "url"
+    report = result.report(tmp_path / "report.md", format="md").read_text()
+    assert "Not measured" in report
+    assert "no --pid named the server's process" in report
 
 
 def test_a_running_service_with_its_pid_is_sampled(

@@ -221,6 +221,15 @@ def profile_info(view: ProfileView) -> FactTable:
     return FactTable("Profile", ("", "value"), rows)
 
 
+def not_measured(view: ProfileView) -> FactTable:
+    """What a profile could not measure (a service at a URL), grouped by the reason."""
+    by_reason: dict[str, list[str]] = {}
+    for key, reason in view.section("notMeasured").items():
+        by_reason.setdefault(str(reason), []).append(str(key))
+    rows = [(", ".join(keys), reason) for reason, keys in by_reason.items()]
+    return FactTable("Not measured", ("figures", "why"), rows)
+
+
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
     return [
@@ -230,6 +239,8 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         utilisation(view),
         confirmation(view),
         errors(view),
+        not_measured(view),
+        key_values("Server", view.section("server")),
         key_values("Settings", view.section("settings")),
         key_values("Machine", view.section("machine")),
         profile_info(view),

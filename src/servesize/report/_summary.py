@@ -61,6 +61,11 @@ def summary_table(view: ProfileView) -> Table:
     table.add_row("limits enforced", Text(enforced, style="yellow" if "NO" in enforced else ""))
     if d.get("oomKilled"):
         table.add_row("OOM kill", Text("yes: memory raised above the killed limit", style="red"))
+    gaps = _facts.not_measured(view).rows
+    if gaps:
+        section("Not measured")
+        for keys, reason in gaps:
+            table.add_row("", Text(f"{keys}: {reason}", style="yellow"))
     section("Verdict")
     table.add_row("verdict", _verdict_text(view))
     for reason in view.validity_reasons:
