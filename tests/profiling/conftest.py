@@ -61,15 +61,3 @@ def no_own_cgroups() -> Iterator[None]:
         if entry.name.startswith(prefix)
     ]
     assert not left, f"cgroups left behind: {left}"
-
-
-@pytest.fixture
-def no_leftovers() -> Iterator[None]:
-    """Children that outlive a test are its leak (earlier ones, e.g. another module's
-    multiprocessing resource tracker, are not)."""
-    import psutil
-
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    yield
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert left == [], f"processes left behind: {left}"
