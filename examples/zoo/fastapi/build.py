@@ -1,27 +1,18 @@
-"""FastAPI: the bundled scikit-learn forest (examples/train.py) behind a FastAPI app,
-started with ``--server-cmd`` — the same model as the score.py example, another server.
-
-``build(out)`` writes ``out/model.joblib``; the requests are the example's.
-"""
+"""FastAPI: the bundled scikit-learn forest behind a FastAPI app, started with
+``--server-cmd`` — the same model and requests as ``sklearn_forest``, another server."""
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "zoo_fastapi_forest", Path(__file__).resolve().parents[1] / "sklearn_forest" / "build.py"
+)
+assert _spec is not None
+assert _spec.loader is not None
+_forest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_forest)
 
-
-def build(out: Path) -> Path:
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        from train import train
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    path, _ = train(out / "model.joblib")
-    return path
-
-
-def requests(count: int = 100, seed: int = 7) -> list[str]:
-    lines = (EXAMPLES / "sample-requests.txt").read_text(encoding="utf-8").splitlines()
-    return lines[:count]
+build = _forest.build
+requests = _forest.requests
