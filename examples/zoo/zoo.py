@@ -34,7 +34,8 @@ class Entry:
     summary: str
     #: modules the entry needs (in the interpreter that serves it)
     needs: tuple[str, ...]
-    score_script: Path | None = None
+    #: the inference-config JSON of an entry script (``--ic``)
+    ic: Path | None = None
     command: str | None = None
     score_path: str = "/score"
     health_path: str | None = None
@@ -47,13 +48,13 @@ class Entry:
 
 ENTRIES = (
     Entry("sklearn_forest", "score", "random forest, diabetes (scikit-learn)",
-          ("sklearn", "joblib"), score_script=EXAMPLES / "score.py"),
+          ("sklearn", "joblib"), ic=EXAMPLES / "inference-config.json"),
     Entry("lightgbm", "score", "200 boosted trees, breast cancer (LightGBM)",
-          ("lightgbm",), score_script=HERE / "lightgbm" / "score.py"),
+          ("lightgbm",), ic=HERE / "lightgbm" / "inference-config.json"),
     Entry("onnx", "score", "MLP on digits converted with skl2onnx (ONNX Runtime)",
-          ("onnxruntime", "skl2onnx"), score_script=HERE / "onnx" / "score.py"),
+          ("onnxruntime", "skl2onnx"), ic=HERE / "onnx" / "inference-config.json"),
     Entry("numpy_blas", "score", "random features 64-2048-2048, digits (numpy BLAS)",
-          ("numpy",), score_script=HERE / "numpy_blas" / "score.py"),
+          ("numpy",), ic=HERE / "numpy_blas" / "inference-config.json"),
     Entry("mlflow_pyfunc", "mlflow", "gradient boosting, diabetes, as an MLflow model",
           ("mlflow", "pandas")),
     Entry("fastapi", "server", "the sklearn forest behind a FastAPI app (uvicorn)",
@@ -106,8 +107,8 @@ def config(entry: Entry) -> Any:
     from servesize import InferenceConfig, ServerConfig
 
     if entry.kind == "score":
-        assert entry.score_script is not None
-        return InferenceConfig(entry.score_script.name, source_directory=entry.score_script.parent)
+        assert entry.ic is not None
+        return InferenceConfig.from_file(entry.ic)
     if entry.kind == "server":
         assert entry.command is not None
         return ServerConfig(

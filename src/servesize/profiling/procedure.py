@@ -95,7 +95,7 @@ class ProfileRun:
         self.endpoint = server.endpoint if server is not None else Endpoint()
         #: a service at a URL: no limits, CPU and memory only with its pid
         self.attached = isinstance(server, AttachedUrl)
-        self.sampled = not self.attached or (isinstance(server, AttachedUrl) and bool(server.pid))
+        self.sampled = not isinstance(server, AttachedUrl) or server.pid is not None
 
     # -- the whole run -------------------------------------------------------------
 

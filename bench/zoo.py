@@ -1,0 +1,140 @@
+"""Full profiles of the zoo (examples/zoo), recorded in bench/RESULTS-zoo.md.
+
+Each model is built from the data its package ships, registered with its requests in a
+fresh workspace, and profiled with ``servesize model profile`` (default settings, the
+limits given here) exactly as a user would type it; the command, the load average and
+the figures are appended to RESULTS-zoo.md.
+
+    .venv/bin/python bench/zoo.py                 # every model whose packages are here
+    .venv/bin/python bench/zoo.py lightgbm onnx   # some
+    SERVESIZE_ZOO_TEXT_PYTHON=.venv-text/bin/python .venv/bin/python bench/zoo.py minilm
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "RESULTS-zoo.md"
+sys.path.insert(0, str(ROOT / "examples" / "zoo"))
+import zoo  # noqa: E402
+
+KEYS = (
+    ("state", "state"),
+    ("validity", "verdict"),
+    ("recommendedCpu", "rec. CPU"),
+    ("recommendedMemoryInGB", "rec. GB"),
+    ("maxSustainableQueriesPerSecond", "max q/s"),
+    ("measuredQueriesPerSecond", "q/s"),
+    ("latencyPercentile50InMs", "p50 ms"),
+    ("latencyPercentile90InMs", "p90 ms"),
+    ("cpuSecondsPerQuery", "CPU s/query"),
+    ("maxUtilizedMemoryInGB", "peak GB"),
+    ("coldStartSeconds", "cold start s"),
+)
+
+
+def profile_args(entry: Any, name: str, cpu: str, memory: str) -> list[str]:
+    args = ["model", "profile", "-n", f"zoo-{name}", "-m", name, "--idi", name]
+    if entry.kind == "score":
+        args += ["--ic", str(entry.ic.relative_to(ROOT))]
+    elif entry.kind == "server":
+        args += ["--server-cmd", entry.command.replace("{python}", entry.python),
+                 "--score-path", entry.score_path, "--health-path", entry.health_path]  # fmt: skip
+    return [*args, "--cc", cpu, "--gb", memory]
+
+
+def one(entry: Any, cpu: str, memory: str) -> dict[str, Any]:
+    name = entry.name.replace("_", "-")
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, out = Path(tmp) / "ws", Path(tmp) / "details.json"
+        builder = zoo.builder(entry)
+        model = builder.build(Path(tmp) / "built")
+        requests = Path(tmp) / "requests.txt"
+        requests.write_text("\n".join(builder.requests(count=100)) + "\n", encoding="utf-8")
+
+        def servesize(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+            cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(ws)]
+            return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
+
+        servesize("model", "register", "-n", name, "--path", str(model))
+        servesize("dataset", "register", "-n", name, "-f", str(requests))
+        args = profile_args(entry, name, cpu, memory)
+        # a server command runs in the folder servesize is started from: the app's
+        cwd = entry.folder if entry.kind == "server" else ROOT
+        load_before = os.getloadavg()[0]
+        started = time.monotonic()
+        proc = servesize(*args, "-t", str(out), "--json", cwd=cwd)
+        seconds = time.monotonic() - started
+        details = json.loads(out.read_text()) if out.exists() else {}
+        where = "" if cwd == ROOT else f"cd {cwd.relative_to(ROOT)} && "
+        return {
+            "name": entry.name,
+            "summary": entry.summary,
+            "command": where + "servesize " + shlex.join(args),
+            "seconds": round(seconds, 1),
+            "load": round(load_before, 2),
+            "error": (details.get("error") or {}).get("message") or proc.stderr.strip()[-300:],
+            "reasons": details.get("validityReasons") or [],
+            **{key: details.get(key) for key, _ in KEYS},
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help="zoo entries (default: all available)")
+    parser.add_argument("--cc", default="1", help="CPU cores for every profile")
+    parser.add_argument("--gb", default="2", help="memory in GB for every profile")
+    args = parser.parse_args()
+    entries = [zoo.get(n) for n in args.names] if args.names else list(zoo.ENTRIES)
+    skipped = {e.name: zoo.missing(e) for e in entries if zoo.missing(e)}
+    rows = [one(e, args.cc, args.gb) for e in entries if e.name not in skipped]
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; shared with other work. `uptime` after the run: "
+        f"`{uptime}`.\n",
+        f"Command: `.venv/bin/python bench/zoo.py {shlex.join(sys.argv[1:])}`; each model "
+        "was profiled with the command shown, default settings.\n",
+        "| model | " + " | ".join(label for _, label in KEYS) + " | wall s | load before |",
+        "|---|" + "---|" * (len(KEYS) + 2),
+    ]
+    for r in rows:
+        cells = [str(r[key]) for key, _ in KEYS]
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {r['seconds']} | {r['load']} |")
+    lines.append("")
+    for r in rows:
+        lines.append(f"- {r['name']} ({r['summary']}): `{r['command']}`")
+        if r["state"] != "Succeeded":
+            lines.append(f"  - error: {r['error']}")
+        for reason in r["reasons"]:
+            lines.append(f"  - INVALID because: {reason}")
+    for name, gaps in skipped.items():
+        lines.append(f"- {name}: not run here (missing {', '.join(gaps)})")
+    text = "\n".join(lines) + "\n"
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# The zoo, profiled\n\nFull profiles of examples/zoo (bench/zoo.py). Figures "
+            "from a shared 2-core machine: compare models within one run.\n",
+            encoding="utf-8",
+        )
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    print(text)
+    return 0 if all(r["state"] == "Succeeded" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
