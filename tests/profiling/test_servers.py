@@ -143,7 +143,8 @@ def test_a_command_that_never_opens_its_port_times_out(store: Store) -> None:
     config = ServerConfig(command=[PY, "-c", "import time; time.sleep(600)"])
     message = _failed(_profile(store, "silent", config, startup_timeout=2.0))
     assert message.startswith("service did not open its port for http://127.0.0.1:")
-    assert "within the 2 s startup timeout\nlast lines of" in message
+    assert "within the 2 s startup timeout (the command has no {port}: does the server " in message
+    assert "listen on $PORT?)\nlast lines of" in message
 
 
 def test_a_server_that_is_never_healthy_times_out(store: Store) -> None:

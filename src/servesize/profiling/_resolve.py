@@ -6,6 +6,7 @@ empty dataset, a missing or malformed entry script, limits the machine cannot gi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,9 @@ def request(
             raise InvalidInputError(f"source directory not found: {source}")
     else:
         env = getattr(inference_config, "environment", None)
+        if isinstance(server, ServerCommand) and server.cwd is None:
+            # fixed now: the profile runs later, in a thread, maybe after a chdir
+            server = dataclasses.replace(server, cwd=Path.cwd())
         check_server(server)
     check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)

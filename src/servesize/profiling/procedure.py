@@ -28,7 +28,7 @@ from servesize.profiling.launcher import Service
 from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend, verdict
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
-from servesize.profiling.servers import AttachedUrl, Endpoint
+from servesize.profiling.servers import AttachedUrl, Endpoint, ServerCommand
 from servesize.profiling.settings import GIB
 from servesize.workspace import Store
 
@@ -222,6 +222,9 @@ class ProfileRun:
                     first, _, tail = str(exc).partition("\n")
                     whole = f"the {self.settings.startup_timeout:g} s startup timeout"
                     first = re.sub(r"the [0-9.]+ s deadline", whole, first)
+                    server = self.request.server
+                    if isinstance(server, ServerCommand) and "{port}" not in " ".join(server.argv):
+                        first += " (the command has no {port}: does the server listen on $PORT?)"
                     raise ServiceError("\n".join(filter(None, (first, tail)))) from None
 
     def _warmup(self, run: _Running) -> None:
