@@ -65,6 +65,19 @@ def test_register_records_flavors_and_signature(store: Store) -> None:
     assert props["mlflowVersion"]
 
 
+def test_the_cli_registers_and_shows_an_mlflow_model(mlflow_model: Path, tmp_path: Path) -> None:
+    def cli(*args: str) -> str:
+        cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(tmp_path / "ws")]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    cli("model", "register", "-n", "diabetes", "--path", str(mlflow_model))
+    shown = json.loads(cli("model", "show", "-i", "diabetes", "--json"))
+    assert shown["properties"]["mlflowFlavors"] == "python_function,sklearn"
+    assert "mlflowSignature" in shown["properties"]
+
+
 def test_a_broken_mlmodel_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "broken"
     folder.mkdir()
