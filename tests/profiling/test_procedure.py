@@ -16,9 +16,8 @@ import psutil
 import pytest
 
 from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
-from servesize.profiling import ModelProfile, profile
 from servesize.profiling.limits import detect
-from servesize.sdk import InferenceConfig
+from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"

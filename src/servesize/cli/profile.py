@@ -18,12 +18,13 @@ from servesize.report import (
     compare,
     comparison_table,
     default_filename,
+    fmt,
+    fmt_ms,
     parse_threshold,
     print_summary,
     render,
     write_report,
 )
-from servesize.report._facts import fmt, fmt_ms
 from servesize.workspace import Store
 
 __all__ = ["profile_app"]

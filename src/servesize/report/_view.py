@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from servesize.errors import NotFoundError
+from servesize.workspace import profile_log_file
 
 #: The series a profile stores (docs/profile-record.md).
 SERIES_KINDS = ("samples", "windows", "capacity", "latency_histogram")
-
-#: States after which nothing changes any more.
-FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
 
 
 def as_number(value: Any) -> float | None:
@@ -54,8 +52,8 @@ def _log_path(store: object, name: str) -> str | None:
     root = getattr(store, "root", None)
     if root is None:
         return None
-    # <workspace>/logs/<name>.log (Store.profile_log_path, which would mkdir on a read)
-    path = Path(root) / "logs" / f"{name}.log"
+    # not Store.profile_log_path, which would mkdir on a read
+    path = profile_log_file(Path(root), name)
     return str(path) if path.is_file() else None
 
 
