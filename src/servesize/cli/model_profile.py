@@ -14,7 +14,7 @@ from rich.console import Console
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
 from servesize.cli.model import model_app
 from servesize.errors import ProfileError
-from servesize.workspace import Store
+from servesize.workspace import Figures, Store
 
 if TYPE_CHECKING:
     from servesize.sdk import ModelProfile
@@ -128,7 +128,7 @@ def profile_command(
     if output_file is not None:
         output_file.write_text(json.dumps(details, indent=2, default=str) + "\n", encoding="utf-8")
     if add_tags and state == "Succeeded":
-        _tag_models(store, handle.model_ids, details)
+        _tag_models(store, handle.model_ids, handle.figures)
     if as_json:
         print(json.dumps(details, indent=2, default=str))
     else:
@@ -136,7 +136,8 @@ def profile_command(
     if state == "Cancelled":
         raise typer.Exit(130)
     if state != "Succeeded":
-        message = (details.get("error") or {}).get("message", state)
+        error = handle.figures.error
+        message = error.message if error is not None and error.message else state
         raise ProfileError(f"profile {name} {state.lower()}: {message} (log: {handle.log_path})")
 
 
@@ -184,10 +185,11 @@ def _inference_config(
     )
 
 
-def _tag_models(store: Store, model_ids: tuple[str, ...], details: dict[str, Any]) -> None:
+def _tag_models(store: Store, model_ids: tuple[str, ...], figures: Figures) -> None:
+    # the tags carry the details' keys (the edge users see)
     tags = {
-        "recommendedCpu": str(details.get("recommendedCpu")),
-        "recommendedMemoryInGB": str(details.get("recommendedMemoryInGB")),
+        Figures.key("recommended_cpu"): str(figures.recommended_cpu),
+        Figures.key("recommended_memory_in_gb"): str(figures.recommended_memory_in_gb),
     }
     for model_id in model_ids:
         store.models.update(model_id, add_tags=tags)

@@ -25,7 +25,7 @@ from servesize.report import (
     render,
     write_report,
 )
-from servesize.workspace import Store
+from servesize.workspace import Figures, Store
 
 __all__ = ["profile_app"]
 
@@ -62,14 +62,14 @@ def list_profiles(
         return
     table = Table("name", "state", "verdict", "CPU", "memory", "p99", "created")
     for r in records:
-        d = r.details
+        f = Figures.from_details(r.details)
         table.add_row(
             r.name,
             r.state,
-            str(d.get("validity") or "—"),
-            fmt(d.get("recommendedCpu"), "cores"),
-            fmt(d.get("recommendedMemoryInGB"), "GB"),
-            fmt_ms(d.get("latencyPercentile99InMs")),
+            str(f.validity or "—"),
+            fmt(f.recommended_cpu, "cores"),
+            fmt(f.recommended_memory_in_gb, "GB"),
+            fmt_ms(f.latency_percentile99_in_ms),
             r.created_time.strftime("%Y-%m-%d %H:%M"),
         )
     Console().print(table)

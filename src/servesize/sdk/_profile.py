@@ -29,7 +29,7 @@ from servesize.report import (
 from servesize.report import compare as compare_views
 from servesize.sdk._resolve import profile_request
 from servesize.sdk._workspace import store_of
-from servesize.workspace import FINAL_STATES, ProfileRecord
+from servesize.workspace import FINAL_STATES, Figures, ProfileRecord
 
 __all__ = ["Details", "ModelProfile", "compare", "profile"]
 
@@ -152,6 +152,11 @@ class ModelProfile:
         runner = record.record.get("runner") or {}
         if record.state not in FINAL_STATES and runner_alive(runner):
             os.kill(int(runner["pid"]), signal.SIGINT)
+
+    @property
+    def figures(self) -> Figures:
+        """The measured figures, typed (``get_details()`` shows them under Azure's keys)."""
+        return Figures.from_details(self._record().details)
 
     def get_details(self) -> Details:
         record = self._record()

@@ -14,6 +14,14 @@ from servesize.workspace._environment_files import (
     read_conda_specification,
     read_pip_requirements,
 )
+from servesize.workspace._figures import (
+    Confirmation,
+    ErrorInfo,
+    Figures,
+    Machine,
+    Warmup,
+    figure,
+)
 from servesize.workspace._names import NAME_PATTERN, format_id, parse_id, validate_name
 from servesize.workspace._profiles import FINAL_STATES, PROFILE_STATES
 from servesize.workspace._records import (
@@ -37,14 +45,20 @@ __all__ = [
     "FINAL_STATES",
     "NAME_PATTERN",
     "PROFILE_STATES",
+    "Confirmation",
     "DatasetFormat",
     "DatasetRecord",
     "EnvironmentRecord",
+    "ErrorInfo",
+    "Figures",
+    "Machine",
     "ModelFile",
     "ModelRecord",
     "ProfileRecord",
     "Store",
+    "Warmup",
     "default_workspace_path",
+    "figure",
     "format_id",
     "parse_id",
     "pip_from_conda",
