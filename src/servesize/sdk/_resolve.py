@@ -82,9 +82,7 @@ def profile_request(
 ) -> ProfileRequest:
     """Check everything and resolve it to plain values; raises before anything starts."""
     validate_name(name, "profile name")
-    for what, value in (("cpu", cpu), ("memory_in_gb", memory_gb)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise InvalidInputError(f"{what} must be a number, got {value!r}")
+    check_limits(cpu, memory_gb)
     if isinstance(models, str) or not isinstance(models, Iterable):
         models = [models]
     model_ids = tuple(store.models.get(_ident(m, "Model")).id for m in models)
@@ -97,7 +95,6 @@ def profile_request(
     check_entry_script(entry)
     if source is not None and not source.is_dir():
         raise InvalidInputError(f"source directory not found: {source}")
-    check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)
     missing = missing_requirements(environment.pip_requirements) if environment else []
     return ProfileRequest(
