@@ -180,11 +180,10 @@ class ProfileRun:
             min_queries=len(self._bodies),
         )
         m = result.metrics
-        self.figures.warmup = Warmup(
-            total_queries=m.get("totalQueries"),
-            success_rate=m.get("successRate"),
-            errors_by_kind=m.get("errorsByKind") or None,
-        )
+        warmup = Warmup()
+        warmup.take_load_metrics(m)
+        warmup.errors_by_kind = warmup.errors_by_kind or None
+        self.figures.warmup = warmup
 
     def _capacity(self, run: _Running) -> CapacityResult:
         s = self.settings
@@ -293,11 +292,7 @@ class ProfileRun:
             info.error = f"{exc}{oom}"
             return [f"the service did not run under the recommended limits{oom}: {exc}"]
         m = result.metrics
-        info.total_queries = m.get("totalQueries")
-        info.success_rate = m.get("successRate")
-        info.measured_queries_per_second = m.get("measuredQueriesPerSecond")
-        info.latency_percentile90_in_ms = m.get("latencyPercentile90InMs")
-        info.latency_percentile99_in_ms = m.get("latencyPercentile99InMs")
+        info.take_load_metrics(m)
         self.figures.recommendation_latency_in_ms = info.latency_percentile90_in_ms
         reasons = []
         success = float(info.success_rate or 0)

@@ -15,8 +15,10 @@ camelCase key the details should carry and ``None`` as default (a profile that f
 early does not have it).  Set it where it is measured (``figures.my_figure = ...``)
 and read it where it is shown; the conversion both ways follows from the field.  A
 figure the load generator reports under the same key gets ``source="load"`` and is
-copied by :meth:`Figures.take_load_metrics` without further code.  A new nested group
-is a dataclass like :class:`Warmup`, named as the field's type and with ``group=``.
+copied by ``take_load_metrics(result.metrics)`` (of :class:`Figures`, :class:`Warmup`
+or :class:`Confirmation`) without further code.  A new nested group is a dataclass
+like :class:`Warmup`, with its field declared ``figure("key", group=ThatClass)``.
+Reports read ``ProfileView.figures``; the SDK has ``ModelProfile.figures``.
 
 Reading is lenient (old profiles, hand-written details): missing keys are ``None``,
 keys this version does not know are kept in ``extra`` and written back unchanged, so
@@ -79,6 +81,12 @@ class _Group:
         values["extra"] = {k: v for k, v in details.items() if k not in known}
         return cls(**values)
 
+    def take_load_metrics(self, metrics: Mapping[str, Any]) -> None:
+        """Copy every ``source="load"`` figure from the load generator's metrics."""
+        for f in self._figure_fields():
+            if f.metadata["source"] == "load":
+                setattr(self, f.name, metrics.get(f.metadata["key"]))
+
     def to_details(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self._figure_fields():
@@ -126,9 +134,9 @@ class Machine(_Group):
 class Warmup(_Group):
     """Each dataset row sent once before anything is measured."""
 
-    total_queries: int | None = figure("totalQueries")
-    success_rate: float | None = figure("successRate")
-    errors_by_kind: dict[str, int] | None = figure("errorsByKind")
+    total_queries: int | None = figure("totalQueries", source="load")
+    success_rate: float | None = figure("successRate", source="load")
+    errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,11 +147,11 @@ class Confirmation(_Group):
     skipped: str | None = figure("skipped")
     requested_cpu: float | None = figure("requestedCpu")
     requested_memory_in_gb: float | None = figure("requestedMemoryInGB")
-    total_queries: int | None = figure("totalQueries")
-    success_rate: float | None = figure("successRate")
-    measured_queries_per_second: float | None = figure("measuredQueriesPerSecond")
-    latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs")
-    latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs")
+    total_queries: int | None = figure("totalQueries", source="load")
+    success_rate: float | None = figure("successRate", source="load")
+    measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
+    latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
+    latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
     held: bool | None = figure("held")
     error: str | None = figure("error")
     extra: dict[str, Any] = field(default_factory=dict)
@@ -229,9 +237,3 @@ class Figures(_Group):
     completed_time: str | None = figure("completedTime")
     #: stored keys this version does not know (kept, written back unchanged)
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def take_load_metrics(self, metrics: Mapping[str, Any]) -> None:
-        """Copy every ``source="load"`` figure from the load generator's metrics."""
-        for f in self._figure_fields():
-            if f.metadata["source"] == "load":
-                setattr(self, f.name, metrics.get(f.metadata["key"]))
