@@ -14,8 +14,6 @@ __version__ = "0.1.0"
 import sys
 
 from servesize.errors import ServesizeError
-from servesize.profiling.model_profile import ModelProfile, compare
-from servesize.profiling.settings import ProfileSettings
 from servesize.sdk import (
     CondaDependencies,
     DataPath,
@@ -24,10 +22,13 @@ from servesize.sdk import (
     Environment,
     InferenceConfig,
     Model,
+    ModelProfile,
+    ProfileSettings,
     PromoteHeadersBehavior,
     ServerConfig,
     TabularDataset,
     Workspace,
+    compare,
     dataset_type_definitions,
 )
 

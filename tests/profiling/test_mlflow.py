@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from servesize.errors import InvalidInputError
-from servesize.profiling import _resolve, _service, profile
+from servesize.profiling import _service
 from servesize.profiling.settings import ProfileSettings
+from servesize.sdk import profile
+from servesize.sdk._resolve import profile_request
 from servesize.workspace import Store
 
 pytest.importorskip("mlflow", reason="the mlflow extra is not installed")
@@ -173,7 +175,7 @@ REQUESTS: list[tuple[str, str, bytes, str]] = [
 
 
 def test_servesize_serves_it_as_mlflow_models_serve_does(store: Store, tmp_path: Path) -> None:
-    request = _resolve.request(
+    request = profile_request(
         store, name="diff", models=["diabetes"], inference_config=None, dataset="rows",
         cpu=None, memory_gb=None, description=None, settings=ProfileSettings(cgroups=False),
     )  # fmt: skip

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from servesize.profiling import _resolve, _service
+from servesize.profiling import _service
 from servesize.profiling.servers import Endpoint
 from servesize.profiling.settings import ProfileSettings
+from servesize.sdk._resolve import profile_request
 from servesize.workspace import Store
 
 ZOO = Path(__file__).resolve().parents[2] / "examples" / "zoo"
@@ -50,7 +51,7 @@ def test_each_zoo_model_builds_and_scores(name: str, tmp_path: Path) -> None:
     store = Store.open(tmp_path / "ws")
     store.models.register(name.replace("_", "-"), model_path)
     store.datasets.register("rows", bodies)
-    request = _resolve.request(
+    request = profile_request(
         store, name="smoke", models=[name.replace("_", "-")], inference_config=zoo.config(entry),
         dataset="rows", cpu=None, memory_gb=None, description=None,
         settings=ProfileSettings(cgroups=False),

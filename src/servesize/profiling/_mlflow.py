@@ -18,9 +18,10 @@ import sys
 
 from servesize.errors import InvalidInputError
 from servesize.profiling.servers import Endpoint, ServerCommand
+from servesize.profiling.settings import ProfileSettings
 from servesize.workspace import ModelRecord, Store
 
-__all__ = ["ENVIRONMENT_NOTE", "is_mlflow", "mlflow_server", "model_requirements"]
+__all__ = ["ENVIRONMENT_NOTE", "is_mlflow", "mlflow_server", "mlflow_service", "model_requirements"]
 
 ENVIRONMENT_NOTE = (
     "the MLflow model was served with servesize's own Python interpreter; its "
@@ -67,3 +68,20 @@ def model_requirements(store: Store, record: ModelRecord) -> list[str]:
     if data is None:
         return []
     return data.decode("utf-8", "replace").splitlines()
+
+
+def mlflow_service(
+    store: Store, model_ids: tuple[str, ...], settings: ProfileSettings
+) -> tuple[ServerCommand, list[str], str]:
+    """No inference config: the one model must be an MLflow model, served as a pyfunc.
+
+    Returns the server command, the model's requirements and the environment note.
+    """
+    records = [store.models.get(i) for i in model_ids]
+    if len(records) != 1 or not is_mlflow(records[0]):
+        raise InvalidInputError(
+            "no inference config: give an entry script (--ic / --entry-script) or a "
+            "--server-cmd, or profile one MLflow model (a folder with an MLmodel file)"
+        )
+    server = mlflow_server(records[0], settings.workers, settings.request_timeout)
+    return server, model_requirements(store, records[0]), ENVIRONMENT_NOTE

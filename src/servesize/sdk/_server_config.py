@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError
-from servesize.profiling.servers import AttachedUrl, ServerCommand, attached_url, server_command
+from servesize.profiling import AttachedUrl, ServerCommand, attached_url, server_command
 from servesize.sdk._environment import Environment
 
 __all__ = ["ServerConfig"]

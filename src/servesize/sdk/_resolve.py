@@ -12,26 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError
-from servesize.profiling._mlflow import (
-    ENVIRONMENT_NOTE,
-    is_mlflow,
-    mlflow_server,
-    model_requirements,
-)
-from servesize.profiling.prepare import (
+from servesize.profiling import (
+    AttachedUrl,
+    EnvironmentSpec,
+    ProfileRequest,
+    ProfileSettings,
+    ServerCommand,
     check_entry_script,
     check_limits,
     check_server,
     missing_requirements,
+    mlflow_service,
 )
-from servesize.profiling.request import EnvironmentSpec, ProfileRequest
-from servesize.profiling.servers import AttachedUrl, ServerCommand
-from servesize.profiling.settings import ProfileSettings
-from servesize.sdk._workspace import store_of
-from servesize.workspace import Store
-from servesize.workspace._names import validate_name
+from servesize.sdk._inference_config import InferenceConfig
+from servesize.workspace import Store, validate_name
 
-__all__ = ["environment_spec", "request", "server_spec", "store_of"]
+__all__ = ["environment_spec", "profile_request", "server_spec"]
 
 
 def _ident(obj: Any, what: str) -> str:
@@ -63,8 +59,6 @@ def environment_spec(store: Store, env: Any) -> EnvironmentSpec | None:
 
 def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any]:
     if isinstance(config, str | Path):
-        from servesize.sdk import InferenceConfig
-
         config = InferenceConfig.from_file(Path(config), store)
     entry = getattr(config, "entry_script", None)
     if entry is None:
@@ -80,14 +74,14 @@ def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any
 
 
 def server_spec(config: Any) -> ServerCommand | AttachedUrl | None:
-    """The server of an SDK ``ServerConfig`` (or a spec itself); None for an entry script."""
+    """The server of a ``ServerConfig`` (or a spec itself); None for an entry script."""
     if isinstance(config, ServerCommand | AttachedUrl):
         return config
     spec = getattr(config, "spec", None)
     return spec if isinstance(spec, ServerCommand | AttachedUrl) else None
 
 
-def request(
+def profile_request(
     store: Store,
     *,
     name: str,
@@ -99,7 +93,9 @@ def request(
     description: str | None,
     settings: ProfileSettings,
 ) -> ProfileRequest:
+    """Check everything and resolve it to plain values; raises before anything starts."""
     validate_name(name, "profile name")
+    check_limits(cpu, memory_gb)
     if models is None:
         models = []
     if isinstance(models, str) or not isinstance(models, Iterable):
@@ -116,8 +112,8 @@ def request(
     requirements: list[str] = []
     note = None
     if server is None and inference_config is None:
-        server, requirements = _mlflow(store, model_ids, settings)
-        note = ENVIRONMENT_NOTE
+        # no config: one MLflow model, served as `mlflow models serve` does
+        server, requirements, note = mlflow_service(store, model_ids, settings)
     if server is None:
         entry, source, env = _inference_config(store, inference_config)
         check_entry_script(entry)
@@ -129,7 +125,6 @@ def request(
             # fixed now: the profile runs later, in a thread, maybe after a chdir
             server = dataclasses.replace(server, cwd=Path.cwd())
         check_server(server)
-    check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)
     if environment:
         requirements += environment.pip_requirements
@@ -149,17 +144,3 @@ def request(
         server=server,
         environment_note=note,
     )
-
-
-def _mlflow(
-    store: Store, model_ids: tuple[str, ...], settings: ProfileSettings
-) -> tuple[ServerCommand, list[str]]:
-    """No inference config: the one model must be an MLflow model, served as a pyfunc."""
-    records = [store.models.get(i) for i in model_ids]
-    if len(records) != 1 or not is_mlflow(records[0]):
-        raise InvalidInputError(
-            "no inference config: give an entry script (--ic / --entry-script) or a "
-            "--server-cmd, or profile one MLflow model (a folder with an MLmodel file)"
-        )
-    server = mlflow_server(records[0], settings.workers, settings.request_timeout)
-    return server, model_requirements(store, records[0])
