@@ -20,20 +20,23 @@ SURFACES: dict[ModuleType, set[str]] = {
     servesize: {
         "CondaDependencies", "DataPath", "Dataset", "Datastore", "Environment",
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
-        "PromoteHeadersBehavior", "ServesizeError", "TabularDataset", "Workspace",
-        "__version__", "compare", "dataset_type_definitions",
+        "PromoteHeadersBehavior", "ServerConfig", "ServesizeError", "TabularDataset",
+        "Workspace", "__version__", "compare", "dataset_type_definitions",
     },
     servesize.sdk: {
         "CondaDependencies", "DataPath", "Dataset", "Datastore", "Details", "Environment",
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
-        "PromoteHeadersBehavior", "TabularDataset", "TabularDatasetFactory", "Workspace",
-        "compare", "dataset_type_definitions", "profile",
+        "PromoteHeadersBehavior", "ServerConfig", "TabularDataset", "TabularDatasetFactory",
+        "Workspace", "compare", "dataset_type_definitions", "profile",
     },
     servesize.profiling: {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",
         "ProfileRequest", "ProfileSettings", "ProgressFn", "Sampler", "Service",
         "StartedRun", "check_entry_script", "check_limits", "detect", "launch",
         "missing_requirements", "plan_cpus", "runner_alive", "start_run",
+        # other service kinds (docs/servers.md)
+        "AttachedUrl", "Endpoint", "ServerCommand", "attached_url", "check_server",
+        "mlflow_service", "server_command",
     },
     servesize.report: {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
