@@ -29,6 +29,7 @@ from servesize.sdk import (
     Workspace,
     dataset_type_definitions,
 )
+from servesize.sweeps import sweep
 
 # Azure's ``from azureml.data.dataset_type_definitions import ...`` ports as
 # ``from servesize.dataset_type_definitions import ...``: register the module there too.
@@ -51,4 +52,5 @@ __all__ = [
     "__version__",
     "compare",
     "dataset_type_definitions",
+    "sweep",
 ]

@@ -1,0 +1,225 @@
+"""Trials as Ray tasks: packed inputs out through the object store, profiles back.
+
+Faults: a trial whose profile fails comes back Failed with its reason; a worker or
+node that dies mid-trial marks the trial Failed (no automatic retry: a half-measured
+trial on a dying node says nothing about the model; ``sweep run`` again reruns it).
+Ctrl-C cancels every task (Ray raises ``KeyboardInterrupt`` in each running one,
+which stops its service and removes its cgroup) and waits for them to finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psutil
+
+from servesize.errors import ServesizeError, UserError
+from servesize.sweeps._bundle import Bundle, pack, unpack
+from servesize.sweeps._cores import CoreAllocator, cores_needed
+from servesize.sweeps._spec import Trial
+from servesize.sweeps._trial import export_profile, import_profile, record_failure, run_trial
+from servesize.workspace import Store
+
+__all__ = ["RayMissingError", "ray_module", "run_on_ray"]
+
+_NAMESPACE = "servesize"
+#: How long a cancelled task may take to stop its service and come back.
+_CANCEL_GRACE_SECONDS = 60.0
+
+EventFn = Callable[[str, str], None]
+
+
+class RayMissingError(UserError):
+    """Ray is not installed."""
+
+
+def ray_module() -> ModuleType:
+    try:
+        import ray
+    except ImportError as exc:
+        raise RayMissingError(
+            "--ray-address needs Ray, which is not installed: pip install 'servesize[ray]'"
+        ) from exc
+    return ray
+
+
+def run_on_ray(
+    store: Store,
+    trials: list[Trial],
+    address: str,
+    max_parallel: int | None,
+    on_event: EventFn,
+) -> None:
+    ray = ray_module()
+    bundles = [pack(store, trial) for trial in trials]  # every input read before any task
+    owns = not ray.is_initialized()
+    if owns:
+        try:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ServesizeError(f"cannot connect to the Ray cluster at {address}: {exc}") from exc
+    try:
+        _Driver(ray, store, max_parallel, on_event).run(bundles)
+    finally:
+        if owns:
+            ray.shutdown()
+
+
+class _Driver:
+    def __init__(
+        self, ray: ModuleType, store: Store, max_parallel: int | None, on_event: EventFn
+    ) -> None:
+        self.ray, self.store, self.on_event = ray, store, on_event
+        self.max_parallel = max_parallel
+        self.pending: dict[Any, Bundle] = {}
+        cpus = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]
+        self.node_cpus = max(cpus, default=0.0)
+        self.task = ray.remote(_remote_trial).options(max_retries=0)
+
+    def run(self, bundles: list[Bundle]) -> None:
+        queue = list(bundles)
+        try:
+            while queue or self.pending:
+                while queue and (self.max_parallel is None or len(self.pending) < self.max_parallel):
+                    self._submit(queue.pop(0))
+                done, _ = self.ray.wait(list(self.pending), num_returns=1)
+                for ref in done:
+                    self._collect(ref)
+        except KeyboardInterrupt:
+            for bundle in queue:
+                record_failure(self.store, bundle.trial, "the sweep was cancelled", "Cancelled")
+            self._cancel_all()
+            raise
+
+    def _submit(self, bundle: Bundle) -> None:
+        trial = bundle.trial
+        # Ray's CPU count steers placement only; the node's allocator hands out cores
+        wanted = 1.0 if trial.cpu is None else float(math.ceil(trial.cpu) + 1)
+        record_failure(self.store, trial, "waiting for a Ray worker", "NotStarted")
+        ref = self.task.options(
+            num_cpus=min(wanted, self.node_cpus) if self.node_cpus else 1.0,
+            name=f"servesize-trial-{trial.name}",
+        ).remote(self.ray.put(bundle))
+        self.pending[ref] = bundle
+        self.on_event(trial.name, "Submitted")
+
+    def _collect(self, ref: Any) -> None:
+        bundle = self.pending.pop(ref)
+        name = bundle.trial.name
+        try:
+            outcome = self.ray.get(ref)
+        except self.ray.exceptions.TaskCancelledError:
+            record_failure(self.store, bundle.trial, "the sweep was cancelled", "Cancelled")
+            self.on_event(name, "Cancelled")
+            return
+        except (self.ray.exceptions.WorkerCrashedError, self.ray.exceptions.NodeDiedError) as exc:
+            message = f"the Ray worker running this trial died: {_first_line(exc)}"
+            record_failure(self.store, bundle.trial, message)
+            self.on_event(name, "Failed")
+            return
+        except self.ray.exceptions.RayError as exc:
+            record_failure(self.store, bundle.trial, f"Ray: {_first_line(exc)}")
+            self.on_event(name, "Failed")
+            return
+        if outcome.get("profile") is None:
+            record_failure(self.store, bundle.trial, outcome["error"], outcome["state"])
+            self.on_event(name, outcome["state"])
+            return
+        state = import_profile(self.store, outcome["profile"], bundle.driver_paths)
+        self.on_event(name, state)
+
+    def _cancel_all(self) -> None:
+        """Cancel every task and wait (through further Ctrl-Cs) for their teardown."""
+        for ref in self.pending:
+            with contextlib.suppress(Exception):
+                self.ray.cancel(ref, force=False)
+        while self.pending:
+            try:
+                done, _ = self.ray.wait(
+                    list(self.pending), num_returns=len(self.pending), timeout=_CANCEL_GRACE_SECONDS
+                )
+            except KeyboardInterrupt:
+                continue
+            for ref in done:
+                self._collect(ref)
+            for ref in list(self.pending):  # never came back: say so rather than hang
+                bundle = self.pending.pop(ref)
+                record_failure(
+                    self.store, bundle.trial, "cancelled; its worker did not report back"
+                )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# -- on the worker node ----------------------------------------------------------------
+
+
+def _allocator(ray: ModuleType, node_id: str) -> Any:
+    """The node's core allocator: one detached actor per node, shared by every sweep
+    (two users' sweeps on one cluster must not share cores either)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    return (
+        ray.remote(CoreAllocator)
+        .options(
+            name=f"servesize-cores-{node_id}",
+            namespace=_NAMESPACE,
+            lifetime="detached",
+            get_if_exists=True,
+            num_cpus=0,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id, soft=False),
+        )
+        .remote()
+    )
+
+
+def _remote_trial(bundle: Bundle) -> dict[str, Any]:
+    """The Ray task: take cores on this node, profile in a temporary workspace, return
+    the stored profile (or the reason there is none)."""
+    import ray
+
+    trial = bundle.trial
+    node_id = ray.get_runtime_context().get_node_id()
+    allocator = _allocator(ray, node_id)
+    token = f"{trial.name}-{uuid.uuid4().hex}"
+    me = psutil.Process()
+    facts = {
+        "node": socket.gethostname(),
+        "nodeAddress": ray.util.get_node_ip_address(),
+        "rayNodeId": node_id,
+        "sweepRunner": "ray",
+    }
+    try:
+        count = cores_needed(trial.cpu, ray.get(allocator.size.remote()))
+        cores = tuple(ray.get(allocator.acquire.remote(token, count, me.pid, me.create_time())))
+    except KeyboardInterrupt:
+        ray.get(allocator.release.remote(token))
+        return {"profile": None, "state": "Cancelled", "error": "the sweep was cancelled"}
+    except ray.exceptions.RayTaskError as exc:  # e.g. more cores than the node has
+        return {"profile": None, "state": "Failed", "error": _first_line(exc.cause or exc)}
+    if not cores:
+        return {"profile": None, "state": "Cancelled", "error": "the sweep was cancelled"}
+    try:
+        with tempfile.TemporaryDirectory(prefix="servesize-trial-") as tmp:
+            store, inputs = unpack(bundle, Path(tmp))
+            try:
+                run_trial(store, trial, inputs, cores=cores, facts=facts)
+            except KeyboardInterrupt:
+                pass  # cancelled: the profile is stored Cancelled, with what it measured
+            return {"profile": export_profile(store, trial.name)}
+    except ServesizeError as exc:
+        return {"profile": None, "state": "Failed", "error": str(exc)}
+    finally:
+        with contextlib.suppress(Exception):
+            ray.get(allocator.release.remote(token))
