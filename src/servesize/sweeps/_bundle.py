@@ -137,7 +137,14 @@ def _tar_file(file: Path) -> bytes:
 
 def _skip(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
     parts = Path(info.name).parts
-    return None if any(part in _SKIP or part.startswith(".venv") for part in parts) else info
+    if any(part in _SKIP or part.startswith(".venv") for part in parts):
+        return None
+    if info.issym() or info.islnk():
+        # a link out of the folder would point at nothing on the node: leave it out
+        target = Path(info.linkname)
+        if target.is_absolute() or ".." in target.parts:
+            return None
+    return info if info.isfile() or info.isdir() or info.issym() or info.islnk() else None
 
 
 def _untar(data: bytes, target: Path) -> None:

@@ -82,7 +82,7 @@ class _Driver:
         self.pending: dict[Any, Bundle] = {}
         cpus = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]
         self.node_cpus = max(cpus, default=0.0)
-        self.task = ray.remote(_remote_trial).options(max_retries=0)
+        self.task = ray.remote(_remote_trial)
 
     def run(self, bundles: list[Bundle]) -> None:
         queue = list(bundles)
@@ -107,6 +107,7 @@ class _Driver:
         ref = self.task.options(
             num_cpus=min(wanted, self.node_cpus) if self.node_cpus else 1.0,
             name=f"servesize-trial-{trial.name}",
+            max_retries=0,  # a dead worker fails its trial; no silent second measurement
         ).remote(self.ray.put(bundle))
         self.pending[ref] = bundle
         self.on_event(trial.name, "Submitted")
@@ -220,6 +221,8 @@ def _remote_trial(bundle: Bundle) -> dict[str, Any]:
             return {"profile": export_profile(store, trial.name)}
     except ServesizeError as exc:
         return {"profile": None, "state": "Failed", "error": str(exc)}
+    except Exception as exc:  # anything else still comes back as this trial's reason
+        return {"profile": None, "state": "Failed", "error": f"on {facts['node']}: {exc!r}"}
     finally:
         with contextlib.suppress(Exception):
             ray.get(allocator.release.remote(token))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psutil
+
 from servesize.errors import NotFoundError, ServesizeError
 from servesize.sweeps._api import FINAL_STATES, ModelProfile, start_profile
 from servesize.sweeps._spec import Trial
@@ -111,7 +113,14 @@ def record_failure(store: Store, trial: Trial, message: str, state: str = "Faile
     with contextlib.suppress(NotFoundError):
         store.profiles.delete(trial.name)
     store.profiles.create(trial.name, trial.description, _request(trial))
-    store.profiles.update(trial.name, state=state, details={"error": {"message": message}})
+    me = psutil.Process()
+    store.profiles.update(
+        trial.name,
+        state=state,
+        details={"error": {"message": message}},
+        # a placeholder of a sweep that dies reads Failed (ModelProfile checks its runner)
+        record={"runner": {"pid": me.pid, "createTime": me.create_time()}},
+    )
 
 
 def _request(trial: Trial) -> dict[str, Any]:
