@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import signal
 import subprocess
 import time
@@ -42,7 +43,7 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
     ]
     sweep = write_sweep(tmp_path / "sweep.yaml", trials)
     local_ws = tmp_path / "local"
-    shutil_copy_workspace(workspace, local_ws)
+    shutil.copytree(workspace, local_ws)
 
     on_ray = _run(ray_head, "sweep", "run", str(sweep), "--ray-address", ray_head.address,
                   "--workspace", str(workspace))  # fmt: skip
@@ -55,8 +56,10 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
 
     ray_store, local_store = Store.open(workspace), Store.open(local_ws)
     ray_a, local_a = ray_store.profiles.get("a").details, local_store.profiles.get("a").details
-    assert ray_a["sweepRunner"] == "ray" and local_a["sweepRunner"] == "local"
+    assert ray_a["sweepRunner"] == "ray"
+    assert local_a["sweepRunner"] == "local"
     assert ray_a["settings"] == local_a["settings"]
+    assert ray_a["limitsEnforced"] == local_a["limitsEnforced"]
     # The recommendation rounds a noisy basis (a percentile of per-second CPU, the peak
     # working set) up to a step: two honest runs can land one step apart, never more.
     settings = ray_a["settings"]
@@ -76,7 +79,8 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
         cores = set(details["nodeCpus"])
         assert set(details["serviceCpus"]) | set(details["generatorCpus"]) <= cores
         assert not set(details["serviceCpus"]) & set(details["generatorCpus"])
-        assert details["node"] and details["rayNodeId"]
+        assert details["node"]
+        assert details["rayNodeId"]
     for (_, one), (_, two) in itertools.combinations(held.items(), 2):
         (s1, e1), (s2, e2) = _interval(one), _interval(two)
         if s1 < e2 and s2 < e1:  # overlapping in time: never a shared core
@@ -86,12 +90,6 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
         # 2-core machine the allocator must have made one wait for the other
         (s1, e1), (s2, e2) = _interval(held["a"]), _interval(held["b"])
         assert e1 <= s2 or e2 <= s1
-
-
-def shutil_copy_workspace(source: Path, target: Path) -> None:
-    import shutil
-
-    shutil.copytree(source, target)
 
 
 def test_ctrl_c_cancels_running_trials_and_leaves_nothing(

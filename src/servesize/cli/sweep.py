@@ -59,9 +59,7 @@ def run_command(
     # SIGTERM ends the sweep like Ctrl-C: every trial cancelled, nothing left running
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        sweep(
-            store, file, ray_address, max_parallel=max_parallel, rerun=rerun, on_event=event
-        )
+        sweep(store, file, ray_address, max_parallel=max_parallel, rerun=rerun, on_event=event)
     except KeyboardInterrupt:
         err_console.print("interrupted: the running trials were cancelled", markup=False)
         raise typer.Exit(130) from None

@@ -12,6 +12,7 @@ gives its cores back on the next request, so a crash cannot lock a node's cores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 from collections.abc import Callable, Iterable
@@ -120,10 +121,8 @@ class CoreAllocator:
                 if granted is not None:
                     return list(granted)
                 # woken by a release, or after a while to reclaim dead holders
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), _RECLAIM_SECONDS)
-                except TimeoutError:
-                    pass
 
     async def release(self, token: str) -> None:
         """Give the cores back, or withdraw a request still waiting."""

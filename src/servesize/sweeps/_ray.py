@@ -88,7 +88,9 @@ class _Driver:
         queue = list(bundles)
         try:
             while queue or self.pending:
-                while queue and (self.max_parallel is None or len(self.pending) < self.max_parallel):
+                while queue and (
+                    self.max_parallel is None or len(self.pending) < self.max_parallel
+                ):
                     self._submit(queue.pop(0))
                 done, _ = self.ray.wait(list(self.pending), num_returns=1)
                 for ref in done:
@@ -197,7 +199,7 @@ def _remote_trial(bundle: Bundle) -> dict[str, Any]:
     me = psutil.Process()
     facts = {
         "node": socket.gethostname(),
-        "nodeAddress": ray.util.get_node_ip_address(),
+        "nodeAddress": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
         "rayNodeId": node_id,
         "sweepRunner": "ray",
     }
@@ -214,10 +216,9 @@ def _remote_trial(bundle: Bundle) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="servesize-trial-") as tmp:
             store, inputs = unpack(bundle, Path(tmp))
-            try:
+            # cancelled: the profile is stored Cancelled, with what it measured
+            with contextlib.suppress(KeyboardInterrupt):
                 run_trial(store, trial, inputs, cores=cores, facts=facts)
-            except KeyboardInterrupt:
-                pass  # cancelled: the profile is stored Cancelled, with what it measured
             return {"profile": export_profile(store, trial.name)}
     except ServesizeError as exc:
         return {"profile": None, "state": "Failed", "error": str(exc)}

@@ -100,7 +100,9 @@ def _run_locally(store: Store, trials: list[Trial], notify: EventFn) -> None:
         with contextlib.suppress(NotFoundError):
             store.profiles.delete(trial.name)
         notify(trial.name, "Running")
-        notify(trial.name, run_trial(store, trial, local_inputs(trial), facts={"sweepRunner": "local"}))
+        notify(
+            trial.name, run_trial(store, trial, local_inputs(trial), facts={"sweepRunner": "local"})
+        )
 
 
 def sweep_table(workspace: Any, path: str | Path) -> list[dict[str, Any]]:

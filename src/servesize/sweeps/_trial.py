@@ -147,7 +147,9 @@ def export_profile(store: Store, name: str) -> dict[str, Any]:
         "details": record.details,
         "record": {k: v for k, v in record.record.items() if k != "runner"},
         "request": record.request,
-        "series": {k: store.profiles.get_series(name, k) for k in store.profiles.series_kinds(name)},
+        "series": {
+            k: store.profiles.get_series(name, k) for k in store.profiles.series_kinds(name)
+        },
         "log": log.read_text(encoding="utf-8", errors="replace") if log.exists() else "",
     }
 
@@ -171,9 +173,7 @@ def import_profile(
     state = str(exported["state"])
     if state not in FINAL_STATES:  # the node stopped mid-way: never leave it "Running"
         state = "Failed"
-    store.profiles.update(
-        name, state=state, details=exported["details"], record=exported["record"]
-    )
+    store.profiles.update(name, state=state, details=exported["details"], record=exported["record"])
     return state
 
 
