@@ -9,6 +9,7 @@ remounts ``/sys``, which hides the cgroup hierarchies and so the trials' limits.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -145,15 +146,18 @@ def ray_head() -> Iterator[RayHead]:
 
 def _stop_session(head: subprocess.Popen[bytes]) -> None:
     """Stop the head and every process of its session (all of them ours)."""
-    head.send_signal(signal.SIGTERM)
-    try:
-        head.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        head.kill()
-        head.wait()
+    session = []
     for proc in psutil.process_iter():
         try:
             if os.getsid(proc.pid) == head.pid:
-                proc.kill()
+                session.append(proc)
         except (OSError, psutil.Error):
             continue
+    for proc in session:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(session, timeout=5)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    head.wait(timeout=10)

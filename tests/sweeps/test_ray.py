@@ -106,7 +106,7 @@ def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
                            "--workspace", str(workspace))),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    service = _wait_for_service(str(sources), proc)
+    service = _wait_for_service("trivial.py", proc)
     worker = service.ppid()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -126,14 +126,48 @@ def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
     assert not left, f"cgroups left behind: {left}"
 
 
-def _wait_for_service(source_marker: str, proc: subprocess.Popen[str]) -> psutil.Process:
-    """The trial's scoring service, once it runs on the node (its temporary folder)."""
+def _wait_for_service(script: str, proc: subprocess.Popen[str]) -> psutil.Process:
+    """The trial's scoring service running ``script``, once it runs on the node (in its
+    temporary folder)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         for candidate in psutil.process_iter(["cmdline"]):
             cmd = candidate.info["cmdline"] or []
-            if "servesize.serving" in cmd and any("servesize-trial-" in a for a in cmd):
+            if "servesize.serving" in cmd and any(
+                "servesize-trial-" in a and a.endswith(script) for a in cmd
+            ):
                 return candidate
         time.sleep(0.2)
-    raise AssertionError(f"no trial service started ({source_marker})")
+    raise AssertionError(f"no trial service started for {script}")
+
+
+def test_a_dead_worker_fails_its_trial_and_the_sweep_goes_on(
+    ray_head: RayHead, workspace: Path, sources: Path, tmp_path: Path
+) -> None:
+    sweep = write_sweep(
+        tmp_path / "sweep.yaml",
+        [
+            {"name": "victim", "entry_script": "src/trivial.py", "duration": 120,
+             "min_queries": 100000},
+            {"name": "after", "entry_script": "src/burn.py"},
+        ],
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        ray_head.enter(cli("sweep", "run", str(sweep), "--ray-address", ray_head.address,
+                           "--workspace", str(workspace))),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    service = _wait_for_service("trivial.py", proc)
+    worker = psutil.Process(service.ppid())
+    worker.kill()  # the node loses the worker mid-trial (as an OOM kill or a crash would)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 9, err  # not every trial succeeded
+    store = Store.open(workspace)
+    victim = store.profiles.get("victim")
+    assert victim.state == "Failed"
+    assert "worker running this trial died" in victim.details["error"]["message"]
+    # its cores came back (the allocator saw its holder die): the other trial ran
+    assert store.profiles.get("after").state == "Succeeded"
+    # the kernel killed the victim's service with its worker (PR_SET_PDEATHSIG)
+    assert not psutil.pid_exists(service.pid) or service.status() == psutil.STATUS_ZOMBIE
