@@ -84,6 +84,7 @@ def cli(*args: str) -> list[str]:
 class RayHead:
     namespace: str
     address: str
+    client_address: str = "ray://127.0.0.1:10001"
 
     def enter(self, argv: list[str]) -> list[str]:
         """``argv`` run inside the head's network namespace."""
@@ -123,7 +124,8 @@ def ray_head() -> Iterator[RayHead]:
             head = subprocess.Popen(
                 RayHead(name, "").enter(
                     [str(BIN / "ray"), "start", "--head", "--block", "--port=6379",
-                     "--num-cpus=4", "--object-store-memory=100000000",
+                     "--ray-client-server-port=10001", "--num-cpus=4",
+                     "--object-store-memory=100000000",
                      "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp}"]
                 ),
                 stdout=out,

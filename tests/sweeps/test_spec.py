@@ -136,3 +136,13 @@ def test_without_ray_the_address_option_says_how_to_install(folder: Path) -> Non
     assert proc.stderr.strip() == (
         "error: --ray-address needs Ray, which is not installed: pip install 'servesize[ray]'"
     )
+
+
+def test_the_bundled_example_is_valid() -> None:
+    spec = read_sweep(Path(__file__).parents[2] / "examples" / "sweep.yaml")
+    assert [t.name for t in spec.trials] == [
+        "forest-one-core",
+        "forest-half-core",
+        "forest-half-core-40qps",
+    ]
+    assert spec.trials[2].settings["qps"] == 40

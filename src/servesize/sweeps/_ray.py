@@ -13,6 +13,7 @@ import contextlib
 import math
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -83,6 +84,7 @@ class _Driver:
         cpus = [n["Resources"].get("CPU", 0.0) for n in ray.nodes() if n.get("Alive")]
         self.node_cpus = max(cpus, default=0.0)
         self.task = ray.remote(_remote_trial)
+        self.control = ray.remote(SweepControl).options(num_cpus=0).remote()
 
     def run(self, bundles: list[Bundle]) -> None:
         queue = list(bundles)
@@ -92,7 +94,9 @@ class _Driver:
                     self.max_parallel is None or len(self.pending) < self.max_parallel
                 ):
                     self._submit(queue.pop(0))
-                done, _ = self.ray.wait(list(self.pending), num_returns=1)
+                # in slices: through the Ray Client a wait without a timeout never
+                # returns to Python, so Ctrl-C would not be seen until it ends
+                done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=1.0)
                 for ref in done:
                     self._collect(ref)
         except KeyboardInterrupt:
@@ -110,7 +114,7 @@ class _Driver:
             num_cpus=min(wanted, self.node_cpus) if self.node_cpus else 1.0,
             name=f"servesize-trial-{trial.name}",
             max_retries=0,  # a dead worker fails its trial; no silent second measurement
-        ).remote(self.ray.put(bundle))
+        ).remote(self.ray.put(bundle), self.control)
         self.pending[ref] = bundle
         self.on_event(trial.name, "Submitted")
 
@@ -141,23 +145,22 @@ class _Driver:
 
     def _cancel_all(self) -> None:
         """Cancel every task and wait (through further Ctrl-Cs) for their teardown."""
+        with contextlib.suppress(Exception):
+            self.ray.get(self.control.stop.remote(), timeout=10)
         for ref in self.pending:
             with contextlib.suppress(Exception):
                 self.ray.cancel(ref, force=False)
-        while self.pending:
+        deadline = time.monotonic() + _CANCEL_GRACE_SECONDS
+        while self.pending and time.monotonic() < deadline:
             try:
-                done, _ = self.ray.wait(
-                    list(self.pending), num_returns=len(self.pending), timeout=_CANCEL_GRACE_SECONDS
-                )
+                done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=1.0)
             except KeyboardInterrupt:
                 continue
             for ref in done:
                 self._collect(ref)
-            for ref in list(self.pending):  # never came back: say so rather than hang
-                bundle = self.pending.pop(ref)
-                record_failure(
-                    self.store, bundle.trial, "cancelled; its worker did not report back"
-                )
+        for ref in list(self.pending):  # never came back: say so rather than hang
+            bundle = self.pending.pop(ref)
+            record_failure(self.store, bundle.trial, "cancelled; its worker did not report back")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -187,16 +190,69 @@ def _allocator(ray: ModuleType, node_id: str) -> Any:
     )
 
 
-def _remote_trial(bundle: Bundle) -> dict[str, Any]:
+class SweepControl:
+    """The driver's stop flag, as a small actor the trials ask once a second.
+
+    ``ray.cancel`` does not reach a running task through the Ray Client, so trials
+    also stop when this flag is set, or when the actor is gone (its owner, the
+    driver, died): a sweep never leaves trials measuring for nobody.
+    """
+
+    def __init__(self) -> None:
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def stopped(self) -> bool:
+        return self._stopped
+
+
+def _asker(ray: ModuleType, control: Any) -> Callable[[], bool]:
+    def should_stop() -> bool:
+        try:
+            return bool(ray.get(control.stopped.remote(), timeout=30))
+        except ray.exceptions.RayError:  # the driver (and so its actor) is gone
+            return True
+
+    return should_stop
+
+
+_CANCELLED = {"profile": None, "state": "Cancelled", "error": "the sweep was cancelled"}
+
+
+def _take_cores(
+    ray: ModuleType, allocator: Any, token: str, cpu: float | None, should_stop: Callable[[], bool]
+) -> tuple[int, ...]:
+    """Wait for this trial's cores, in slices so a stopped sweep is noticed; ``()`` when
+    the sweep stopped meanwhile (the request is withdrawn)."""
+    me = psutil.Process()
+    count = cores_needed(cpu, ray.get(allocator.size.remote()))
+    request = allocator.acquire.remote(token, count, me.pid, me.create_time())
+    while True:
+        try:
+            return tuple(ray.get(request, timeout=1.0))
+        except ray.exceptions.GetTimeoutError:
+            if should_stop():
+                ray.get(allocator.release.remote(token))
+                return ()
+        except KeyboardInterrupt:
+            ray.get(allocator.release.remote(token))
+            return ()
+
+
+def _remote_trial(bundle: Bundle, control: Any) -> dict[str, Any]:
     """The Ray task: take cores on this node, profile in a temporary workspace, return
     the stored profile (or the reason there is none)."""
     import ray
 
     trial = bundle.trial
+    should_stop = _asker(ray, control)
+    if should_stop():
+        return _CANCELLED
     node_id = ray.get_runtime_context().get_node_id()
     allocator = _allocator(ray, node_id)
     token = f"{trial.name}-{uuid.uuid4().hex}"
-    me = psutil.Process()
     facts = {
         "node": socket.gethostname(),
         "nodeAddress": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
@@ -204,21 +260,17 @@ def _remote_trial(bundle: Bundle) -> dict[str, Any]:
         "sweepRunner": "ray",
     }
     try:
-        count = cores_needed(trial.cpu, ray.get(allocator.size.remote()))
-        cores = tuple(ray.get(allocator.acquire.remote(token, count, me.pid, me.create_time())))
-    except KeyboardInterrupt:
-        ray.get(allocator.release.remote(token))
-        return {"profile": None, "state": "Cancelled", "error": "the sweep was cancelled"}
+        cores = _take_cores(ray, allocator, token, trial.cpu, should_stop)
     except ray.exceptions.RayTaskError as exc:  # e.g. more cores than the node has
         return {"profile": None, "state": "Failed", "error": _first_line(exc.cause or exc)}
     if not cores:
-        return {"profile": None, "state": "Cancelled", "error": "the sweep was cancelled"}
+        return _CANCELLED
     try:
         with tempfile.TemporaryDirectory(prefix="servesize-trial-") as tmp:
             store, inputs = unpack(bundle, Path(tmp))
             # cancelled: the profile is stored Cancelled, with what it measured
             with contextlib.suppress(KeyboardInterrupt):
-                run_trial(store, trial, inputs, cores=cores, facts=facts)
+                run_trial(store, trial, inputs, cores=cores, facts=facts, should_stop=should_stop)
             return {"profile": export_profile(store, trial.name)}
     except ServesizeError as exc:
         return {"profile": None, "state": "Failed", "error": str(exc)}

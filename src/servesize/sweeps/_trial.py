@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,11 +49,13 @@ def run_trial(
     *,
     cores: tuple[int, ...] | None = None,
     facts: Mapping[str, Any] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> str:
     """Profile ``trial`` and wait; return its final state.
 
-    Ctrl-C (or Ray's cancel, which raises ``KeyboardInterrupt`` here) cancels the
-    profile, waits for its teardown (no process, no cgroup left) and is re-raised.
+    Ctrl-C (or Ray's cancel, which raises ``KeyboardInterrupt`` here), or
+    ``should_stop()`` turning true (asked once a second), cancels the profile, waits
+    for its teardown (no process, no cgroup left) and raises ``KeyboardInterrupt``.
     """
     started = _now()
     interrupted = False
@@ -65,7 +67,9 @@ def run_trial(
         handle = None
     if handle is not None:
         try:
-            handle.wait_for_completion()
+            while handle.wait_for_completion(timeout=1.0) not in FINAL_STATES:
+                if should_stop is not None and should_stop():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             interrupted = True
             handle.cancel()
