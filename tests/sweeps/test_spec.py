@@ -69,7 +69,7 @@ def test_defaults_apply_and_trials_override(folder: Path) -> None:
         ("trials:\n  - name: a\n    model: m\n    dataset: d\n    entry_script: nope.py\n",
          NotFoundError, "'entry_script'"),
         ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py, qsp: 3}\n",
-         InvalidInputError, "unknown profile setting(s): qsp"),
+         InvalidInputError, "unknown profile setting 'qsp'"),
         ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py, cpu: -1}\n",
          InvalidInputError, "'cpu' must be a positive number"),
         ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py, duration: x}\n",

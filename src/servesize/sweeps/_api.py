@@ -1,11 +1,11 @@
-"""The one place the sweep calls the profiler: its public entry, nothing private."""
+"""The one place the sweep calls the profiler: the SDK's public entry, nothing private."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from servesize.profiling.model_profile import FINAL_STATES, ModelProfile
-from servesize.sdk import Model
+from servesize.sdk import ModelProfile, profile
+from servesize.workspace import FINAL_STATES
 
 if TYPE_CHECKING:
     from servesize.sweeps._spec import Trial
@@ -16,8 +16,8 @@ __all__ = ["FINAL_STATES", "ModelProfile", "start_profile"]
 
 
 def start_profile(store: Store, trial: Trial, inputs: TrialInputs) -> ModelProfile:
-    """``Model.profile`` with the trial's limits and settings; returns at once."""
-    handle: ModelProfile = Model.profile(
+    """``servesize.sdk.profile`` with the trial's limits and settings; returns at once."""
+    return profile(
         store,
         trial.name,
         list(inputs.models),
@@ -28,4 +28,3 @@ def start_profile(store: Store, trial: Trial, inputs: TrialInputs) -> ModelProfi
         description=trial.description,
         **trial.settings,
     )
-    return handle

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import socket
 import tempfile
 import time
 import uuid
@@ -26,7 +25,13 @@ from servesize.errors import ServesizeError, UserError
 from servesize.sweeps._bundle import Bundle, pack, unpack
 from servesize.sweeps._cores import CoreAllocator, cores_needed
 from servesize.sweeps._spec import Trial
-from servesize.sweeps._trial import export_profile, import_profile, record_failure, run_trial
+from servesize.sweeps._trial import (
+    Placement,
+    export_profile,
+    import_profile,
+    record_failure,
+    run_trial,
+)
 from servesize.workspace import Store
 
 __all__ = ["RayMissingError", "ray_module", "run_on_ray"]
@@ -253,12 +258,11 @@ def _remote_trial(bundle: Bundle, control: Any) -> dict[str, Any]:
     node_id = ray.get_runtime_context().get_node_id()
     allocator = _allocator(ray, node_id)
     token = f"{trial.name}-{uuid.uuid4().hex}"
-    facts = {
-        "node": socket.gethostname(),
-        "nodeAddress": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
-        "rayNodeId": node_id,
-        "sweepRunner": "ray",
-    }
+    place = Placement(
+        node_address=ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
+        ray_node_id=node_id,
+        runner="ray",
+    )
     try:
         cores = _take_cores(ray, allocator, token, trial.cpu, should_stop)
     except ray.exceptions.RayTaskError as exc:  # e.g. more cores than the node has
@@ -270,12 +274,14 @@ def _remote_trial(bundle: Bundle, control: Any) -> dict[str, Any]:
             store, inputs = unpack(bundle, Path(tmp))
             # cancelled: the profile is stored Cancelled, with what it measured
             with contextlib.suppress(KeyboardInterrupt):
-                run_trial(store, trial, inputs, cores=cores, facts=facts, should_stop=should_stop)
+                run_trial(
+                    store, trial, inputs, cores=cores, placement=place, should_stop=should_stop
+                )
             return {"profile": export_profile(store, trial.name)}
     except ServesizeError as exc:
         return {"profile": None, "state": "Failed", "error": str(exc)}
     except Exception as exc:  # anything else still comes back as this trial's reason
-        return {"profile": None, "state": "Failed", "error": f"on {facts['node']}: {exc!r}"}
+        return {"profile": None, "state": "Failed", "error": f"on {place.node}: {exc!r}"}
     finally:
         with contextlib.suppress(Exception):
             ray.get(allocator.release.remote(token))

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError, NotFoundError
-from servesize.sdk._workspace import store_of
+from servesize.sdk import Workspace
 from servesize.sweeps._api import FINAL_STATES, ModelProfile
 from servesize.sweeps._bundle import local_inputs
 from servesize.sweeps._spec import Trial, read_sweep
 from servesize.sweeps._trial import run_trial
 from servesize.workspace import Store
+
+WorkspaceLike = Workspace | Store | str | Path
 
 __all__ = ["sweep", "sweep_table"]
 
@@ -31,7 +33,7 @@ EventFn = Callable[[str, str], None]
 
 
 def sweep(
-    workspace: Any,
+    workspace: WorkspaceLike,
     path: str | Path,
     ray_address: str | None = None,
     *,
@@ -51,7 +53,7 @@ def sweep(
         from servesize.sweeps._ray import ray_module
 
         ray_module()  # a missing extra is the first thing to say
-    store = store_of(workspace)
+    store = _store(workspace)
     spec = read_sweep(path)
     _check_inputs(store, spec.trials)
     notify = on_event or (lambda name, state: None)
@@ -68,6 +70,16 @@ def sweep(
 
         run_on_ray(store, todo, ray_address, max_parallel, notify)
     return [ModelProfile(workspace, trial.name) for trial in spec.trials]
+
+
+def _store(workspace: WorkspaceLike) -> Store:
+    if isinstance(workspace, Workspace):
+        return workspace.store
+    if isinstance(workspace, Store):
+        return workspace
+    if isinstance(workspace, str | Path):
+        return Store.open(Path(workspace))
+    raise InvalidInputError(f"expected a Workspace, got {type(workspace).__name__}")
 
 
 def _check_inputs(store: Store, trials: tuple[Trial, ...]) -> None:
@@ -100,14 +112,12 @@ def _run_locally(store: Store, trials: list[Trial], notify: EventFn) -> None:
         with contextlib.suppress(NotFoundError):
             store.profiles.delete(trial.name)
         notify(trial.name, "Running")
-        notify(
-            trial.name, run_trial(store, trial, local_inputs(trial), facts={"sweepRunner": "local"})
-        )
+        notify(trial.name, run_trial(store, trial, local_inputs(trial)))
 
 
-def sweep_table(workspace: Any, path: str | Path) -> list[dict[str, Any]]:
+def sweep_table(workspace: WorkspaceLike, path: str | Path) -> list[dict[str, Any]]:
     """One row per trial of the file: state, verdict, recommendation, sloMet, p99, node."""
-    store = store_of(workspace)
+    store = _store(workspace)
     rows = []
     for trial in read_sweep(path).trials:
         try:

@@ -32,7 +32,7 @@ import yaml
 
 from servesize.errors import InvalidInputError, NotFoundError, ServesizeError
 from servesize.load import parse_duration
-from servesize.profiling.settings import ProfileSettings
+from servesize.profiling import ProfileSettings
 from servesize.workspace import validate_name
 
 __all__ = ["SweepSpec", "Trial", "read_sweep"]

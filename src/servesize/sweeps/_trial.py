@@ -13,7 +13,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,15 +22,26 @@ import psutil
 from servesize.errors import NotFoundError, ServesizeError
 from servesize.sweeps._api import FINAL_STATES, ModelProfile, start_profile
 from servesize.sweeps._spec import Trial
-from servesize.workspace import Store
+from servesize.workspace import Figures, Store
 
 __all__ = [
+    "Placement",
     "TrialInputs",
     "export_profile",
     "import_profile",
     "record_failure",
     "run_trial",
 ]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a trial runs: the node's name (and Ray's address and id for it)."""
+
+    node: str = field(default_factory=socket.gethostname)
+    node_address: str | None = None
+    ray_node_id: str | None = None
+    runner: str = "local"
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ def run_trial(
     inputs: TrialInputs,
     *,
     cores: tuple[int, ...] | None = None,
-    facts: Mapping[str, Any] | None = None,
+    placement: Placement | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> str:
     """Profile ``trial`` and wait; return its final state.
@@ -74,15 +85,16 @@ def run_trial(
             interrupted = True
             handle.cancel()
             _wait_out(handle)
-    extra: dict[str, Any] = {
-        "node": socket.gethostname(),
-        **(facts or {}),
-        "nodeCpus": list(cores) if cores is not None else sorted(os.sched_getaffinity(0)),
-        "trialStartTime": started,
-        "trialEndTime": _now(),
-    }
-    record = store.profiles.get(trial.name)
-    store.profiles.update(trial.name, details={**record.details, **extra})
+    place = placement or Placement()
+    figures = Figures.from_details(store.profiles.get(trial.name).details)
+    figures.node = place.node
+    figures.node_address = place.node_address
+    figures.ray_node_id = place.ray_node_id
+    figures.sweep_runner = place.runner
+    figures.node_cpus = list(cores) if cores is not None else sorted(os.sched_getaffinity(0))
+    figures.trial_start_time = started
+    figures.trial_end_time = _now()
+    store.profiles.update(trial.name, details=figures.to_details())
     if interrupted:
         raise KeyboardInterrupt
     return store.profiles.get(trial.name).state
