@@ -95,7 +95,7 @@ def _pack_model(store: Store, ident: str) -> PackedModel:
     record = store.models.get(ident)
     with tempfile.TemporaryDirectory(prefix="servesize-pack-") as tmp:
         path = store.models.download(record.id, tmp)
-        archive = _tar(path) if path.is_dir() else _tar_file(path)
+        archive = _tar(path, arcname=path.name) if path.is_dir() else _tar_file(path)
     return PackedModel(
         name=record.name,
         version=record.version,
@@ -121,10 +121,10 @@ def _environment(store: Store, env: Any) -> dict[str, Any] | None:
     }
 
 
-def _tar(folder: Path) -> bytes:
+def _tar(folder: Path, arcname: str = ".") -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(folder, arcname=".", filter=_skip)
+        tar.add(folder, arcname=arcname, filter=_skip)
     return buffer.getvalue()
 
 
