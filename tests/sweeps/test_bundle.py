@@ -81,3 +81,29 @@ def test_a_version_can_be_claimed_only_above_the_last(tmp_path: Path) -> None:
     assert store.datasets.register("d", ["r"], version=2).id == "d:2"
     with pytest.raises(AlreadyExistsError):
         store.datasets.register("d", ["r"], version=1)
+
+
+def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -> None:
+    from servesize.sdk import Environment
+
+    driver = Store.open(tmp_path / "driver")
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"w")
+    driver.models.register("m", weights)
+    driver.datasets.register("rows", ["{}"])
+    env = Environment("env")
+    env.environment_variables = {"A": "1"}
+    env.pip_requirements = ["joblib"]
+    env.register(driver)
+    (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(x):\n    return x\n")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        "trials:\n  - {name: t, model: m, dataset: rows, entry_script: score.py,"
+        " environment: 'env:1'}\n"
+    )
+    (trial,) = read_sweep(sweep).trials
+    _, inputs = unpack(pack(driver, trial), tmp_path / "node")
+    shipped = inputs.inference_config.environment
+    assert (shipped.name, shipped.version) == ("env", 1)
+    assert shipped.environment_variables == {"A": "1"}
+    assert shipped.pip_requirements == ["joblib"]

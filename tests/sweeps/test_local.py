@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import subprocess
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 import servesize
+from servesize.errors import NotFoundError
 from servesize.workspace import Store
 
 from .conftest import cli, write_sweep
@@ -66,3 +71,45 @@ def test_sdk_sweep_returns_profiles_and_reruns_on_request(
     created = profile.get_details()["createdTime"]
     (again,) = servesize.sweep(ws, sweep, rerun=True)
     assert again.get_details()["createdTime"] != created
+
+
+def test_ctrl_c_cancels_the_running_trial_and_stops_the_sweep(
+    workspace: Path, sources: Path, tmp_path: Path
+) -> None:
+    sweep = write_sweep(
+        tmp_path / "sweep.yaml",
+        [
+            {"name": "long", "entry_script": "src/trivial.py"},
+            {"name": "never", "entry_script": "src/trivial.py"},
+        ],
+        duration=120,
+        min_queries=100000,
+    )
+    proc = subprocess.Popen(
+        cli("sweep", "run", str(sweep), "--workspace", str(workspace)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    store = Store.open(workspace)
+    deadline = time.monotonic() + 120
+    while not (service := _services(proc.pid)):  # the trial's scoring service is up
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the trial's service never started"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert store.profiles.get("long").state == "Cancelled"
+    with pytest.raises(NotFoundError):
+        store.profiles.get("never")
+    assert all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in service), (
+        "a process of the trial outlived the sweep"
+    )
+
+
+def _services(pid: int) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # a short-lived helper that just exited
+            if "servesize.serving" in child.cmdline():
+                found.append(child)
+    return found
