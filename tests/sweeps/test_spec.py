@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from servesize.errors import InvalidInputError, NotFoundError, UserError
 from servesize.sweeps import read_sweep
+from servesize.workspace import Store
 
 from .conftest import cli
 
@@ -146,3 +148,28 @@ def test_the_bundled_example_is_valid() -> None:
         "forest-half-core-40qps",
     ]
     assert spec.trials[2].settings["qps"] == 40
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [
+        ("127.0.0.1:1", "cannot connect to the Ray cluster at 127.0.0.1:1"),
+        ("nonsense", "bad Ray address 'nonsense'"),
+    ],
+)
+def test_an_unreachable_or_malformed_ray_address_is_one_line(
+    folder: Path, address: str, words: str
+) -> None:
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("ray is not installed")
+    store = Store.open(folder / "ws")
+    store.models.register("m", folder / "score.py")
+    store.datasets.register("d", ["{}"])
+    path = _write(folder, "trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py}\n")
+    proc = subprocess.run(
+        cli("sweep", "run", str(path), "--ray-address", address, "--workspace", str(folder / "ws")),
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode in (1, 2), proc.stderr
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert words in proc.stderr

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import socket
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +23,7 @@ from typing import Any
 
 import psutil
 
-from servesize.errors import ServesizeError, UserError
+from servesize.errors import InvalidInputError, ServesizeError, UserError
 from servesize.sweeps._bundle import Bundle, pack, unpack
 from servesize.sweeps._cores import CoreAllocator, cores_needed
 from servesize.sweeps._spec import Trial
@@ -68,8 +70,11 @@ def run_on_ray(
     bundles = [pack(store, trial) for trial in trials]  # every input read before any task
     owns = not ray.is_initialized()
     if owns:
+        _check_reachable(address)
         try:
-            ray.init(address=address, log_to_driver=False, configure_logging=False)
+            with warnings.catch_warnings():  # the failure is said once, in our error
+                warnings.simplefilter("ignore")
+                ray.init(address=address, log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise ServesizeError(f"cannot connect to the Ray cluster at {address}: {exc}") from exc
     try:
@@ -77,6 +82,23 @@ def run_on_ray(
     finally:
         if owns:
             ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once on a HOST:PORT nothing listens on (Ray itself retries for minutes)."""
+    if address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidInputError(
+            f"bad Ray address {address!r}: use auto, ray://HOST:PORT or HOST:PORT"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ServesizeError(
+            f"cannot connect to the Ray cluster at {address}: {exc.strerror or exc}"
+        ) from exc
 
 
 class _Driver:
@@ -99,8 +121,7 @@ class _Driver:
                     self.max_parallel is None or len(self.pending) < self.max_parallel
                 ):
                     self._submit(queue.pop(0))
-                # in slices: through the Ray Client a wait without a timeout never
-                # returns to Python, so Ctrl-C would not be seen until it ends
+                # in slices, so Ctrl-C is handled within a second whatever the connection
                 done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=1.0)
                 for ref in done:
                     self._collect(ref)
