@@ -100,7 +100,14 @@ def start_servesize(
     deadline: float = 30.0,
 ) -> Server:
     argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(script), "--port", "0"]
-    proc, log = _spawn(argv + (args or []), workdir, env or {})
+    return wait_for_port(argv + (args or []), workdir, env, deadline)
+
+
+def wait_for_port(
+    argv: list[str], workdir: Path, env: dict[str, str] | None = None, deadline: float = 30.0
+) -> Server:
+    """Spawn a servesize host (any command line) and wait until it is listening and healthy."""
+    proc, log = _spawn(argv, workdir, env or {})
     server = Server(proc, log)
     end = time.monotonic() + deadline
     while time.monotonic() < end:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +12,7 @@ from typing import Annotated
 import typer
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app
-from servesize.errors import InitError, InvalidInputError
+from servesize.errors import InvalidInputError
 
 
 @app.command()
@@ -35,28 +38,41 @@ def serve(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
-    from servesize.serving import INIT_FAILED_EXIT_CODE, config_from_env
-    from servesize.serving import serve as run_server
+    from servesize.serving import config_from_env
 
     if models and model_dir is not None:
         raise InvalidInputError("give either --model-dir or -m, not both")
-    with tempfile.TemporaryDirectory(prefix="servesize-models-") as tmp:
-        if models:
-            from servesize.workspace import Store
+    # Check here so mistakes end as the CLI's one-line errors before anything starts.
+    config = config_from_env(
+        entry_script,
+        source_directory=source_directory,
+        model_dir=model_dir,
+        host=host,
+        port=port,
+        workers=workers,
+    )
+    config.validate()
+    config.script_path()
+    argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(entry_script)]
+    argv += ["--host", host, "--port", str(port), "--workers", str(config.workers)]
+    if source_directory is not None:
+        argv += ["--source-directory", str(source_directory)]
+    if model_dir is not None:
+        argv += ["--model-dir", str(model_dir)]
+    if models:
+        from servesize.workspace import Store
 
-            with Store.open(workspace) as store:
-                model_dir = store.models.materialize(list(models), Path(tmp))
-        config = config_from_env(
-            entry_script,
-            source_directory=source_directory,
-            model_dir=model_dir,
-            host=host,
-            port=port,
-            workers=workers,
-        )
+        tmp = Path(tempfile.mkdtemp(prefix="servesize-models-"))
         try:
-            run_server(config)
-        except InitError as exc:
-            from servesize.cli._app import fail
-
-            raise fail(str(exc), INIT_FAILED_EXIT_CODE) from exc
+            with Store.open(workspace) as store:
+                materialized = store.models.materialize(list(models), tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        # The host removes the folder when it stops: nothing of this process survives exec.
+        argv += ["--model-dir", str(materialized), "--owned-dir", str(tmp)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process (typer, rich, the SDK) by the lean host, so `servesize serve`
+    # has the footprint and start-up time of `python -m servesize.serving` (issue 9).
+    os.execv(sys.executable, argv)

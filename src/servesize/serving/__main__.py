@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,7 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5001, help="0 picks a free port (logged)")
     parser.add_argument("--workers", type=int, help="processes (default: $WORKER_COUNT or 1)")
     parser.add_argument("--max-body-bytes", type=int, default=100 * 1024 * 1024)
+    # `servesize serve -m` execs this host with the models in a temporary folder it owns.
+    parser.add_argument("--owned-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        return _serve(args)
+    finally:
+        if args.owned_dir is not None:
+            shutil.rmtree(args.owned_dir, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     try:
         config = config_from_env(
             args.entry_script,
