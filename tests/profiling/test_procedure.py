@@ -175,6 +175,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert details["successRate"] == 1.0
     assert details["validity"] in ("VALID", "INVALID")
     assert details["coldStartSeconds"] > 0
+    assert 0 < details["hostIdleMemoryInGB"] < details["idleMemoryInGB"]
     if details["limitsEnforced"]:
         assert details["confirmation"]["requestedCpu"] == details["recommendedCpu"]
         assert details["recommendationLatencyInMs"] > 0

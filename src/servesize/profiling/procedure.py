@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sys
 import threading
 import time
 import traceback
@@ -27,6 +28,7 @@ from servesize.profiling.recommend import Recommendation, after_oom_gb, recommen
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
+from servesize.serving import host_idle_memory_bytes
 from servesize.workspace import Store
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
@@ -177,6 +179,10 @@ class ProfileRun:
         if phase == "coldstart":
             self.details["coldStartSeconds"] = round(seconds, 3)
             self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
+            # The server's own share of it (a no-op script's host; cached per interpreter).
+            with contextlib.suppress(OSError):
+                host = host_idle_memory_bytes(sys.executable, self.settings.workers)
+                self.details["hostIdleMemoryInGB"] = round(host / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
 

@@ -15,6 +15,7 @@ from servesize.serving._config import (
     ServerConfig,
     config_from_env,
 )
+from servesize.serving._footprint import host_idle_memory_bytes
 from servesize.serving._server import serve
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "AMLResponse",
     "ServerConfig",
     "config_from_env",
+    "host_idle_memory_bytes",
     "rawhttp",
     "serve",
 ]

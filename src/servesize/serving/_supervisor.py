@@ -102,6 +102,9 @@ class Supervisor:
         return {int(pid_text)} if kind == "R" else set()
 
     def _open_port(self) -> None:
+        # Listen here, so the port accepts (queues) connections from the moment it is
+        # logged as open, before each worker's event loop has started.
+        self.sock.listen(2048)
         for go_w in self.children.values():
             os.write(go_w, b"g")
         logger.info("Listening at %s (%d workers)", self.url, len(self.children))
