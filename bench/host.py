@@ -28,7 +28,9 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server import AZMLINFSRV, ROOT, TRIVIAL, free_port  # noqa: E402
+import contextlib
+
+from server import AZMLINFSRV, ROOT, TRIVIAL, free_port
 
 MIB = 1024 * 1024
 CLI = Path(sys.executable).parent / "servesize"
@@ -69,10 +71,8 @@ def tree_rss(pid: int) -> int:
     root = psutil.Process(pid)
     total = 0
     for proc in [root, *root.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
