@@ -13,6 +13,7 @@ Targets: servesize idle RSS <= 30 MiB and <= half of azmlinfsrv's; ready <= half
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import http.client
 import os
@@ -28,8 +29,6 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import contextlib
-
 from server import AZMLINFSRV, ROOT, TRIVIAL, free_port
 
 MIB = 1024 * 1024
