@@ -124,10 +124,14 @@ def wait_for_port(
 
 
 def start_azmlinfsrv(
-    script: Path, workdir: Path, env: dict[str, str] | None = None, deadline: float = 60.0
+    script: Path,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    deadline: float = 60.0,
+    exe: str = AZMLINFSRV,
 ) -> Server:
     port = free_port()
-    argv = [AZMLINFSRV, "--entry_script", str(script), "--port", str(port)]
+    argv = [exe, "--entry_script", str(script), "--port", str(port)]
     proc, log = _spawn(argv, workdir, env or {})
     server = Server(proc, log, port=port)
     _wait_healthy(server, time.monotonic() + deadline)
