@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving_helpers import AZMLINFSRV, SCRIPTS, Server, start_azmlinfsrv, start_servesize
+from serving_helpers import (
+    AZMLINFSRV,
+    SCRIPTS,
+    Server,
+    run_to_exit,
+    start_azmlinfsrv,
+    start_servesize,
+)
 
 JSON = {"Content-Type": "application/json"}
 QUERIES = [
@@ -148,7 +155,7 @@ def test_sdk_names_import_and_a_real_install_wins(tmp_path: Path) -> None:
     (real.parent / "__init__.py").write_text("")
     (real / "__init__.py").write_text("")
     (real / "model.py").write_text("class Model:\n    REAL = True\n")
-    code = (
+    source = (
         "import sys\n"
         "from servesize.serving import _shims\n"
         "_shims.install()\n"
@@ -168,13 +175,6 @@ def test_sdk_names_import_and_a_real_install_wins(tmp_path: Path) -> None:
         "from azureml.core.model import Model\n"
         "print(Model.REAL)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "site")],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["UserErrorException", "True"]
+    code, out, err = run_to_exit([sys.executable, "-c", source, str(tmp_path / "site")], tmp_path)
+    assert code == 0, err
+    assert out.split() == ["UserErrorException", "True"]
