@@ -207,7 +207,11 @@ def test_failing_init_fails_the_profile_with_its_log(store: Store) -> None:
     result = _run(store, "bad-init", "failing_init.py")
     details = result.get_details()
     assert result.state == "Failed"
-    assert "exit" in details["error"]["message"] or "init" in details["error"]["message"]
+    message = details["error"]["message"]
+    # one line naming the cause and the log, not a wrapped traceback (issue 13)
+    assert message.startswith("init() failed: RuntimeError: model file is corrupt (service exited")
+    assert "\n" not in message
+    assert "full log: " in message
     log = Path(details["errorLogsUri"].removeprefix("file://")).read_text()
     assert "model file is corrupt" in log
 

@@ -58,9 +58,7 @@ def _import(path: Path) -> ModuleType:
         where = f"{exc.filename}:{exc.lineno}" if exc.lineno else str(path)
         raise EntryScriptError(f"syntax error in entry script {where}: {exc.msg}") from exc
     except BaseException as exc:
-        raise EntryScriptError(
-            f"importing entry script {path} raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise EntryScriptError(f"cannot import {path}: {type(exc).__name__}: {exc}") from exc
     return module
 
 
