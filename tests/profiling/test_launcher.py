@@ -66,8 +66,7 @@ def test_a_host_that_names_its_failure_gives_one_line(tmp_path: Path) -> None:
         service.wait_ready(closed_port_url(), timeout=30)
     assert str(info.value) == (
         f"cannot import {script}: ModuleNotFoundError: No module named "
-        f"'azureml.core.nothing_here' (service exited with code 5 before it became ready; "
-        f"full log: {log})"
+        "'azureml.core.nothing_here' (service exited with code 5 before it became ready)"
     )
 
 
