@@ -243,6 +243,14 @@ def test_rows_the_script_rejects_lower_the_success_rate(store: Store) -> None:
     # rows go out round-robin: one request in 11 carries the rejected row
     share = details["errorsByStatus"]["500"] / details["totalQueries"]
     assert share == pytest.approx(1 / 11, abs=0.02)
+    # counted by the host, not logged once per request (issue 13)
+    (counted,) = details["runErrors"]
+    assert counted["type"] == "ValueError"
+    assert counted["message"] == "cannot score this row"
+    assert counted["count"] >= details["errorsByStatus"]["500"]
+    log = Path(details["errorLogsUri"].removeprefix("file://")).read_text()
+    # one traceback per launch of the service, each launch ending with its count
+    assert log.count("Traceback (most recent call last)") == log.count("run() errors: ") >= 1
 
 
 def test_a_hanging_run_is_counted_as_timeouts(store: Store) -> None:

@@ -28,7 +28,7 @@ from servesize.profiling.recommend import Recommendation, after_oom_gb, recommen
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
-from servesize.serving import host_idle_memory_bytes
+from servesize.serving import host_idle_memory_bytes, read_run_errors
 from servesize.workspace import Store
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
@@ -115,6 +115,9 @@ class ProfileRun:
         finally:
             self._teardown()
             self._note_oom()
+            # run() failures, counted by the host per (type, message) instead of logged each
+            if run_errors := read_run_errors(self.log_path):
+                self.details["runErrors"] = run_errors
             self.details["profileSeconds"] = round(time.monotonic() - started, 3)
             self.details["completedTime"] = datetime.now(UTC).isoformat()
             try:

@@ -15,6 +15,7 @@ from servesize.serving._config import (
     ServerConfig,
     config_from_env,
 )
+from servesize.serving._errors import read_run_errors
 from servesize.serving._footprint import host_idle_memory_bytes
 from servesize.serving._server import serve
 
@@ -27,5 +28,6 @@ __all__ = [
     "config_from_env",
     "host_idle_memory_bytes",
     "rawhttp",
+    "read_run_errors",
     "serve",
 ]

@@ -115,3 +115,4 @@ def serve_forever(
         loop.run_until_complete(main())
     finally:
         loop.close()
+        handler.errors.log_summary()
