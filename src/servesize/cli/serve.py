@@ -35,6 +35,19 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: $WORKER_COUNT or 1).")
     ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds to receive a request's headers (default 30)."),
+    ] = None,
+    keep_alive_timeout: Annotated[
+        float | None, typer.Option(help="Seconds an idle connection stays open (default 60).")
+    ] = None,
+    max_connections: Annotated[
+        int | None, typer.Option(help="Open connections per worker; more get 503 (default 2048).")
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="One log line per request.")
+    ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
@@ -50,11 +63,20 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        max_connections=max_connections,
+        access_log=access_log or None,
     )
     config.validate()
     config.script_path()
     argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(entry_script)]
     argv += ["--host", host, "--port", str(port), "--workers", str(config.workers)]
+    argv += ["--header-timeout", str(config.header_timeout)]
+    argv += ["--keep-alive-timeout", str(config.keep_alive_timeout)]
+    argv += ["--max-connections", str(config.max_connections)]
+    if config.access_log:
+        argv.append("--access-log")
     if source_directory is not None:
         argv += ["--source-directory", str(source_directory)]
     if model_dir is not None:
