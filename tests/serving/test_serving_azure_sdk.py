@@ -46,6 +46,8 @@ def _azure_models(app: Path) -> Path:
         (root / "iris" / str(version) / "model.joblib").write_bytes(b"v%d" % version)
     (root / "forest" / "1" / "trees").mkdir(parents=True)
     (root / "forest" / "1" / "trees" / "a.bin").write_bytes(b"a")
+    (root / "iris_settings" / "2").mkdir(parents=True)
+    (root / "iris_settings" / "2" / "settings.json").write_text('{"C": 0.5, "max_iter": 500}')
     (root / "crowded" / "1").mkdir(parents=True)
     for name in ("x.bin", "y.bin"):
         (root / "crowded" / "1" / name).write_bytes(b"x")
@@ -67,37 +69,75 @@ def _azml_with_sdk() -> str:
     return exe
 
 
+class SdkPairs:
+    """(azmlinfsrv with azureml-core, servesize without) per script, on one Azure layout."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        app = base / "app"
+        self.env = {"AML_APP_ROOT": str(app), "AZUREML_MODEL_DIR": str(_azure_models(app))}
+        self.started: dict[str, tuple[Server, Server]] = {}
+
+    def get(self, script: str) -> tuple[Server, Server]:
+        if script not in self.started:
+            exe = _azml_with_sdk()
+            path = SCRIPTS / f"{script}.py"
+            ours = start_servesize(path, self.base / script / "servesize", self.env)
+            try:
+                theirs = start_azmlinfsrv(path, self.base / script / "azml", self.env, exe=exe)
+            except BaseException:
+                ours.stop()
+                raise
+            self.started[script] = (theirs, ours)
+        return self.started[script]
+
+    def close(self) -> None:
+        for pair in self.started.values():
+            for server in pair:
+                server.stop()
+
+
 @pytest.fixture(scope="module")
-def model_path_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
-    exe = _azml_with_sdk()
-    base = tmp_path_factory.mktemp("sdk")
-    app = base / "app"
-    env = {"AML_APP_ROOT": str(app), "AZUREML_MODEL_DIR": str(_azure_models(app))}
-    script = SCRIPTS / "sdk_model_path.py"
-    ours = start_servesize(script, base / "servesize", env)
+def sdk_pairs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkPairs]:
+    pairs = SdkPairs(tmp_path_factory.mktemp("sdk"))
     try:
-        theirs = start_azmlinfsrv(script, base / "azml", env, exe=exe)
-    except BaseException:
-        ours.stop()
-        raise
-    try:
-        yield theirs, ours
+        yield pairs
     finally:
-        theirs.stop()
-        ours.stop()
+        pairs.close()
+
+
+def _same_answer(pair: tuple[Server, Server], body: bytes) -> dict[str, object]:
+    theirs, ours = pair
+    expected = theirs.request("POST", "/score", body, JSON)
+    got = ours.request("POST", "/score", body, JSON)
+    assert expected.status == got.status == 200
+    answer: dict[str, object] = json.loads(got.body)
+    assert answer == json.loads(expected.body)
+    return answer
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: "-".join(map(str, q.values())))
-def test_get_model_path_as_the_real_sdk(
-    model_path_pair: tuple[Server, Server], query: dict[str, object]
-) -> None:
-    theirs, ours = model_path_pair
-    body = json.dumps(query).encode()
-    expected = theirs.request("POST", "/score", body, JSON)
-    got = ours.request("POST", "/score", body, JSON)
-    assert expected.status == got.status == 200
-    assert json.loads(got.body) == json.loads(expected.body)
+def test_get_model_path_as_the_real_sdk(sdk_pairs: SdkPairs, query: dict[str, object]) -> None:
+    _same_answer(sdk_pairs.get("sdk_model_path"), json.dumps(query).encode())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "body",
+    [b'{"data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}', b'{"data": "x"}', b"{}"],
+    ids=["valid", "bad-data", "no-data"],
+)
+def test_sdk_style_iris_script_as_under_azure(sdk_pairs: SdkPairs, body: bytes) -> None:
+    _same_answer(sdk_pairs.get("sdk_iris"), body)
+
+
+@pytest.mark.slow
+def test_offline_run_as_under_azure(sdk_pairs: SdkPairs) -> None:
+    pair = sdk_pairs.get("sdk_run_context")
+    assert _same_answer(pair, b'{"data": [[1, 2], [3, 4]]}') == {"rows": 2, "offline": True}
+    for server in pair:
+        assert "Attempted to log scalar metric rows:\n2" in server.log_text()
 
 
 @pytest.mark.slow

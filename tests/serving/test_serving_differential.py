@@ -40,6 +40,10 @@ def upload(name: str, filename: str, content: bytes, kind: str | None) -> tuple[
     return headers + (f"\r\nContent-Type: {kind}" if kind else ""), content
 
 
+IRIS_CSV = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n5.9,3.0,4.2,1.5\n"
+CSV_UPLOAD = multipart(
+    upload("measurements", "field notes.csv", IRIS_CSV, "text/csv"), field("note", "batch 7")
+)
 PNG = bytes(range(256)) + b"\r\n--not-a-boundary\r\n" + bytes(range(255, -1, -1))
 UPLOADS = multipart(
     field("label", "cat"),
@@ -146,6 +150,28 @@ SPECIFIC: dict[str, dict[str, Case]] = {
         "data-text": ("POST", "/score?probe=data", "héllo".encode(), {}),
         "data-binary": ("POST", "/score?probe=data", b"\xff\xfeok", {}),
     },
+    "rawhttp_csv_upload": {
+        "csv": ("POST", "/score", CSV_UPLOAD, MULTIPART),
+        "csv-crlf": (
+            "POST",
+            "/score",
+            multipart(upload("measurements", "w.csv", IRIS_CSV.replace(b"\n", b"\r\n"), None)),
+            MULTIPART,
+        ),
+        "no-file": ("POST", "/score", multipart(field("note", "only a note")), MULTIPART),
+        "urlencoded": ("POST", "/score", b"note=x&measurements=1,2,3,4", FORM),
+        "bad-number": (
+            "POST",
+            "/score",
+            multipart(upload("measurements", "bad.csv", b"1,2,x,4\n", "text/csv")),
+            MULTIPART,
+        ),
+        "get": ("GET", "/score", None, {}),
+    },
+    "status_code": {
+        str(code): ("GET", f"/score?code={code}", None, {})
+        for code in (201, 204, 400, 404, 409, 418, 422, 429, 451, 500, 503)
+    },
     "schema": {
         "valid": ("POST", "/score", SCHEMA_OK, JSON),
         "charset": (
@@ -174,6 +200,8 @@ GOOD: dict[str, Case] = {
     "rawhttp_response": ("POST", "/score", b'{"x": [1]}', JSON),
     "schema": ("POST", "/score", SCHEMA_OK, JSON),
     "rawhttp_probe": ("GET", "/score", None, {}),
+    "rawhttp_csv_upload": ("POST", "/score", CSV_UPLOAD, MULTIPART),
+    "status_code": ("GET", "/score", None, {}),
 }
 # Headers whose values must be equal (besides the ones compared specially below).
 SAME_VALUE = {

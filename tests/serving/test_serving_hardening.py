@@ -185,3 +185,17 @@ def test_sigterm_while_serving_exits_cleanly(tmp_path: Path) -> None:
         assert server.stop() == 0
         assert _read_to_eof(idle) == b""
     assert "Traceback" not in server.log_text()
+
+
+def test_a_204_has_no_body_and_keep_alive_goes_on(status_server: Server) -> None:
+    with _connect(status_server) as sock:
+        sock.sendall(
+            b"GET /score?code=204 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /score?code=200 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        answer = _read_to_eof(sock)
+    first, second = answer.split(b"HTTP/1.1 200 OK\r\n")
+    assert first.startswith(b"HTTP/1.1 204 No Content\r\n")
+    assert first.endswith(b"\r\n\r\n")
+    assert b"Content-Length" not in first
+    assert second.endswith(b"as asked")

@@ -25,6 +25,7 @@ logger = logging.getLogger("servesize.serving")
 
 # Every registered status with its standard phrase (a user's 422 or 429 included).
 _REASONS = {status.value: status.phrase.encode("latin-1") for status in HTTPStatus}
+_BODILESS = frozenset({100, 101, 102, 103, 204, 304})
 _LINGER_SECONDS = 5.0
 
 
@@ -252,10 +253,19 @@ class HttpProtocol(asyncio.Protocol):
             return
         status = response.status
         reason = _REASONS.get(status, b"Unknown")
-        parts = [
-            b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
-            % (status, reason, _CLOCK.date(), len(response.body))
-        ]
+        if status in _BODILESS:
+            # These statuses carry no body (RFC 9110): a user's body would otherwise be
+            # read as the start of the next response on a keep-alive connection.
+            head = True
+            parts = [
+                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\n"
+                % (status, reason, _CLOCK.date())
+            ]
+        else:
+            parts = [
+                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
+                % (status, reason, _CLOCK.date(), len(response.body))
+            ]
         for name, value in response.headers:
             # Header values come from user code too: never let them split the response.
             parts.append(b"%s: %s\r\n" % (_clean(name), _clean(value)))
