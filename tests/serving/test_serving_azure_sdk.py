@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Pairs
 from serving_helpers import (
     AZMLINFSRV,
     SCRIPTS,
     Server,
     run_to_exit,
-    start_azmlinfsrv,
     start_servesize,
 )
 
@@ -69,37 +69,13 @@ def _azml_with_sdk() -> str:
     return exe
 
 
-class SdkPairs:
-    """(azmlinfsrv with azureml-core, servesize without) per script, on one Azure layout."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        app = base / "app"
-        self.env = {"AML_APP_ROOT": str(app), "AZUREML_MODEL_DIR": str(_azure_models(app))}
-        self.started: dict[str, tuple[Server, Server]] = {}
-
-    def get(self, script: str) -> tuple[Server, Server]:
-        if script not in self.started:
-            exe = _azml_with_sdk()
-            path = SCRIPTS / f"{script}.py"
-            ours = start_servesize(path, self.base / script / "servesize", self.env)
-            try:
-                theirs = start_azmlinfsrv(path, self.base / script / "azml", self.env, exe=exe)
-            except BaseException:
-                ours.stop()
-                raise
-            self.started[script] = (theirs, ours)
-        return self.started[script]
-
-    def close(self) -> None:
-        for pair in self.started.values():
-            for server in pair:
-                server.stop()
-
-
 @pytest.fixture(scope="module")
-def sdk_pairs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkPairs]:
-    pairs = SdkPairs(tmp_path_factory.mktemp("sdk"))
+def sdk_pairs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pairs]:
+    """(azmlinfsrv with azureml-core, servesize without) per script, on one Azure layout."""
+    base = tmp_path_factory.mktemp("sdk")
+    app = base / "app"
+    env = {"AML_APP_ROOT": str(app), "AZUREML_MODEL_DIR": str(_azure_models(app))}
+    pairs = Pairs(base, env, _azml_with_sdk)
     try:
         yield pairs
     finally:
@@ -118,7 +94,7 @@ def _same_answer(pair: tuple[Server, Server], body: bytes) -> dict[str, object]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: "-".join(map(str, q.values())))
-def test_get_model_path_as_the_real_sdk(sdk_pairs: SdkPairs, query: dict[str, object]) -> None:
+def test_get_model_path_as_the_real_sdk(sdk_pairs: Pairs, query: dict[str, object]) -> None:
     _same_answer(sdk_pairs.get("sdk_model_path"), json.dumps(query).encode())
 
 
@@ -128,12 +104,12 @@ def test_get_model_path_as_the_real_sdk(sdk_pairs: SdkPairs, query: dict[str, ob
     [b'{"data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}', b'{"data": "x"}', b"{}"],
     ids=["valid", "bad-data", "no-data"],
 )
-def test_sdk_style_iris_script_as_under_azure(sdk_pairs: SdkPairs, body: bytes) -> None:
+def test_sdk_style_iris_script_as_under_azure(sdk_pairs: Pairs, body: bytes) -> None:
     _same_answer(sdk_pairs.get("sdk_iris"), body)
 
 
 @pytest.mark.slow
-def test_offline_run_as_under_azure(sdk_pairs: SdkPairs) -> None:
+def test_offline_run_as_under_azure(sdk_pairs: Pairs) -> None:
     pair = sdk_pairs.get("sdk_run_context")
     assert _same_answer(pair, b'{"data": [[1, 2], [3, 4]]}') == {"rows": 2, "offline": True}
     for server in pair:
