@@ -159,6 +159,7 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Memory limit (requested)", fmt_gb(d.get("requestedMemoryInGB"))),
         ("Peak memory (working set)", fmt_gb(d.get("maxUtilizedMemoryInGB"))),
         ("Idle memory after init()", fmt_gb(d.get("idleMemoryInGB"))),
+        ("  of which the scoring host", fmt_gb(d.get("hostIdleMemoryInGB"))),
         ("Cold start", fmt(d.get("coldStartSeconds"), "s")),
         ("Limits enforced", enforced),
         ("Killed for lack of memory", yes_no(d.get("oomKilled"))),
