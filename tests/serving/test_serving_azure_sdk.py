@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Pairs
 from serving_helpers import (
     AZMLINFSRV,
     SCRIPTS,
+    Pairs,
     Server,
     run_to_exit,
     start_servesize,

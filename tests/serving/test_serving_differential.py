@@ -9,8 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Pairs
-from serving_helpers import Reply, Server
+from serving_helpers import Pairs, Reply, Server
 
 JSON = {"Content-Type": "application/json"}
 LONG_ID = "r" * 101
