@@ -59,7 +59,10 @@ def _azml_with_sdk() -> str:
     exe = os.environ.get("SERVESIZE_AZMLINFSRV_SDK", AZMLINFSRV)
     python = Path(exe).parent / "python"
     found = os.access(exe, os.X_OK) and (
-        subprocess.run([str(python), "-c", "import azureml.core"], check=False).returncode == 0
+        subprocess.run(
+            [str(python), "-c", "import azureml.core, azureml.ai.monitoring"], check=False
+        ).returncode
+        == 0
     )
     if not found:
         message = f"no azmlinfsrv with azureml-core at {exe} (make test-deps installs it)"
@@ -106,6 +109,15 @@ def test_get_model_path_as_the_real_sdk(sdk_pairs: Pairs, query: dict[str, objec
 )
 def test_sdk_style_iris_script_as_under_azure(sdk_pairs: Pairs, body: bytes) -> None:
     _same_answer(sdk_pairs.get("sdk_iris"), body)
+
+
+@pytest.mark.slow
+def test_v2_data_collector_as_under_azure(sdk_pairs: Pairs) -> None:
+    pair = sdk_pairs.get("sdk_v2_collector")
+    first = _same_answer(pair, b'{"data": [[1, 2], [3, 4]]}')
+    assert first["result"] == [3, 7]
+    assert first["dropped"] == ["custom logging is not enabled, drop the data"]
+    assert _same_answer(pair, b'{"data": [[1]], "id": "req-7"}')["id_kept"] is True
 
 
 @pytest.mark.slow
@@ -179,6 +191,8 @@ def test_sdk_names_import_and_a_real_install_wins(tmp_path: Path) -> None:
         "from azureml.core.model import Model as M2\n"
         "from azureml.core.run import Run as R2\n"
         "from azureml.monitoring import ModelDataCollector\n"
+        "from azureml.ai.monitoring import Collector\n"
+        "from azureml.ai.monitoring.context import BasicCorrelationContext\n"
         "from azureml.exceptions import WebserviceException, ModelNotFoundException\n"
         "assert Model is M2 and Run is R2\n"
         "try:\n"

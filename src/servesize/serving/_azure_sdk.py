@@ -1,11 +1,11 @@
 """Stand-ins for the Azure ML SDK v1 names that entry scripts use at run time.
 
 ``Model.get_model_path``, ``Run.get_context()`` (an offline run that prints what it
-is asked to log, as Azure's does outside a job), ``ModelDataCollector`` (collection is
-off outside Azure) and the SDK's exception names.  :mod:`servesize.serving._shims`
-serves them under ``azureml.core``, ``azureml.monitoring`` and ``azureml.exceptions``
-when no real Azure package provides those modules; written here from the documented
-behaviour, no Azure code.  ``docs/serving.md`` lists what is covered.
+is asked to log, as Azure's does outside a job), ``Workspace`` (importable only) and
+the SDK's exception names.  :mod:`servesize.serving._shims` serves them under
+``azureml.core`` and ``azureml.exceptions`` when no real Azure package provides those
+modules; written from the documented behaviour, no Azure code.  ``docs/serving.md``
+lists what is covered; the data collectors are in ``_azure_monitoring``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 __all__ = [
     "AzureMLException",
     "Model",
-    "ModelDataCollector",
     "ModelNotFoundException",
     "Run",
     "RunEnvironmentException",
@@ -207,23 +206,3 @@ class Workspace:
     @classmethod
     def get(cls, *args: Any, **kwargs: Any) -> Workspace:
         return cls()
-
-
-class ModelDataCollector:
-    """``azureml.monitoring.ModelDataCollector`` with collection disabled, as Azure's is
-    unless ``AML_MODEL_DC_STORAGE_ENABLED`` is set there: ``collect`` stores and sends
-    nothing and returns ``None``; ``add_correlations`` returns the data unchanged."""
-
-    _told = False
-
-    def __init__(self, model_name: str, *args: Any, **kwargs: Any) -> None:
-        self.model_name = model_name
-        if not ModelDataCollector._told:  # once per worker, not once per collector
-            ModelDataCollector._told = True
-            print("Data collection is not enabled (servesize collects nothing).")
-
-    def collect(self, input_data: Any, user_correlation_id: str = "") -> None:
-        return None
-
-    def add_correlations(self, input_data: Any, correlations: Any) -> Any:
-        return input_data

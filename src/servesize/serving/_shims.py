@@ -22,6 +22,8 @@ __all__ = ["RAWHTTP_MODULES", "SHIMMED", "install", "rawhttp_requested"]
 
 _AML = "servesize.serving._aml"
 _SDK = "servesize.serving._azure_sdk"
+_MONITORING = "servesize.serving._azure_monitoring"
+_CONTEXTS = ("BasicCorrelationContext", "CorrelationContext", "get_context", "get_context_wrapper")
 _EXCEPTIONS = (
     "AzureMLException",
     "ModelNotFoundException",
@@ -39,7 +41,9 @@ SHIMMED: dict[str, tuple[str, tuple[str, ...]]] = {
     "azureml.core.model": (_SDK, ("Model",)),
     "azureml.core.run": (_SDK, ("Run",)),
     "azureml.core.workspace": (_SDK, ("Workspace",)),
-    "azureml.monitoring": (_SDK, ("ModelDataCollector",)),
+    "azureml.monitoring": (_MONITORING, ("ModelDataCollector",)),
+    "azureml.ai.monitoring": (_MONITORING, ("Collector",)),
+    "azureml.ai.monitoring.context": (_MONITORING, _CONTEXTS),
     "azureml.exceptions": (_SDK, _EXCEPTIONS),
 }
 #: Modules whose ``_rawHttpRequested`` flag marks ``run`` as raw (ours or Azure's).
@@ -49,6 +53,8 @@ _PACKAGES = {
     "azureml.contrib",
     "azureml.contrib.services",
     "azureml.core",
+    "azureml.ai",
+    "azureml.ai.monitoring",
     "azureml_inference_server_http",
     "azureml_inference_server_http.api",
 }
