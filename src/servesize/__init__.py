@@ -22,8 +22,6 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from servesize.errors import ServesizeError
-    from servesize.profiling.model_profile import ModelProfile, compare
-    from servesize.profiling.settings import ProfileSettings
     from servesize.sdk import (
         CondaDependencies,
         DataPath,
@@ -32,9 +30,12 @@ if TYPE_CHECKING:
         Environment,
         InferenceConfig,
         Model,
+        ModelProfile,
+        ProfileSettings,
         PromoteHeadersBehavior,
         TabularDataset,
         Workspace,
+        compare,
         dataset_type_definitions,
     )
 
@@ -47,13 +48,13 @@ _LAZY: dict[str, str] = {
     "Environment": "servesize.sdk",
     "InferenceConfig": "servesize.sdk",
     "Model": "servesize.sdk",
-    "ModelProfile": "servesize.profiling.model_profile",
-    "ProfileSettings": "servesize.profiling.settings",
+    "ModelProfile": "servesize.sdk",
+    "ProfileSettings": "servesize.sdk",
     "PromoteHeadersBehavior": "servesize.sdk",
     "ServesizeError": "servesize.errors",
     "TabularDataset": "servesize.sdk",
     "Workspace": "servesize.sdk",
-    "compare": "servesize.profiling.model_profile",
+    "compare": "servesize.sdk",
     "dataset_type_definitions": "servesize.sdk",
 }
 
