@@ -55,8 +55,7 @@ SURFACES: dict[ModuleType, set[str]] = {
     },
     servesize.serving: {
         "DEFAULT_SCORING_TIMEOUT_MS", "INIT_FAILED_EXIT_CODE", "AMLRequest", "AMLResponse",
-        "ServerConfig", "config_from_env", "host_idle_memory_bytes", "rawhttp",
-        "read_run_errors", "serve",
+        "ServerConfig", "config_from_env", "rawhttp", "read_run_errors", "serve",
     },
     servesize.errors: {
         "AlreadyExistsError", "CancelledError", "EntryScriptError", "InitError",

@@ -16,7 +16,6 @@ from servesize.serving._config import (
     config_from_env,
 )
 from servesize.serving._errors import read_run_errors
-from servesize.serving._footprint import host_idle_memory_bytes
 from servesize.serving._server import serve
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "AMLResponse",
     "ServerConfig",
     "config_from_env",
-    "host_idle_memory_bytes",
     "rawhttp",
     "read_run_errors",
     "serve",
