@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         compare,
         dataset_type_definitions,
     )
+    from servesize.sweeps import sweep
 
 #: Public name -> the module that defines it (imported on first access).
 _LAZY: dict[str, str] = {
@@ -56,6 +57,7 @@ _LAZY: dict[str, str] = {
     "Workspace": "servesize.sdk",
     "compare": "servesize.sdk",
     "dataset_type_definitions": "servesize.sdk",
+    "sweep": "servesize.sweeps",
 }
 
 
@@ -89,4 +91,5 @@ __all__ = [
     "__version__",
     "compare",
     "dataset_type_definitions",
+    "sweep",
 ]
