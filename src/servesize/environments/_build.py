@@ -59,12 +59,14 @@ def build_into(
         )
         _check((code, out, err), spec)
         added = [r for r in requirements if r not in spec.requirements]
+        replaced = list(spec.replaced())
         metadata = {
             "cacheKey": key,
             "name": spec.name,
             "version": spec.version,
             "requirements": normalise(spec.requirements),
             "hostRequirements": added,
+            "replacedByHost": replaced,
             "pythonVersion": python.version,
             "packages": [line for line in out.splitlines() if line.strip()],
             "buildSeconds": round(time.monotonic() - started, 3),

@@ -48,6 +48,7 @@ class BuiltEnvironment:
     cached: bool | None = None
     build_seconds: float = 0.0
     host_packages: tuple[str, ...] = field(default=())
+    replaced: tuple[str, ...] = field(default=())
 
     def details(self) -> dict[str, Any]:
         """The profile's ``environment`` figure."""
@@ -62,6 +63,7 @@ class BuiltEnvironment:
             "packages": list(self.packages),
             "isolated": self.path is not None,
             "hostRequirements": list(self.host_packages),
+            "replacedByHost": list(self.replaced),
         }
 
     def launch_env(self, base: Mapping[str, str], user: Mapping[str, str]) -> dict[str, str]:
@@ -105,7 +107,10 @@ class EnvironmentCache:
 
     @property
     def uv_cache(self) -> Path:
-        return self.root / ".uv-cache"
+        """uv's cache: in the workspace (same file system: hardlinks), or
+        ``$SERVESIZE_UV_CACHE_DIR`` (tests share one; keep it on the same file system)."""
+        shared = os.environ.get("SERVESIZE_UV_CACHE_DIR")
+        return Path(shared) if shared else self.root / ".uv-cache"
 
     def key(self, spec: BuildSpec) -> tuple[str, str, str]:
         """The key of ``spec``, the interpreter it is built on and its version."""
@@ -141,6 +146,7 @@ class EnvironmentCache:
             cached=cached,
             build_seconds=build_seconds,
             host_packages=tuple(meta.get("hostRequirements") or ()),
+            replaced=tuple(meta.get("replacedByHost") or ()),
         )
 
     def entries(self) -> list[CachedEntry]:

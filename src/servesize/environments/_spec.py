@@ -19,12 +19,18 @@ from packaging.utils import canonicalize_name
 
 from servesize.errors import InvalidInputError
 
-__all__ = ["HOST_REQUIREMENTS", "BuildSpec", "normalise", "spec_key"]
+__all__ = ["HOST_REPLACES", "HOST_REQUIREMENTS", "BuildSpec", "normalise", "spec_key"]
 
 #: What the scoring host needs in the environment besides the standard library; added
 #: to the user's requirements only when they do not name the package themselves (their
 #: pin wins). Neither has dependencies, so adding them cannot move another package.
 HOST_REQUIREMENTS = ("httptools>=0.6,<1", "uvloop>=0.19,<1; sys_platform != 'win32'")
+
+#: Azure's serving packages: the scoring host replaces them (and its shims answer their
+#: imports), so they are left out of a build, as an image's server is not the model's.
+HOST_REPLACES = frozenset(
+    {"azureml-defaults", "azureml-inference-server-http", "azureml-contrib-services"}
+)
 
 #: Bumped when the layout of a built environment changes, so old builds are not reused.
 _LAYOUT = 1
@@ -70,11 +76,17 @@ class BuildSpec:
         number = int(version) if version is not None and str(version).isdigit() else None
         return cls(name, number, requirements, python, user_managed)
 
+    def replaced(self) -> tuple[str, ...]:
+        """The requirements the host replaces (left out of the build)."""
+        return tuple(r for r in self.requirements if _name(r) in HOST_REPLACES)
+
     def with_host(self) -> tuple[str, ...]:
-        """The user's requirements plus what the host needs and they did not name."""
+        """The user's requirements (less those the host replaces) plus what the host
+        needs and they did not name."""
         named = {_name(line) for line in self.requirements}
+        own = tuple(r for r in self.requirements if _name(r) not in HOST_REPLACES)
         extra = tuple(r for r in HOST_REQUIREMENTS if _name(r) not in named)
-        return (*self.requirements, *extra)
+        return (*own, *extra)
 
 
 def _conda_python(spec: Mapping[str, Any]) -> str | None:

@@ -7,7 +7,6 @@ import os
 import platform
 import shutil
 import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import psutil
 
 from servesize import __version__
+from servesize.environments import BuiltEnvironment, EnvironmentCache, current_environment
 from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
 from servesize.profiling.request import ProfileRequest
@@ -28,6 +28,7 @@ __all__ = [
     "launch_service",
     "machine_facts",
     "plan",
+    "prepare_environment",
     "prepare_inputs",
 ]
 
@@ -87,6 +88,14 @@ def _free_port() -> int:
         return port
 
 
+def prepare_environment(store: Store, request: ProfileRequest) -> BuiltEnvironment:
+    """The environment the service runs in: built (or found in the workspace's cache)
+    from the request's environment, or the current interpreter when it has none or
+    its dependencies are user-managed."""
+    spec = request.environment.build_spec() if request.environment else None
+    return EnvironmentCache(store.root / "envs").prepare(spec)
+
+
 def launch_service(
     request: ProfileRequest,
     workdir: Path,
@@ -94,14 +103,17 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment | None = None,
 ) -> tuple[Service, str]:
-    """Start ``python -m servesize.serving`` under the given limits; return it and its URL."""
+    """Start ``python -m servesize.serving`` under the given limits (in ``environment``'s
+    interpreter when given); return it and its URL."""
     settings = request.settings
+    environment = environment or current_environment(None)
     model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
     source = request.source_directory or request.entry_script.parent
     port = _free_port()
     argv = [
-        sys.executable,
+        environment.python,
         "-m",
         "servesize.serving",
         "--entry-script",
@@ -117,9 +129,8 @@ def launch_service(
         "--workers",
         str(settings.workers),
     ]
-    env = dict(os.environ)
-    if request.environment:
-        env.update(request.environment.environment_variables)
+    user = dict(request.environment.environment_variables) if request.environment else {}
+    env = environment.launch_env(os.environ, user)
     env.update(settings.extra_env)
     env.update(
         {

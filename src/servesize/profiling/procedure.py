@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import servesize.profiling._service as _service
+from servesize.environments import BuiltEnvironment
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling.capacity import CapacityResult, search
@@ -87,6 +88,7 @@ class ProfileRun:
         self._runs: list[_Running] = []  # each launch of the service, in order
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
+        self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
 
     # -- the whole run -------------------------------------------------------------
@@ -133,6 +135,10 @@ class ProfileRun:
         self.details["workers"] = s.workers
         if self.request.missing_requirements:
             self.details["missingRequirements"] = list(self.request.missing_requirements)
+        if self.request.environment is not None:
+            self._phase("prepare", 0.5, f"environment {self.request.environment.name or ''}")
+        self._environment = _service.prepare_environment(self.store, self.request)
+        self.details["environment"] = self._environment.details()
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
             self.details["limitsEnforced"] = run.service.limits_enforced
@@ -164,7 +170,13 @@ class ProfileRun:
     ) -> _Running:
         self._phase(phase, 0.0, "starting the service")
         service, url = _service.launch_service(
-            self.request, workdir, self.log_path, cpu, memory_bytes, plan.service_cpus
+            self.request,
+            workdir,
+            self.log_path,
+            cpu,
+            memory_bytes,
+            plan.service_cpus,
+            self._environment,
         )
         sampler = Sampler(service, interval=self.settings.sample_interval)
         sampler.phase = phase

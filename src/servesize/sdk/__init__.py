@@ -12,6 +12,11 @@ from servesize.sdk._dataset import (
 )
 from servesize.sdk._datastore import DataPath, Datastore
 from servesize.sdk._environment import Environment
+from servesize.sdk._environment_build import (
+    build_environment,
+    built_environments,
+    prune_environments,
+)
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
 from servesize.sdk._workspace import Workspace
@@ -28,5 +33,8 @@ __all__ = [
     "TabularDataset",
     "TabularDatasetFactory",
     "Workspace",
+    "build_environment",
+    "built_environments",
     "dataset_type_definitions",
+    "prune_environments",
 ]

@@ -65,7 +65,8 @@ class EnvironmentRegistry:
             version = next_version(conn, "environments", name)
             conn.execute(
                 "INSERT INTO environments (name, version, description, pip_requirements, "
-                "conda_dependencies, environment_variables, spec_sha256, created_time, user_managed) "
+                "conda_dependencies, environment_variables, spec_sha256, created_time, "
+                "user_managed) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     name,
