@@ -1,0 +1,118 @@
+"""Building real environments with uv from PyPI: isolation, pins, cache, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from env_helpers import SIX, built_keys, leftovers
+
+from servesize.environments import BuildSpec, EnvironmentCache
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
+_PROBE = """
+import importlib.metadata as md, importlib.util as iu, json, sys
+import httptools, six, uvloop
+import servesize, servesize.serving
+print(json.dumps({
+    "prefix": sys.prefix,
+    "six": six.__version__,
+    "httptools": httptools.__version__,
+    "servesize": servesize.__file__,
+    "importable": {m: iu.find_spec(m) is not None for m in ("numpy", "rich", "typer", "psutil")},
+    "installed": sorted(d.metadata["Name"].lower() for d in md.distributions()),
+}))
+"""
+
+
+def _probe(python: str, env: dict[str, str]) -> dict[str, object]:
+    done = subprocess.run(
+        [python, "-c", _PROBE], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_the_script_sees_its_own_packages_and_the_host_only(workspace: Path) -> None:
+    cache = EnvironmentCache(workspace / "envs")
+    # the user's pin of a package the host needs wins over servesize's own version
+    built = cache.prepare(BuildSpec("e", 1, (SIX, "httptools==0.6.1")))
+    assert built.cached is False
+    assert built.build_seconds > 0
+    assert built.path is not None
+    assert built.path.parent == workspace / "envs"
+    assert {"six==1.16.0", "httptools==0.6.1"} <= set(built.packages)
+    assert not any(p.startswith("servesize") for p in built.packages)
+
+    seen = _probe(built.python, built.launch_env(os.environ, {}))
+    assert seen["prefix"] == str(built.path)
+    assert seen["six"] == "1.16.0"
+    assert seen["httptools"] == "0.6.1"
+    assert str(seen["servesize"]).startswith(str(workspace / "envs" / ".host"))
+    # servesize's own environment does not leak in: numpy is not importable here
+    assert seen["importable"] == {"numpy": False, "rich": False, "typer": False, "psutil": False}
+    # and nothing is installed beyond the user's packages and the host's two
+    assert seen["installed"] == ["httptools", "six", "uvloop"]
+
+
+def test_a_respelled_specification_is_served_from_the_cache(workspace: Path) -> None:
+    cache = EnvironmentCache(workspace / "envs")
+    first = cache.prepare(BuildSpec("e", 1, (SIX, "idna==3.7")))
+    again = cache.prepare(BuildSpec("other", 2, ("IDNA == 3.7", "  six==1.16.0")))
+    assert again.cached is True
+    assert again.build_seconds == 0
+    assert again.key == first.key
+    assert again.details()["packages"] == first.details()["packages"]
+    newer = cache.prepare(BuildSpec("e", 2, ("six==1.17.0", "idna==3.7")))
+    assert newer.key != first.key
+    assert len(built_keys(workspace)) == 2
+
+
+def test_user_managed_runs_the_current_interpreter(workspace: Path) -> None:
+    built = EnvironmentCache(workspace / "envs").prepare(
+        BuildSpec("e", 1, (SIX,), user_managed=True)
+    )
+    details = built.details()
+    assert details["isolated"] is False
+    assert details["cacheKey"] is None
+    assert any(p.lower().startswith("numpy==") for p in details["packages"])
+    assert built_keys(workspace) == []
+
+
+def test_cli_builds_lists_and_prunes(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+    requirements: Callable[..., Path],
+    workspace: Path,
+) -> None:
+    assert (
+        cli(
+            "environment", "register", "-n", "e", "--pip-requirements", str(requirements(SIX))
+        ).returncode
+        == 0
+    )
+    listed = json.loads(cli("environment", "list", "--json").stdout)
+    assert [(e["id"], e["built"]) for e in listed] == [("e:1", False)]
+
+    built = cli("environment", "build", "e", "--json")
+    assert built.returncode == 0, built.stderr
+    details = json.loads(built.stdout)
+    assert details["cached"] is False
+    assert "six==1.16.0" in details["packages"]
+    shown = cli("environment", "list")
+    assert "built" in shown.stdout
+    assert "MiB" in shown.stdout
+    listed = json.loads(cli("environment", "list", "--json").stdout)
+    assert listed[0]["built"] is True
+    assert listed[0]["sizeBytes"] > 0
+
+    # a registered version keeps its build; --all removes it
+    assert json.loads(cli("environment", "prune", "--json").stdout)["removed"] == []
+    pruned = json.loads(cli("environment", "prune", "--all", "--json").stdout)
+    assert pruned["removed"] == [details["cacheKey"]]
+    assert built_keys(workspace) == []
+    assert leftovers(workspace) == []
