@@ -162,11 +162,11 @@ def test_an_interrupted_build_leaves_no_environment(
         build.wait(timeout=30)
     finally:
         build.kill()
-        build.communicate()
+        _out, err = build.communicate()
     _until(lambda: not _uv_processes(workspace), "uv to end with the build")
     assert built_keys(workspace) == []
     if sig == signal.SIGINT:
-        assert build.returncode == 130
+        assert build.returncode == 130, err
         assert leftovers(workspace) == []
     listed = json.loads(cli("environment", "list", "--json").stdout)
     assert listed[0]["built"] is False
