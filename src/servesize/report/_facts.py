@@ -206,6 +206,29 @@ def key_values(title: str, values: dict[str, Any]) -> FactTable:
     return FactTable(title, ("", "value"), rows)
 
 
+def environment(view: ProfileView) -> FactTable:
+    """What the script ran in: the built environment (or servesize's interpreter) and
+    every package in it."""
+    env = view.section("environment")
+    if not env:
+        return FactTable("Environment", ("", "value"), [])
+    name = env.get("name")
+    label = DASH if name is None else f"{name}:{env['version']}" if env.get("version") else name
+    if env.get("isolated") is False:
+        how = "servesize's own interpreter"
+    else:
+        built = f"built in {fmt(env.get('buildSeconds'), 's', 1)}"
+        how = f"cached {env.get('cacheKey')}" if env.get("cached") else built
+    packages = env.get("packages") or []
+    rows = [
+        ("Environment", str(label)),
+        ("Ran in", how),
+        ("Python", fmt_value(env.get("pythonVersion"))),
+        (f"Packages ({len(packages)})", ", ".join(str(p) for p in packages) or DASH),
+    ]
+    return FactTable("Environment", ("", "value"), rows)
+
+
 def profile_info(view: ProfileView) -> FactTable:
     d = view.details
     rows = [
@@ -232,5 +255,6 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         errors(view),
         key_values("Settings", view.section("settings")),
         key_values("Machine", view.section("machine")),
+        environment(view),
         profile_info(view),
     ]
