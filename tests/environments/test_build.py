@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from env_helpers import SIX, built_keys, leftovers
 
-from servesize.environments import BuildSpec, EnvironmentCache
+from servesize.environments import BuildSpec, EnvironmentCache, available_pythons
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -116,3 +121,52 @@ def test_cli_builds_lists_and_prunes(
     assert pruned["removed"] == [details["cacheKey"]]
     assert built_keys(workspace) == []
     assert leftovers(workspace) == []
+
+
+def test_a_conda_python_version_is_honoured_and_hosts_the_script(
+    workspace: Path, tmp_path: Path
+) -> None:
+    current = ".".join(map(str, sys.version_info[:2]))
+    other = [v for v in available_pythons() if not v.startswith(current + ".")]
+    if not other:
+        pytest.skip(f"no Python other than {current} on this machine")
+    wanted = ".".join(other[0].split(".")[:2])
+    conda = {"dependencies": [f"python={wanted}", {"pip": [SIX]}]}
+    built = EnvironmentCache(workspace / "envs").prepare(BuildSpec.from_parts("e", 1, [SIX], conda))
+    assert built.python_version.startswith(wanted + ".")
+    script = tmp_path / "score.py"
+    script.write_text(
+        "import sys, six\ndef init(): pass\n"
+        "def run(raw): return {'python': '%d.%d' % sys.version_info[:2], 'six': six.__version__}\n"
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [built.python, "-m", "servesize.serving", "--entry-script", str(script)]
+    service = subprocess.Popen(
+        [*argv, "--port", str(port)],
+        env=built.launch_env(os.environ, {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        answer = _post_when_ready(f"http://127.0.0.1:{port}/score", service)
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+    assert answer == {"python": wanted, "six": "1.16.0"}
+
+
+def _post_when_ready(url: str, service: subprocess.Popen[bytes]) -> object:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 60
+    while True:
+        assert service.poll() is None, "the host exited"
+        try:
+            request = urllib.request.Request(url, data=b"{}", method="POST")
+            with opener.open(request, timeout=5) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # polling for readiness, not a synchronisation guess
