@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import subprocess
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
+from servesize._process import parent_death_signal
 from servesize.errors import EnvironmentBuildError
 
 __all__ = ["NETWORK_HINTS", "one_line", "run_uv", "uv_binary"]
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 #: Fragments of uv's messages when the package index cannot be reached.
 NETWORK_HINTS = (
@@ -57,23 +53,13 @@ def run_uv(
             capture_output=True,
             text=True,
             timeout=timeout,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=parent_death_signal(),
         )
     except subprocess.TimeoutExpired as exc:
         raise EnvironmentBuildError(f"uv {args[0]} took more than {timeout:g} s") from exc
     except OSError as exc:
         raise EnvironmentBuildError(f"cannot run uv: {exc.strerror or exc}") from exc
     return done.returncode, done.stdout, done.stderr
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def one_line(stderr: str) -> str:
