@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,8 +14,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
-from env_helpers import SIX, built_keys, leftovers
+from env_helpers import SERVESIZE, SIX, built_keys, leftovers
 
 from servesize.environments import BuildSpec, EnvironmentCache, available_pythons
 
@@ -170,3 +172,37 @@ def _post_when_ready(url: str, service: subprocess.Popen[bytes]) -> object:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)  # polling for readiness, not a synchronisation guess
+
+
+def test_serve_runs_the_script_in_a_registered_environment(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+    requirements: Callable[..., Path],
+    workspace: Path,
+    tmp_path: Path,
+) -> None:
+    cli("environment", "register", "-n", "e", "--pip-requirements", str(requirements(SIX)))
+    script = tmp_path / "score.py"
+    script.write_text("import six\ndef init(): pass\ndef run(raw): return six.__version__\n")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SERVESIZE_WORKSPACE": str(workspace)}
+    serve = subprocess.Popen(
+        [str(SERVESIZE), "serve", "--entry-script", str(script), "-e", "e", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _post_when_ready(f"http://127.0.0.1:{port}/score", serve) == "1.16.0"
+        host = [
+            p for p in psutil.Process(serve.pid).children() if "servesize.serving" in p.cmdline()
+        ]
+        assert host[0].cmdline()[0].startswith(str(workspace / "envs"))
+        serve.send_signal(signal.SIGINT)  # to the CLI alone: it passes it on
+        assert serve.wait(timeout=30) == 0
+        psutil.wait_procs(host, timeout=10)
+        assert not host[0].is_running()
+    finally:
+        serve.kill()
+        serve.wait()

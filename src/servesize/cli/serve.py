@@ -32,6 +32,14 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: $WORKER_COUNT or 1).")
     ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment",
+            "-e",
+            help="Registered environment NAME[:VERSION]: serve in it (built with uv if needed).",
+        ),
+    ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
@@ -46,6 +54,15 @@ def serve(
 
             with Store.open(workspace) as store:
                 model_dir = store.models.materialize(list(models), Path(tmp))
+        if environment is not None:
+            argv = ["--entry-script", str(entry_script), "--host", host, "--port", str(port)]
+            if source_directory is not None:
+                argv += ["--source-directory", str(source_directory)]
+            if model_dir is not None:
+                argv += ["--model-dir", str(model_dir)]
+            if workers is not None:
+                argv += ["--workers", str(workers)]
+            raise typer.Exit(_serve_in(workspace, environment, argv))
         config = config_from_env(
             entry_script,
             source_directory=source_directory,
@@ -60,3 +77,27 @@ def serve(
             from servesize.cli._app import fail
 
             raise fail(str(exc), INIT_FAILED_EXIT_CODE) from exc
+
+
+def _serve_in(workspace: Path, environment: str, argv: list[str]) -> int:
+    """Run the host in a registered environment's interpreter until it ends."""
+    import os
+    import signal
+    import subprocess
+
+    from servesize._process import parent_death_signal
+    from servesize.sdk import prepare_environment
+
+    built, variables = prepare_environment(workspace, environment)
+    env = built.launch_env(os.environ, variables)
+    server = subprocess.Popen(
+        [built.python, "-m", "servesize.serving", *argv],
+        env=env,
+        preexec_fn=parent_death_signal(),  # never outlives us
+    )
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        # a terminal's Ctrl-C reached the server too; a signal sent to us alone did not
+        server.send_signal(signal.SIGINT)
+        return server.wait()

@@ -15,6 +15,7 @@ from servesize.sdk._environment import Environment
 from servesize.sdk._environment_build import (
     build_environment,
     built_environments,
+    prepare_environment,
     prune_environments,
 )
 from servesize.sdk._inference_config import InferenceConfig
@@ -36,5 +37,6 @@ __all__ = [
     "build_environment",
     "built_environments",
     "dataset_type_definitions",
+    "prepare_environment",
     "prune_environments",
 ]

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from servesize.environments import BuildSpec, EnvironmentCache
+from servesize.environments import BuildSpec, BuiltEnvironment, EnvironmentCache
 from servesize.errors import EnvironmentBuildError, ServesizeError
 from servesize.sdk._workspace import Workspace, store_of
 from servesize.workspace import EnvironmentRecord, Store
 
-__all__ = ["build_environment", "built_environments", "environment_cache", "prune_environments"]
+__all__ = [
+    "build_environment",
+    "built_environments",
+    "environment_cache",
+    "prepare_environment",
+    "prune_environments",
+]
 
 WorkspaceLike = Workspace | Store | str | Path
 
@@ -27,6 +33,16 @@ def spec_of(record: EnvironmentRecord) -> BuildSpec:
         record.conda_dependencies,
         record.user_managed,
     )
+
+
+def prepare_environment(
+    workspace: WorkspaceLike, environment_id: str
+) -> tuple[BuiltEnvironment, dict[str, str]]:
+    """A registered environment, built unless cached (the current interpreter when its
+    dependencies are user-managed), and its environment variables."""
+    record = store_of(workspace).environments.get(environment_id)
+    built = environment_cache(workspace).prepare(spec_of(record))
+    return built, dict(record.environment_variables)
 
 
 def build_environment(workspace: WorkspaceLike, environment_id: str) -> dict[str, Any]:
