@@ -33,7 +33,7 @@ HOST_REPLACES = frozenset(
 )
 
 #: Bumped when the layout of a built environment changes, so old builds are not reused.
-_LAYOUT = 1
+_LAYOUT = 2
 
 # conda entries that a virtual environment provides by itself
 _CONDA_BUILTIN = {"python", "pip", "setuptools", "wheel"}
