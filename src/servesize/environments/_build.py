@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from servesize._process import parent_death_signal
 from servesize.environments._python import Interpreter
 from servesize.environments._spec import BuildSpec, normalise
 from servesize.environments._uv import NETWORK_HINTS, one_line, run_uv
@@ -55,7 +53,6 @@ def build_into(
         req_file = staging / "requirements.txt"
         req_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
         _install(env, req_file, spec, cache_dir)
-        _compile_bytecode(env)
         code, out, err = run_uv(
             ["pip", "freeze", "--no-config", "--python", str(interpreter_of(env))],
             extra_env=_uv_env(cache_dir),
@@ -114,29 +111,6 @@ def _install(env: Path, req_file: Path, spec: BuildSpec, cache_dir: Path) -> Non
             "and the cache does not hold every package; connect to the network and retry"
         )
     raise EnvironmentBuildError(f"cannot build {spec.label}: {message}")
-
-
-def _compile_bytecode(env: Path) -> None:
-    """Compile the environment's modules now, as pip does at install time: without it
-    every service start compiles what it imports (this machine, like many images, sets
-    PYTHONDONTWRITEBYTECODE), and a profile's cold start would measure the compiler.
-
-    Test folders are skipped (a service does not import them; they are a third of
-    scikit-learn's files). The ``.pyc`` files name the staging path, which is harmless:
-    the import system replaces a cached code object's file name with the source's.
-    Best effort: a file that does not compile (old syntax in a test) is left as it is.
-    """
-    compile_all = [str(interpreter_of(env)), "-m", "compileall", "-q", "-j", "0"]
-    for site in sorted(env.glob("lib/python*/site-packages")):
-        subprocess.run(
-            [*compile_all, "-x", r"[/\\]tests?[/\\]", str(site)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=parent_death_signal(),
-            timeout=1800,
-            check=False,
-        )
 
 
 def _check(result: tuple[int, str, str], spec: BuildSpec) -> None:

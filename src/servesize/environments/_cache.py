@@ -77,6 +77,12 @@ class BuiltEnvironment:
         user_path = user.get("PYTHONPATH")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.host_path), user_path) if p)
         env.pop("PYTHONHOME", None)
+        # Builds skip compiling bytecode (uv's default; compiling scikit-learn's tree
+        # costs more than installing it): the first start in the environment writes
+        # what it imports, later starts read it. This machine, like many images, sets
+        # PYTHONDONTWRITEBYTECODE, which would make every start compile again.
+        if "PYTHONDONTWRITEBYTECODE" not in user:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["VIRTUAL_ENV"] = str(self.path)
         env["PATH"] = os.pathsep.join([str(self.path / "bin"), env.get("PATH", "")])
         return env
