@@ -56,7 +56,11 @@ def test_the_script_sees_its_own_packages_and_the_host_only(workspace: Path) -> 
     assert {"six==1.16.0", "httptools==0.6.1"} <= set(built.packages)
     assert not any(p.startswith("servesize") for p in built.packages)
 
-    seen = _probe(built.python, built.launch_env(os.environ, {}))
+    # (this machine sets PYTHONDONTWRITEBYTECODE; the first start still writes bytecode)
+    seen = _probe(
+        built.python, built.launch_env({**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, {})
+    )
+    assert list(built.path.glob("lib/python*/site-packages/__pycache__/six.*.pyc"))
     assert seen["prefix"] == str(built.path)
     assert seen["six"] == "1.16.0"
     assert seen["httptools"] == "0.6.1"
