@@ -65,6 +65,10 @@ def test_the_script_sees_its_own_packages_and_the_host_only(workspace: Path) -> 
     assert seen["six"] == "1.16.0"
     assert seen["httptools"] == "0.6.1"
     assert str(seen["servesize"]).startswith(str(workspace / "envs" / ".host"))
+    # the host's folder holds the scoring host and what it imports of servesize, no more
+    assert built.host_path is not None
+    copied = {p.relative_to(built.host_path).parts[1] for p in built.host_path.rglob("*.py")}
+    assert copied == {"__init__.py", "errors.py", "serving"}
     # servesize's own environment does not leak in: numpy is not importable here
     assert seen["importable"] == {"numpy": False, "rich": False, "typer": False, "psutil": False}
     # and nothing is installed beyond the user's packages and the host's two

@@ -1,9 +1,9 @@
 """The scoring host's code as a folder a built environment can import from.
 
 A built environment gets nothing of servesize installed: the service is started with
-``PYTHONPATH`` naming a folder that holds only ``servesize.serving`` and
-``servesize.errors`` (the host imports nothing else of servesize) under a stub package
-``__init__`` that defines ``__version__`` and imports nothing. The folder is a copy
+``PYTHONPATH`` naming a folder that holds only ``servesize.serving`` and the modules of
+servesize it imports (today ``servesize.errors``) under a stub package ``__init__``
+that defines ``__version__`` and imports nothing. The folder is a copy
 named by a hash of its content, so one servesize version's host never serves another's
 files and environments stay independent of servesize's version.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,15 +28,36 @@ __version__ = {version!r}
 
 
 def _sources() -> dict[str, bytes]:
-    """Relative path -> content of every file the host needs."""
+    """Relative path -> content of every file the host needs: ``servesize.serving`` and
+    whatever of servesize it imports (followed through the copied files, so a module
+    the host starts to import comes along without a change here)."""
     from servesize import __version__  # here: servesize's package imports this module
 
     package = Path(__file__).resolve().parent.parent
-    files = {"servesize/errors.py": (package / "errors.py").read_bytes()}
-    for path in sorted((package / "serving").rglob("*.py")):
-        files[f"servesize/{path.relative_to(package).as_posix()}"] = path.read_bytes()
+    files: dict[str, bytes] = {}
+    pending = ["serving"]
+    while pending:
+        name = pending.pop()
+        module = package / f"{name}.py"
+        paths = [module] if module.is_file() else sorted((package / name).rglob("*.py"))
+        for path in paths:
+            relative = f"servesize/{path.relative_to(package).as_posix()}"
+            if relative in files:
+                continue
+            files[relative] = path.read_bytes()
+            text = files[relative].decode("utf-8", "replace")
+            found = _IMPORT.findall(text)
+            found += [n.strip() for names in _FROM_ROOT.findall(text) for n in names.split(",")]
+            for other in found:
+                exists = (package / f"{other}.py").is_file() or (package / other).is_dir()
+                if other != name and other not in pending and exists:
+                    pending.append(other)
     files["servesize/__init__.py"] = _STUB.format(version=__version__).encode()
-    return files
+    return dict(sorted(files.items()))
+
+
+_IMPORT = re.compile(r"^\s*(?:from|import)\s+servesize\.(\w+)", re.MULTILINE)
+_FROM_ROOT = re.compile(r"^\s*from\s+servesize\s+import\s+([\w, ]+)$", re.MULTILINE)
 
 
 def host_path(root: Path) -> Path:
