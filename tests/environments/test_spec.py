@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import platform
+import sys
+
 import pytest
 
-from servesize.environments import HOST_REQUIREMENTS, BuildSpec, normalise, spec_key
+from servesize.environments import HOST_REQUIREMENTS, BuildSpec, find_python, normalise, spec_key
+from servesize.environments._python import _matches
 from servesize.errors import InvalidInputError
 
 
@@ -73,3 +77,24 @@ def test_azure_server_packages_are_left_to_the_host() -> None:
     assert "azureml-defaults" not in spec.with_host()
     assert "inference-schema" in spec.with_host()
     assert spec.replaced() == ("azureml-defaults",)
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        ("3.11", True),
+        ("3.11.7", True),
+        ("3.1", False),
+        ("3.12", False),
+        (">=3.10", True),
+        ("<3", False),
+    ],
+)
+def test_python_requests_against_a_version(request_: str, expected: bool) -> None:
+    assert _matches("3.11.7", request_) is expected
+
+
+def test_a_request_the_current_interpreter_satisfies_uses_it() -> None:
+    current = platform.python_version()
+    found = find_python(".".join(current.split(".")[:2]))
+    assert (found.path, found.version) == (sys.executable, current)

@@ -16,6 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from servesize.environments._uv import run_uv
 from servesize.errors import EnvironmentBuildError
 
@@ -45,8 +48,10 @@ def find_python(request: str | None) -> Interpreter:
 
     Raises ``EnvironmentBuildError`` naming the versions that are available.
     """
-    if request is None:
-        return Interpreter(sys.executable, platform.python_version())
+    current = platform.python_version()
+    if request is None or _matches(current, request):
+        # the interpreter servesize runs on when it will do: no search, no surprise
+        return Interpreter(sys.executable, current)
     env = {"PATH": _search_path()}
     code, out, _err = run_uv(["python", "find", *_uv_args(), request], extra_env=env)
     path = out.strip().splitlines()[-1] if code == 0 and out.strip() else ""
@@ -66,6 +71,16 @@ def find_python(request: str | None) -> Interpreter:
 
 
 _VERSION = "import platform; print(platform.python_version())"
+
+
+def _matches(version: str, request: str) -> bool:
+    """Whether ``version`` satisfies a request: a prefix (``3.11``) or specifiers."""
+    if request[:1].isdigit():
+        return version == request or version.startswith(request + ".")
+    try:
+        return Version(version) in SpecifierSet(request)
+    except (InvalidSpecifier, InvalidVersion):
+        return False
 
 
 def available_pythons() -> list[str]:
