@@ -68,6 +68,8 @@ def test_the_script_runs_in_its_environment(store: Store, tmp_path: Path) -> Non
     assert figure["name"] == "six-env"
     assert figure["cached"] is False
     assert figure["buildSeconds"] > 0
+    # a new environment's first start (writes its bytecode) comes before the cold start
+    assert figure["firstStartSeconds"] > 0
     assert "six==1.16.0" in figure["packages"]
     assert figure["pythonVersion"] == ".".join(map(str, sys.version_info[:3]))
     assert "missingRequirements" not in details
@@ -76,6 +78,7 @@ def test_the_script_runs_in_its_environment(store: Store, tmp_path: Path) -> Non
     assert again.state == "Succeeded", again.get_details().get("error")
     assert again.get_details()["environment"]["cached"] is True
     assert again.get_details()["environment"]["buildSeconds"] == 0
+    assert "firstStartSeconds" not in again.get_details()["environment"]
 
 
 def test_user_managed_dependencies_run_servesize_s_interpreter(

@@ -24,6 +24,7 @@ from servesize.workspace import Store
 
 __all__ = [
     "Plan",
+    "first_start",
     "generator_affinity",
     "launch_service",
     "machine_facts",
@@ -94,6 +95,27 @@ def prepare_environment(store: Store, request: ProfileRequest) -> BuiltEnvironme
     its dependencies are user-managed."""
     spec = request.environment.build_spec() if request.environment else None
     return EnvironmentCache(store.root / "envs").prepare(spec)
+
+
+def first_start(
+    request: ProfileRequest,
+    workdir: Path,
+    log_path: Path,
+    cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment,
+) -> float:
+    """Start the service once in a newly built environment, unmeasured and unlimited,
+    and stop it; return the seconds it took to be ready.
+
+    A build does not compile bytecode (that would cost more than the install); this
+    start writes the bytecode of everything the script imports, ``init()`` included,
+    so the measured cold start that follows is that of a deployed image.
+    """
+    service, url = launch_service(request, workdir, log_path, None, None, cpus, environment)
+    try:
+        return service.wait_ready(url, request.settings.startup_timeout)
+    finally:
+        service.stop()
 
 
 def launch_service(

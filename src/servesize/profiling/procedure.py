@@ -139,6 +139,12 @@ class ProfileRun:
             self._phase("prepare", 0.5, f"environment {self.request.environment.name or ''}")
         self._environment = _service.prepare_environment(self.store, self.request)
         self.details["environment"] = self._environment.details()
+        if self._environment.cached is False:
+            self._phase("prepare", 0.8, "first start in the new environment (bytecode)")
+            seconds = _service.first_start(
+                self.request, workdir, self.log_path, plan.service_cpus, self._environment
+            )
+            self.details["environment"]["firstStartSeconds"] = round(seconds, 3)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
             self.details["limitsEnforced"] = run.service.limits_enforced
