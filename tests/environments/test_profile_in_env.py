@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from env_helpers import SIX
 
-from servesize.profiling import ModelProfile, profile
-from servesize.sdk import Environment, InferenceConfig
+from servesize.sdk import Environment, InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -78,7 +77,7 @@ def test_the_script_runs_in_its_environment(store: Store, tmp_path: Path) -> Non
     assert again.state == "Succeeded", again.get_details().get("error")
     assert again.get_details()["environment"]["cached"] is True
     assert again.get_details()["environment"]["buildSeconds"] == 0
-    assert "firstStartSeconds" not in again.get_details()["environment"]
+    assert again.get_details()["environment"]["firstStartSeconds"] is None
 
 
 def test_user_managed_dependencies_run_servesize_s_interpreter(

@@ -17,9 +17,16 @@ from servesize.environments._cache import (
     current_environment,
 )
 from servesize.environments._python import available_pythons, find_python
-from servesize.environments._spec import HOST_REQUIREMENTS, BuildSpec, normalise, spec_key
+from servesize.environments._spec import (
+    HOST_REPLACES,
+    HOST_REQUIREMENTS,
+    BuildSpec,
+    normalise,
+    spec_key,
+)
 
 __all__ = [
+    "HOST_REPLACES",
     "HOST_REQUIREMENTS",
     "BuildSpec",
     "BuiltEnvironment",

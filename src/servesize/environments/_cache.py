@@ -30,6 +30,7 @@ from servesize.environments._host import host_path
 from servesize.environments._python import find_python
 from servesize.environments._spec import BuildSpec, spec_key
 from servesize.errors import EnvironmentBuildError
+from servesize.workspace import RunEnvironment
 
 __all__ = ["BuiltEnvironment", "CachedEntry", "EnvironmentCache"]
 
@@ -65,6 +66,10 @@ class BuiltEnvironment:
             "hostRequirements": list(self.host_packages),
             "replacedByHost": list(self.replaced),
         }
+
+    def figure(self) -> RunEnvironment:
+        """The same, typed: the profile's ``environment`` figure."""
+        return RunEnvironment.from_details(self.details())
 
     def launch_env(self, base: Mapping[str, str], user: Mapping[str, str]) -> dict[str, str]:
         """The service's variables: ``base`` (ours) then ``user`` (the environment's
