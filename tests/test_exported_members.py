@@ -29,7 +29,7 @@ SURFACES: dict[ModuleType, set[str]] = {
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
         "PromoteHeadersBehavior", "TabularDataset", "TabularDatasetFactory", "Workspace",
         "build_environment", "built_environments", "compare", "dataset_type_definitions",
-        "prepare_environment", "profile", "prune_environments",
+        "prepare_environment", "profile", "prune_environments", "serve_in_environment",
     },
     servesize.profiling: {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",

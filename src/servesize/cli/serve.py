@@ -62,7 +62,9 @@ def serve(
                 argv += ["--model-dir", str(model_dir)]
             if workers is not None:
                 argv += ["--workers", str(workers)]
-            raise typer.Exit(_serve_in(workspace, environment, argv))
+            from servesize.sdk import serve_in_environment
+
+            raise typer.Exit(serve_in_environment(workspace, environment, argv))
         config = config_from_env(
             entry_script,
             source_directory=source_directory,
@@ -77,27 +79,3 @@ def serve(
             from servesize.cli._app import fail
 
             raise fail(str(exc), INIT_FAILED_EXIT_CODE) from exc
-
-
-def _serve_in(workspace: Path, environment: str, argv: list[str]) -> int:
-    """Run the host in a registered environment's interpreter until it ends."""
-    import os
-    import signal
-    import subprocess
-
-    from servesize._process import parent_death_signal
-    from servesize.sdk import prepare_environment
-
-    built, variables = prepare_environment(workspace, environment)
-    env = built.launch_env(os.environ, variables)
-    server = subprocess.Popen(
-        [built.python, "-m", "servesize.serving", *argv],
-        env=env,
-        preexec_fn=parent_death_signal(),  # never outlives us
-    )
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        # a terminal's Ctrl-C reached the server too; a signal sent to us alone did not
-        server.send_signal(signal.SIGINT)
-        return server.wait()

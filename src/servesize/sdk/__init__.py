@@ -20,6 +20,7 @@ from servesize.sdk._environment_build import (
     built_environments,
     prepare_environment,
     prune_environments,
+    serve_in_environment,
 )
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
@@ -48,4 +49,5 @@ __all__ = [
     "prepare_environment",
     "profile",
     "prune_environments",
+    "serve_in_environment",
 ]
