@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,31 @@ def test_an_environment_that_cannot_be_built_fails_the_profile_in_one_line(
     assert error["type"] == "EnvironmentBuildError"
     assert "there is no version of six==99.0" in error["message"]
     assert "\n" not in error["message"]
+
+
+def test_a_profile_cancelled_while_its_environment_builds_leaves_nothing(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as index:  # accepts connections and never answers: uv waits
+        index.bind(("127.0.0.1", 0))
+        index.listen(16)
+        monkeypatch.setenv("UV_INDEX_URL", f"http://127.0.0.1:{index.getsockname()[1]}/simple")
+        monkeypatch.setenv("SERVESIZE_UV_CACHE_DIR", "")  # a cold cache: uv must ask
+        config = InferenceConfig(
+            entry_script=str(SCRIPTS / "uses_six.py"),
+            source_directory=str(SCRIPTS),
+            environment=_six_env(),
+        )
+        result = profile(store, "cancelled", ["m"], config, "rows", **FAST)
+        envs = store.root / "envs"
+        deadline = time.monotonic() + 60
+        while not list(envs.glob(".tmp-*/requirements.txt")):  # uv is running
+            assert time.monotonic() < deadline, "the build did not start"
+            time.sleep(0.02)
+        started = time.monotonic()
+        result.cancel()
+        result.wait_for_completion(timeout=60)
+    assert result.state == "Cancelled"
+    assert time.monotonic() - started < 10
+    assert list(envs.glob(".tmp-*")) == []
+    assert [p for p in envs.iterdir() if not p.name.startswith(".")] == []

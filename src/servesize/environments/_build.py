@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,23 +41,30 @@ def interpreter_of(env: Path) -> Path:
 
 
 def build_into(
-    final: Path, spec: BuildSpec, python: Interpreter, key: str, cache_dir: Path
+    final: Path,
+    spec: BuildSpec,
+    python: Interpreter,
+    key: str,
+    cache_dir: Path,
+    cancelled: Callable[[], bool] | None = None,
 ) -> BuildResult:
-    """Build ``spec`` and rename it to ``final`` (which must not exist)."""
+    """Build ``spec`` and rename it to ``final`` (which must not exist); ``cancelled``
+    is polled while uv runs (``CancelledError``, nothing left behind)."""
+
+    def uv(args: list[str]) -> tuple[int, str, str]:
+        return run_uv(args, extra_env=_uv_env(cache_dir), cancelled=cancelled)
+
     started = time.monotonic()
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=final.parent))
     try:
         env = staging / "env"
         venv = ["venv", "--no-config", "--quiet", "--relocatable", "--python", python.path]
-        _check(run_uv([*venv, str(env)], extra_env=_uv_env(cache_dir)), spec)
+        _check(uv([*venv, str(env)]), spec)
         requirements = spec.with_host()
         req_file = staging / "requirements.txt"
         req_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
-        _install(env, req_file, spec, cache_dir)
-        code, out, err = run_uv(
-            ["pip", "freeze", "--no-config", "--python", str(interpreter_of(env))],
-            extra_env=_uv_env(cache_dir),
-        )
+        _install(uv, env, req_file, spec)
+        code, out, err = uv(["pip", "freeze", "--no-config", "--python", str(interpreter_of(env))])
         _check((code, out, err), spec)
         added = [r for r in requirements if r not in spec.requirements]
         replaced = list(spec.replaced())
@@ -94,16 +102,18 @@ def _uv_env(cache_dir: Path) -> dict[str, str]:
     }
 
 
-def _install(env: Path, req_file: Path, spec: BuildSpec, cache_dir: Path) -> None:
+def _install(
+    uv: Callable[[list[str]], tuple[int, str, str]], env: Path, req_file: Path, spec: BuildSpec
+) -> None:
     args = ["pip", "install", "--no-config", "--python", str(interpreter_of(env))]
     args += ["-r", str(req_file)]
-    code, _out, err = run_uv(args, extra_env=_uv_env(cache_dir))
+    code, _out, err = uv(args)
     if code == 0:
         return
     message = one_line(err)
     if any(hint in err for hint in NETWORK_HINTS):
         # no index: what the cache holds may be enough (the demo after its first run)
-        offline = run_uv([*args, "--offline"], extra_env=_uv_env(cache_dir))
+        offline = uv([*args, "--offline"])
         if offline[0] == 0:
             return
         raise EnvironmentBuildError(

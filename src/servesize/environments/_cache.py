@@ -19,7 +19,7 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +29,7 @@ from servesize.environments._build import METADATA, build_into, interpreter_of
 from servesize.environments._host import host_path
 from servesize.environments._python import find_python
 from servesize.environments._spec import BuildSpec, spec_key
-from servesize.errors import EnvironmentBuildError
+from servesize.errors import CancelledError, EnvironmentBuildError
 from servesize.workspace import RunEnvironment
 
 __all__ = ["BuiltEnvironment", "CachedEntry", "EnvironmentCache"]
@@ -128,8 +128,11 @@ class EnvironmentCache:
         python = find_python(spec.python)
         return spec_key(spec.with_host(), python.version), python.path, python.version
 
-    def prepare(self, spec: BuildSpec | None) -> BuiltEnvironment:
-        """The environment to run ``spec`` in, built unless cached."""
+    def prepare(
+        self, spec: BuildSpec | None, cancelled: Callable[[], bool] | None = None
+    ) -> BuiltEnvironment:
+        """The environment to run ``spec`` in, built unless cached. ``cancelled`` is
+        polled while waiting for another build of the same key and while building."""
         if spec is None or spec.user_managed:
             return current_environment(spec)
         python = find_python(spec.python)
@@ -138,11 +141,11 @@ class EnvironmentCache:
         cached = True
         build_seconds = 0.0
         if not (final / METADATA).is_file():
-            with self._lock(key):
+            with self._lock(key, cancelled=cancelled):
                 if not (final / METADATA).is_file():  # not built while we waited
                     self._clean_leftovers(key)
                     started = time.monotonic()
-                    build_into(final, spec, python, key, self.uv_cache)
+                    build_into(final, spec, python, key, self.uv_cache, cancelled)
                     build_seconds = time.monotonic() - started
                     cached = False
         meta = _read_metadata(final)
@@ -207,7 +210,10 @@ class EnvironmentCache:
             shutil.rmtree(path, ignore_errors=True)
 
     @contextlib.contextmanager
-    def _lock(self, key: str, wait: bool = True) -> Iterator[bool]:
+    def _lock(
+        self, key: str, wait: bool = True, cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[bool]:
+        """Hold ``key``'s build lock (yields False without ``wait`` when it is busy)."""
         locks = self.root / ".locks"
         try:
             locks.mkdir(parents=True, exist_ok=True)
@@ -215,11 +221,18 @@ class EnvironmentCache:
         except OSError as exc:
             raise EnvironmentBuildError(f"cannot lock environment {key}: {exc}") from exc
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not wait:
+                        yield False
+                        return
+                    if cancelled is not None and cancelled():
+                        raise CancelledError("cancelled while waiting for a build") from None
+                    # another process builds this key: poll (flock cannot be interrupted)
+                    time.sleep(0.05)
             yield True
         finally:
             os.close(fd)  # closing releases the lock

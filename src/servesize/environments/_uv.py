@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from servesize._process import parent_death_signal
-from servesize.errors import EnvironmentBuildError
+from servesize.errors import CancelledError, EnvironmentBuildError
 
 __all__ = ["NETWORK_HINTS", "one_line", "run_uv", "uv_binary"]
 
@@ -35,31 +36,54 @@ def uv_binary() -> str:
 
 
 def run_uv(
-    args: Sequence[str], *, extra_env: Mapping[str, str] | None = None, timeout: float = 1800
+    args: Sequence[str],
+    *,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float = 1800,
+    cancelled: Callable[[], bool] | None = None,
 ) -> tuple[int, str, str]:
     """Run ``uv ARGS``; return its exit code, stdout and stderr.
 
-    uv dies with us (a profiler killed with SIGKILL must not leave uv writing into a
-    temporary directory that the next build removes).
+    ``cancelled()`` is polled a few times a second: when it turns true uv is killed
+    and ``CancelledError`` raised (a profile cancelled during its build). uv dies with
+    us too (a profiler killed with SIGKILL must not leave uv writing into a temporary
+    folder that the next build removes).
     """
     env = dict(os.environ)
     env.update(extra_env or {})
     env.setdefault("NO_COLOR", "1")
     try:
-        done = subprocess.run(
+        uv = subprocess.Popen(
             [uv_binary(), *args],
             env=env,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             preexec_fn=parent_death_signal(),
         )
-    except subprocess.TimeoutExpired as exc:
-        raise EnvironmentBuildError(f"uv {args[0]} took more than {timeout:g} s") from exc
     except OSError as exc:
         raise EnvironmentBuildError(f"cannot run uv: {exc.strerror or exc}") from exc
-    return done.returncode, done.stdout, done.stderr
+    deadline = time.monotonic() + timeout
+    with uv:
+        while True:
+            try:
+                out, err = uv.communicate(timeout=0.2)
+                return uv.returncode, out, err
+            except subprocess.TimeoutExpired:
+                if cancelled is not None and cancelled():
+                    uv.kill()
+                    uv.communicate()
+                    raise CancelledError("cancelled while building the environment") from None
+                if time.monotonic() > deadline:
+                    uv.kill()
+                    uv.communicate()
+                    raise EnvironmentBuildError(
+                        f"uv {args[0]} took more than {timeout:g} s"
+                    ) from None
+            except BaseException:  # Ctrl-C: uv must not outlive the build
+                uv.kill()
+                raise
 
 
 def one_line(stderr: str) -> str:

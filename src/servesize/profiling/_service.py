@@ -7,7 +7,7 @@ import os
 import platform
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,12 +88,14 @@ def _free_port() -> int:
         return port
 
 
-def prepare_environment(store: Store, request: ProfileRequest) -> BuiltEnvironment:
+def prepare_environment(
+    store: Store, request: ProfileRequest, cancelled: Callable[[], bool] | None = None
+) -> BuiltEnvironment:
     """The environment the service runs in: built (or found in the workspace's cache)
     from the request's environment, or the current interpreter when it has none or
-    its dependencies are user-managed."""
+    its dependencies are user-managed. ``cancelled`` stops a build."""
     spec = request.environment.build_spec() if request.environment else None
-    return EnvironmentCache(store.root / "envs").prepare(spec)
+    return EnvironmentCache(store.root / "envs").prepare(spec, cancelled)
 
 
 def first_start(

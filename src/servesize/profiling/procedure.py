@@ -113,7 +113,9 @@ class ProfileRun:
             self.figures.missing_requirements = list(self.request.missing_requirements)
         if self.request.environment is not None:
             self._phase("prepare", 0.5, f"environment {self.request.environment.name or ''}")
-        self._environment = _service.prepare_environment(self.store, self.request)
+        self._environment = _service.prepare_environment(
+            self.store, self.request, self.cancel.is_set
+        )
         self.figures.environment = self._environment.figure()
         if self._environment.cached is False:
             self._phase("prepare", 0.8, "first start in the new environment (bytecode)")
