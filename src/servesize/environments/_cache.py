@@ -223,7 +223,9 @@ class EnvironmentCache:
         try:
             while True:
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    # without a cancel flag, block (Ctrl-C still interrupts the main thread)
+                    blocking = wait and cancelled is None
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
                     break
                 except BlockingIOError:
                     if not wait:
@@ -231,7 +233,8 @@ class EnvironmentCache:
                         return
                     if cancelled is not None and cancelled():
                         raise CancelledError("cancelled while waiting for a build") from None
-                    # another process builds this key: poll (flock cannot be interrupted)
+                    # another process builds this key; a thread's flock cannot be
+                    # interrupted, so a cancellable wait polls
                     time.sleep(0.05)
             yield True
         finally:
