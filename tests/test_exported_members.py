@@ -31,7 +31,7 @@ SURFACES: dict[ModuleType, set[str]] = {
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
         "PromoteHeadersBehavior", "TabularDataset", "TabularDatasetFactory", "Workspace",
         "build_environment", "built_environments", "compare", "dataset_type_definitions",
-        "prepare_environment", "profile", "prune_environments", "serve_in_environment",
+        "prepare_environment", "profile", "prune_environments",
     },
     servesize.profiling: {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",
@@ -65,7 +65,7 @@ SURFACES: dict[ModuleType, set[str]] = {
     },
     servesize.serving: {
         "DEFAULT_SCORING_TIMEOUT_MS", "INIT_FAILED_EXIT_CODE", "AMLRequest", "AMLResponse",
-        "ServerConfig", "config_from_env", "rawhttp", "serve",
+        "ServerConfig", "config_from_env", "rawhttp", "read_run_errors", "serve",
     },
     servesize.errors: {
         "AlreadyExistsError", "CancelledError", "EntryScriptError", "EnvironmentBuildError",

@@ -20,7 +20,6 @@ from servesize.sdk._environment_build import (
     built_environments,
     prepare_environment,
     prune_environments,
-    serve_in_environment,
 )
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
@@ -49,5 +48,4 @@ __all__ = [
     "prepare_environment",
     "profile",
     "prune_environments",
-    "serve_in_environment",
 ]

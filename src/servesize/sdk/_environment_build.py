@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from servesize._process import parent_death_signal
 from servesize.environments import BuildSpec, BuiltEnvironment, EnvironmentCache
 from servesize.errors import EnvironmentBuildError, ServesizeError
 from servesize.sdk._workspace import Workspace, store_of
@@ -20,7 +16,6 @@ __all__ = [
     "environment_cache",
     "prepare_environment",
     "prune_environments",
-    "serve_in_environment",
 ]
 
 WorkspaceLike = Workspace | Store | str | Path
@@ -48,24 +43,6 @@ def prepare_environment(
     record = store_of(workspace).environments.get(environment_id)
     built = environment_cache(workspace).prepare(spec_of(record))
     return built, dict(record.environment_variables)
-
-
-def serve_in_environment(workspace: WorkspaceLike, environment_id: str, argv: list[str]) -> int:
-    """Run ``python -m servesize.serving ARGV`` in a registered environment (built if
-    needed) until it ends; return its exit code. The server never outlives us."""
-    built, variables = prepare_environment(workspace, environment_id)
-    env = built.launch_env(os.environ, variables)
-    server = subprocess.Popen(
-        [built.python, "-m", "servesize.serving", *argv],
-        env=env,
-        preexec_fn=parent_death_signal(),
-    )
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        # a terminal's Ctrl-C reached the server too; a signal sent to us alone did not
-        server.send_signal(signal.SIGINT)
-        return server.wait()
 
 
 def build_environment(workspace: WorkspaceLike, environment_id: str) -> dict[str, Any]:
