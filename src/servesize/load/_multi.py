@@ -5,7 +5,12 @@ constant schedule, shifted by ``i / rate`` so the union is still evenly spaced; 
 Poisson, the union of independent Poisson processes is Poisson) or of the
 concurrency.  Children stream their closed windows to the parent as they go and
 send their totals at the end; the parent merges histograms, never percentiles.
-All children start at one instant of the shared monotonic clock.
+All children start at one instant of the shared monotonic clock.  With one process
+(``LoadSpec.isolated``) this runs the sender away from the caller's threads: they
+cannot hold its GIL when a request is due.
+
+Children talk to the parent in small typed records (:class:`Ready`, :class:`Window`,
+:class:`Done`, :class:`Failed`): NamedTuples, pickled as plain tuples.
 """
 
 from __future__ import annotations
@@ -16,16 +21,54 @@ import multiprocessing as mp
 import queue
 from multiprocessing.connection import Connection
 from time import monotonic, monotonic_ns
-from typing import Any
+from typing import Any, NamedTuple
 
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
-from servesize.load._recorder import Totals
+from servesize.load._recorder import Totals, WindowPart
 from servesize.load._result import LoadResult, WindowMerger, build_result
-from servesize.load._run import Progress, Share, loop_factory, raise_fd_limit, run_share, snapshot
+from servesize.load._share import (
+    Progress,
+    Share,
+    loop_factory,
+    raise_fd_limit,
+    run_share,
+    snapshot,
+)
 from servesize.load._spec import LoadSpec
 
-__all__ = ["run_processes", "shares"]
+__all__ = ["Done", "Failed", "Ready", "Window", "run_processes", "shares"]
+
+
+class Ready(NamedTuple):
+    """The child imported everything and waits for the start time."""
+
+    child: int
+
+
+class Window(NamedTuple):
+    """A 1 s window the child closed."""
+
+    child: int
+    part: WindowPart
+
+
+class Done(NamedTuple):
+    """The child's share is over: its totals and when it ended (monotonic ns)."""
+
+    child: int
+    totals: Totals
+    end_ns: int
+
+
+class Failed(NamedTuple):
+    """The child stopped on a :class:`ServesizeError` (its one-line message)."""
+
+    child: int
+    message: str
+
+
+Message = Ready | Window | Done | Failed
 
 _START_LEAD_NS = 50_000_000  # children get the start time this far ahead
 _READY_TIMEOUT_S = 60.0
@@ -69,7 +112,7 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
     try:
         for child in children:
             child.start()
-        _await(results, {"ready"}, len(children), children, stop, halt, _READY_TIMEOUT_S)
+        _await_ready(results, len(children), children, stop, halt, _READY_TIMEOUT_S)
         begin = monotonic_ns() + _START_LEAD_NS
         for _, send in pipes:
             send.send(begin)
@@ -82,18 +125,17 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
             if stop is not None and stop.is_set():
                 halt.set()
             try:
-                msg = results.get(timeout=0.1)
+                msg: Message = results.get(timeout=0.1)
             except queue.Empty:
                 _check_alive(children)
-                msg = None
-            if msg is not None:
-                if msg[0] == "window":
-                    merger.add(msg[2])
-                elif msg[0] == "done":
-                    totals.append(msg[2])
-                    end = max(end, msg[3])
-                elif msg[0] == "error":
-                    raise LoadGeneratorError(msg[2])
+            else:
+                if isinstance(msg, Window):
+                    merger.add(msg.part)
+                elif isinstance(msg, Done):
+                    totals.append(msg.totals)
+                    end = max(end, msg.end_ns)
+                elif isinstance(msg, Failed):
+                    raise LoadGeneratorError(msg.message)
             if progress is not None and monotonic() >= next_progress:
                 next_progress += 1.0
                 progress(snapshot(begin, measure_start, merger.rows, None))
@@ -116,16 +158,15 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
         results.join_thread()
 
 
-def _await(
+def _await_ready(
     results: Any,
-    kinds: set[str],
     count: int,
     children: list[Any],
     stop: StopFlag | None,
     halt: Any,
     timeout: float,
 ) -> None:
-    """Wait until ``count`` messages of ``kinds`` arrived (children report ready)."""
+    """Wait until ``count`` children reported :class:`Ready`."""
     deadline = monotonic() + timeout
     seen = 0
     while seen < count:
@@ -133,13 +174,13 @@ def _await(
             halt.set()
             raise LoadGeneratorError("the load generator processes did not start")
         try:
-            msg = results.get(timeout=0.1)
+            msg: Message = results.get(timeout=0.1)
         except queue.Empty:
             _check_alive(children)
             continue
-        if msg[0] == "error":
-            raise LoadGeneratorError(msg[2])
-        if msg[0] in kinds:
+        if isinstance(msg, Failed):
+            raise LoadGeneratorError(msg.message)
+        if isinstance(msg, Ready):
             seen += 1
 
 
@@ -155,23 +196,23 @@ def _child(
     """Body of one child process: wait for the start time, send, report."""
     try:
         raise_fd_limit()
-        results.put(("ready", index))
+        results.put(Ready(index))
         while not start.poll(0.1):
             if halt.is_set():
                 return
         begin = start.recv()
 
-        def sink(part: Any) -> None:
-            results.put(("window", index, part))
+        def sink(part: WindowPart) -> None:
+            results.put(Window(index, part))
 
         async def go() -> tuple[Totals, int]:
             return await run_share(spec, share, begin, sink, halt)
 
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
             totals, end = runner.run(go())
-        results.put(("done", index, totals, end))
+        results.put(Done(index, totals, end))
     except ServesizeError as exc:
-        results.put(("error", index, str(exc)))
+        results.put(Failed(index, str(exc)))
     finally:
         with contextlib.suppress(Exception):
             results.close()
