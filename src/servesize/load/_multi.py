@@ -190,27 +190,37 @@ def _check_alive(children: list[Any]) -> None:
         raise LoadGeneratorError(f"a load generator process exited with code {dead[0].exitcode}")
 
 
+class _Halted(Exception):
+    """The run was called off before this child's start time came."""
+
+
 def _child(
     spec: LoadSpec, share: Share, index: int, results: Any, halt: Any, start: Connection
 ) -> None:
-    """Body of one child process: wait for the start time, send, report."""
-    try:
-        raise_fd_limit()
-        results.put(Ready(index))
+    """Body of one child process: open connections, report ready, wait for the start
+    time, send, report."""
+
+    def wait_begin() -> int:
         while not start.poll(0.1):
             if halt.is_set():
-                return
-        begin = start.recv()
+                raise _Halted
+        begin: int = start.recv()
+        return begin
 
-        def sink(part: WindowPart) -> None:
-            results.put(Window(index, part))
+    async def begin() -> int:
+        results.put(Ready(index))
+        return await asyncio.get_running_loop().run_in_executor(None, wait_begin)
 
-        async def go() -> tuple[Totals, int]:
-            return await run_share(spec, share, begin, sink, halt)
+    def sink(part: WindowPart) -> None:
+        results.put(Window(index, part))
 
+    try:
+        raise_fd_limit()
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            totals, end = runner.run(go())
+            totals, end = runner.run(run_share(spec, share, begin, sink, halt))
         results.put(Done(index, totals, end))
+    except _Halted:
+        pass
     except ServesizeError as exc:
         results.put(Failed(index, str(exc)))
     finally:

@@ -23,6 +23,10 @@ from servesize.load._spec import LoadSpec
 
 __all__ = ["run_load", "run_load_async"]
 
+#: The schedule starts this long after the connections are open: time to create the
+#: pacer and arm the first timer, so the first request is not late by construction.
+_START_LEAD_NS = 5_000_000
+
 
 def run_load(
     spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
@@ -62,20 +66,24 @@ async def run_load_async(
         return await loop.run_in_executor(None, call)
     raise_fd_limit()
     merger = WindowMerger(1)
-    begin = monotonic_ns() + 1_000_000
-    measure_start = begin + int(spec.warmup * 1e9)
+    clock = [0, 0]  # begin and measurement start (ns), known once connections are open
+
+    async def start() -> int:
+        clock[0] = monotonic_ns() + _START_LEAD_NS
+        clock[1] = clock[0] + int(spec.warmup * 1e9)
+        return clock[0]
 
     def on_second(rec: Recorder) -> None:
         if progress is not None:
-            progress(snapshot(begin, measure_start, merger.rows, rec.totals))
+            progress(snapshot(clock[0], clock[1], merger.rows, rec.totals))
 
     share = Share(spec.rate, spec.concurrency or 0, spec.min_queries, 0, spec.seed)
-    totals, end = await run_share(spec, share, begin, merger.add, stop, on_second)
+    totals, end = await run_share(spec, share, start, merger.add, stop, on_second)
     merger.flush()
     return build_result(
         [totals],
         merger.rows,
         requested_rate=spec.rate,
-        measure_start_ns=measure_start,
+        measure_start_ns=clock[1],
         end_ns=end,
     )

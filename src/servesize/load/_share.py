@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import resource
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from time import monotonic_ns
 from typing import Any
@@ -42,33 +42,37 @@ class Share:
 async def run_share(
     spec: LoadSpec,
     share: Share,
-    begin_ns: int,
+    start: Callable[[], Awaitable[int]],
     sink: Callable[[WindowPart], None],
     stop: StopFlag | None,
     on_second: Callable[[Recorder], None] | None = None,
 ) -> tuple[Totals, int]:
-    """Send one process's share of ``spec`` from ``begin_ns``; return its totals and end."""
+    """Send one process's share of ``spec``; return its totals and end (monotonic ns).
+
+    The connections it needs first are opened, then ``start()`` gives the instant the
+    schedule begins (``begin_ns``, the same for every process of a run).
+    """
     target = parse_target(spec.url)
     requests = encode_requests(target, spec.method, spec.headers, spec.bodies)
-    measure_start = begin_ns + int(spec.warmup * 1e9)
-    recorder = Recorder(measure_start, sink)
+    engine = Engine(
+        spec,
+        target,
+        requests,
+        rate=share.rate,
+        concurrency=share.concurrency,
+        min_queries=share.min_queries,
+        stop=stop,
+    )
+    await engine.prepare()
+    begin_ns = await start()
+    recorder = Recorder(begin_ns + int(spec.warmup * 1e9), sink)
     pacer = None
     if share.rate is not None:
         pacer = make_pacer(
             spec.arrival, begin_ns, share.rate, seed=share.seed, offset_ns=share.offset_ns
         )
-    engine = Engine(
-        spec,
-        target,
-        requests,
-        recorder,
-        pacer=pacer,
-        concurrency=share.concurrency,
-        min_queries=share.min_queries,
-        stop=stop,
-        on_second=None if on_second is None else functools.partial(on_second, recorder),
-    )
-    end = await engine.run(begin_ns)
+    tick = None if on_second is None else functools.partial(on_second, recorder)
+    end = await engine.run(begin_ns, recorder, pacer, tick)
     totals = recorder.finish(recorder.totals.last_done_ns or end)
     return totals, end
 
