@@ -130,7 +130,7 @@ def test_isolated_run_sends_from_a_child_process(server: Server) -> None:
 @pytest.mark.slow
 def test_a_thread_holding_the_gil_delays_only_an_in_process_sender(server: Server) -> None:
     """The cause measured inside profiles: another thread of the caller (sampler,
-    display) holds the GIL for up to the 5 ms switch interval when a request is due."""
+    display) holds the GIL, for up to the 5 ms switch interval, when a request is due."""
     stop = threading.Event()
 
     def hog() -> None:
@@ -151,5 +151,6 @@ def test_a_thread_holding_the_gil_delays_only_an_in_process_sender(server: Serve
     finally:
         stop.set()
         thread.join()
-    assert shared > 0.10  # typically 40-60% with the hog holding the GIL
-    assert alone < shared / 3
+    # measured on a busy 2-core machine: 95% in the process, 20% in its own
+    assert shared > 0.5
+    assert alone < shared / 2

@@ -150,6 +150,8 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
     finally:
         halt.set()
         for child in children:
+            if child.pid is None:  # start() failed: nothing to join
+                continue
             child.join(timeout=5)
             if child.is_alive():
                 child.kill()
