@@ -9,8 +9,10 @@ All children start at one instant of the shared monotonic clock.  With one proce
 (``LoadSpec.isolated``) this runs the sender away from the caller's threads: they
 cannot hold its GIL when a request is due.
 
-Children talk to the parent in small typed records (:class:`Ready`, :class:`Window`,
-:class:`Done`, :class:`Failed`): NamedTuples, pickled as plain tuples.
+Each child has two pipes and nothing else (no queue, no semaphore: no feeder thread
+beside the sender, no resource-tracker process): up, small typed records
+(:class:`Ready`, :class:`Window`, :class:`Done`, :class:`Failed`; NamedTuples, pickled
+as plain tuples); down, the start time, then anything at all to halt.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
-import queue
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from time import monotonic, monotonic_ns
 from typing import Any, NamedTuple
 
@@ -97,45 +98,48 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
     """Run ``spec`` over ``spec.processes`` child processes and merge their results."""
     ctx = mp.get_context("spawn")
     parts = shares(spec, spec.processes)
-    results: Any = ctx.Queue()
-    halt = ctx.Event()
-    pipes = [ctx.Pipe(duplex=False) for _ in parts]
+    ups = [ctx.Pipe(duplex=False) for _ in parts]  # (parent reads, child writes)
+    downs = [ctx.Pipe(duplex=False) for _ in parts]  # (child reads, parent writes)
     children = [
         ctx.Process(
             target=_child,
-            args=(spec, share, i, results, halt, pipes[i][0]),
+            args=(spec, share, i, ups[i][1], downs[i][0]),
             name=f"servesize-load-{i}",
             daemon=True,
         )
         for i, share in enumerate(parts)
     ]
+    inbox = _Inbox([r for r, _ in ups], children)
     try:
         for child in children:
             child.start()
-        _await_ready(results, len(children), children, stop, halt, _READY_TIMEOUT_S)
+        for _, w in ups:  # the children hold their ends: EOF now means a child is gone
+            w.close()
+        deadline = monotonic() + _READY_TIMEOUT_S
+        ready = 0
+        while ready < len(children):
+            if (stop is not None and stop.is_set()) or monotonic() > deadline:
+                raise LoadGeneratorError("the load generator processes did not start")
+            ready += sum(isinstance(m, Ready) for m in inbox.read(0.1))
         begin = monotonic_ns() + _START_LEAD_NS
-        for _, send in pipes:
-            send.send(begin)
+        for _, w in downs:
+            w.send(begin)
         measure_start = begin + int(spec.warmup * 1e9)
         merger = WindowMerger(len(children))
         totals: list[Totals] = []
         end = begin
         next_progress = monotonic() + 1.0
+        halted = False
         while len(totals) < len(children):
-            if stop is not None and stop.is_set():
-                halt.set()
-            try:
-                msg: Message = results.get(timeout=0.1)
-            except queue.Empty:
-                _check_alive(children)
-            else:
+            if not halted and stop is not None and stop.is_set():
+                halted = True
+                _halt(downs)
+            for msg in inbox.read(0.1):
                 if isinstance(msg, Window):
                     merger.add(msg.part)
                 elif isinstance(msg, Done):
                     totals.append(msg.totals)
                     end = max(end, msg.end_ns)
-                elif isinstance(msg, Failed):
-                    raise LoadGeneratorError(msg.message)
             if progress is not None and monotonic() >= next_progress:
                 next_progress += 1.0
                 progress(snapshot(begin, measure_start, merger.rows, None))
@@ -148,7 +152,7 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
             end_ns=end,
         )
     finally:
-        halt.set()
+        _halt(downs)
         for child in children:
             if child.pid is None:  # start() failed: nothing to join
                 continue
@@ -156,76 +160,90 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
             if child.is_alive():
                 child.kill()
                 child.join()
-        results.close()
-        results.join_thread()
+        for r, w in [*ups, *downs]:
+            r.close()
+            w.close()
 
 
-def _await_ready(
-    results: Any,
-    count: int,
-    children: list[Any],
-    stop: StopFlag | None,
-    halt: Any,
-    timeout: float,
-) -> None:
-    """Wait until ``count`` children reported :class:`Ready`."""
-    deadline = monotonic() + timeout
-    seen = 0
-    while seen < count:
-        if (stop is not None and stop.is_set()) or monotonic() > deadline:
-            halt.set()
-            raise LoadGeneratorError("the load generator processes did not start")
-        try:
-            msg: Message = results.get(timeout=0.1)
-        except queue.Empty:
-            _check_alive(children)
-            continue
-        if isinstance(msg, Failed):
-            raise LoadGeneratorError(msg.message)
-        if isinstance(msg, Ready):
-            seen += 1
+class _Inbox:
+    """The children's up pipes: the records that arrived, failures raised."""
+
+    def __init__(self, readers: list[Connection], children: list[Any]) -> None:
+        self.readers = readers
+        self.children = children
+
+    def read(self, timeout: float) -> list[Message]:
+        out: list[Message] = []
+        for conn in wait(self.readers, timeout):
+            assert isinstance(conn, Connection)
+            try:
+                msg: Message = conn.recv()
+            except EOFError:  # the child exited; it said why, or its exit code does
+                self.readers.remove(conn)
+                continue
+            if isinstance(msg, Failed):
+                raise LoadGeneratorError(msg.message)
+            out.append(msg)
+        if not out:
+            dead = [c for c in self.children if c.exitcode not in (None, 0)]
+            if dead:
+                code = dead[0].exitcode
+                raise LoadGeneratorError(f"a load generator process exited with code {code}")
+        return out
 
 
-def _check_alive(children: list[Any]) -> None:
-    dead = [c for c in children if c.exitcode not in (None, 0)]
-    if dead:
-        raise LoadGeneratorError(f"a load generator process exited with code {dead[0].exitcode}")
+def _halt(downs: list[tuple[Connection, Connection]]) -> None:
+    for _, w in downs:
+        with contextlib.suppress(OSError, ValueError):
+            w.send(None)
 
 
 class _Halted(Exception):
     """The run was called off before this child's start time came."""
 
 
-def _child(
-    spec: LoadSpec, share: Share, index: int, results: Any, halt: Any, start: Connection
-) -> None:
+class _DownFlag:
+    """The child's stop flag: anything arriving on its down pipe (or its end) halts."""
+
+    def __init__(self, down: Connection) -> None:
+        self.down = down
+        self.halted = False
+
+    def is_set(self) -> bool:
+        if not self.halted and self.down.poll():
+            self.halted = True
+        return self.halted
+
+
+def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Connection) -> None:
     """Body of one child process: open connections, report ready, wait for the start
     time, send, report."""
 
     def wait_begin() -> int:
-        while not start.poll(0.1):
-            if halt.is_set():
-                raise _Halted
-        begin: int = start.recv()
+        down.poll(None)
+        try:
+            begin = down.recv()
+        except EOFError:
+            raise _Halted from None
+        if not isinstance(begin, int):
+            raise _Halted
         return begin
 
     async def begin() -> int:
-        results.put(Ready(index))
+        up.send(Ready(index))
         return await asyncio.get_running_loop().run_in_executor(None, wait_begin)
 
     def sink(part: WindowPart) -> None:
-        results.put(Window(index, part))
+        up.send(Window(index, part))
 
     try:
         raise_fd_limit()
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            totals, end = runner.run(run_share(spec, share, begin, sink, halt))
-        results.put(Done(index, totals, end))
+            totals, end = runner.run(run_share(spec, share, begin, sink, _DownFlag(down)))
+        up.send(Done(index, totals, end))
     except _Halted:
         pass
     except ServesizeError as exc:
-        results.put(Failed(index, str(exc)))
+        up.send(Failed(index, str(exc)))
     finally:
-        with contextlib.suppress(Exception):
-            results.close()
-            results.join_thread()
+        up.close()
