@@ -235,12 +235,15 @@ class Engine:
         self.spare_target = min(self.cap, spare_connections(rate, self.connect_s))
         self.pool_target = pool_size(rate, self.latency_s, self.connect_s, self.cap)
 
-    def _top_up(self) -> None:
+    def _top_up(self, grow: bool = False) -> None:
         """Open spare connections until the waiting requests and the spare target are
-        covered and the pool holds its target, within the cap."""
+        covered, within the cap; with ``grow`` also towards the pool target, by at most
+        ``spare_target`` at a time (a burst of connects would delay sends itself)."""
         room = self.cap - len(self.conns) - len(self.connecting)
         short = len(self.waiting) + self.spare_target - len(self.free) - self.spares
-        short = max(short, self.pool_target - len(self.conns) - len(self.connecting))
+        if grow:
+            pool_short = self.pool_target - len(self.conns) - len(self.connecting)
+            short = max(short, min(pool_short, self.spare_target))
         for _ in range(min(short, room)):
             self._connect(None)
 
@@ -342,7 +345,7 @@ class Engine:
         self.rec.roll(now)
         if self.rate is not None and self.issuing:
             self._size_pool()
-            self._top_up()
+            self._top_up(grow=True)
         if now >= self._next_second:
             self._next_second += 1_000_000_000
             if self.on_second is not None:

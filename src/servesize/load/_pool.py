@@ -11,6 +11,9 @@ open ahead of need, off the critical path, sized from what it observes:
 * a **pool** of open connections covering the requests in flight: by Little's law
   ``L = rate * latency`` are in flight on average; the pool holds that plus four
   standard deviations (Poisson again) plus the spares, so bursts find connections.
+  The engine approaches it by at most ``spare`` connects per 50 ms sweep: against a
+  service falling behind, latency and so the pool grow fast, and a burst of hundreds
+  of connects in one loop iteration would itself make sends late.
 
 Connect time and latency are smoothed averages the engine keeps as it runs; before
 the first observation the connect time is taken as 1 ms and the latency as 0.
