@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/lateness.py [--rates 10,20,40,80] [--cpu 0.6] [--repeats 3]
                                        [--seconds 20] [--modes profile,standalone]
-                                       [--before DIR]
+                                       [--before DIR] [--after DIR]
 
 The service is the ground-truth script ``tests/profiling/scripts/burn.py`` with
 ``BURN_MS=10`` (10 ms of CPU per request) under a ``--cpu`` core limit.  For each rate
@@ -20,7 +20,9 @@ The service is the ground-truth script ``tests/profiling/scripts/burn.py`` with
 With ``--before DIR`` (a ``src`` folder of an earlier commit, e.g. from
 ``git archive OLD src | tar -x -C /tmp/old``) every run is also done with that code on
 ``PYTHONPATH``, right after the current code's, so both see the same machine: on a
-shared machine only such interleaved pairs compare fairly.
+shared machine only such interleaved pairs compare fairly.  ``--after DIR`` runs a
+frozen copy of the current code the same way (so editing the tree meanwhile does not
+change what is measured).
 
 ``lateSendShare`` is the share of measured requests written more than 1 ms after
 their scheduled time.  Prints one JSON line per run and a median table (Markdown) at
@@ -138,11 +140,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--modes", default="profile,standalone")
     parser.add_argument("--before", help="src folder of the code to compare with")
+    parser.add_argument("--after", help="src folder of the current code (default: this tree)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     codes: list[tuple[str, str | None]] = [("", None)]
     if args.before:
-        codes = [("after", None), ("before", str(Path(args.before).resolve()))]
+        after = str(Path(args.after).resolve()) if args.after else None
+        codes = [("after", after), ("before", str(Path(args.before).resolve()))]
     modes = [f"{m} {c}".strip() for m in args.modes.split(",") for c, _ in codes]
     load_before = os.getloadavg()
     runs: dict[tuple[str, float], list[float]] = {}
