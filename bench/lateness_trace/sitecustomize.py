@@ -5,12 +5,14 @@ that imports ``servesize.load`` then wraps the engine's connection class (as
 ``bench/pacer.py`` does) to record, for each send, the due time, when its connection
 was made and when it was written, and at exit writes them with the process's
 ``/proc/self/schedstat`` (CPU time, time runnable but waiting for a CPU, slices) to
-``TRACE_DIR/PID.json``.  ``python bench/lateness_trace/summary.py TRACE_DIR/*.json``
-prints one line per process.  Never imported unless put on the path by hand.
+``TRACE_DIR/PID.json``, with every garbage collection (generation, start, end).
+``python bench/lateness_trace/summary.py TRACE_DIR/*.json`` prints one line per
+process.  Never imported unless put on the path by hand.
 """
 
 import atexit
 import builtins
+import gc
 import json
 import os
 import sys
@@ -19,6 +21,16 @@ from time import monotonic_ns
 
 if os.environ.get("TRACE_DIR"):
     _log: list[tuple[int, int, int]] = []
+    _gc: list[tuple[int, int, int]] = []  # (generation, start, end) of each collection
+    _gc_start = [0]
+
+    def _on_gc(phase, info):  # type: ignore[no-untyped-def]
+        if phase == "start":
+            _gc_start[0] = monotonic_ns()
+        else:
+            _gc.append((info["generation"], _gc_start[0], monotonic_ns()))
+
+    gc.callbacks.append(_on_gc)
     _done = [False]
     _depth = [0]
     _import = builtins.__import__
@@ -60,6 +72,14 @@ if os.environ.get("TRACE_DIR"):
             sched = [int(x) for x in f.read().split()]
         out = os.path.join(os.environ["TRACE_DIR"], f"{os.getpid()}.json")
         with open(out, "w") as f:
-            json.dump({"sends": _log, "schedstat": sched, "threads": threading.active_count()}, f)
+            json.dump(
+                {
+                    "sends": _log,
+                    "gc": _gc,
+                    "schedstat": sched,
+                    "threads": threading.active_count(),
+                },
+                f,
+            )
 
     atexit.register(_dump)
