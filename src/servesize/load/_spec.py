@@ -48,7 +48,7 @@ class LoadSpec:
     (default 1,024); in the closed loop it is ``concurrency``.  ``isolated`` sends
     from a child process even when ``processes`` is 1, so that the caller's other
     threads (a sampler, a progress display) never hold the sender's GIL when a request
-    is due; it costs a process start (~0.3 s) per run.
+    is due; it costs a process start (~0.5-1 s) per run.
     """
 
     url: str
