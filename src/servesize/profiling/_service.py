@@ -8,14 +8,14 @@ import os
 import platform
 import shutil
 import socket
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
 from servesize import __version__
+from servesize.environments import BuiltEnvironment, EnvironmentCache, current_environment
 from servesize.profiling._attached import AttachedService
 from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
@@ -26,11 +26,13 @@ from servesize.workspace import Figures, Machine, Store
 
 __all__ = [
     "Plan",
+    "first_start",
     "generator_affinity",
     "host_idle_memory",
     "launch_service",
     "machine_facts",
     "plan",
+    "prepare_environment",
     "prepare_inputs",
 ]
 
@@ -92,6 +94,37 @@ def _free_port() -> int:
         return port
 
 
+def prepare_environment(
+    store: Store, request: ProfileRequest, cancelled: Callable[[], bool] | None = None
+) -> BuiltEnvironment:
+    """The environment the service runs in: built (or found in the workspace's cache)
+    from the request's environment, or the current interpreter when it has none or
+    its dependencies are user-managed. ``cancelled`` stops a build."""
+    spec = request.environment.build_spec() if request.environment else None
+    return EnvironmentCache(store.root / "envs").prepare(spec, cancelled)
+
+
+def first_start(
+    request: ProfileRequest,
+    workdir: Path,
+    log_path: Path,
+    cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment,
+) -> float:
+    """Start the service once in a newly built environment, unmeasured and unlimited,
+    and stop it; return the seconds it took to be ready.
+
+    A build does not compile bytecode (that would cost more than the install); this
+    start writes the bytecode of everything the script imports, ``init()`` included,
+    so the measured cold start that follows is that of a deployed image.
+    """
+    service, url = launch_service(request, workdir, log_path, None, None, cpus, environment)
+    try:
+        return service.wait_ready(url, request.settings.startup_timeout)
+    finally:
+        service.stop()
+
+
 def launch_service(
     request: ProfileRequest,
     workdir: Path,
@@ -99,23 +132,33 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment | None = None,
 ) -> tuple[Service | AttachedService, str]:
-    """Start the service of ``request`` under the given limits (or attach to it, for a
-    ``--url``); return it and its base URL (``http://host:port``)."""
+    """Start the service of ``request`` under the given limits, in ``environment``'s
+    interpreter when given (or attach to it, for a ``--url``); return it and its base
+    URL (``http://host:port``)."""
     server = request.server
     if isinstance(server, AttachedUrl):
         return AttachedService(server.url, server.pid, log_path), server.base
+    environment = environment or current_environment(None)
     port = _free_port()
     model_dir = _model_dir(workdir)
+    user = dict(request.environment.environment_variables) if request.environment else {}
     if isinstance(server, ServerCommand):
-        fill = {"{model_dir}": model_dir or ""}
+        # {python}: the environment's interpreter (servesize's own without one)
+        fill = {"{model_dir}": model_dir or "", "{python}": environment.python}
         argv = server.argv_for(port, fill)
         cwd = server.cwd or Path.cwd()
-        env = _environment(request, server.environment_for(port, fill))
+        env = environment.launch_env(os.environ, {**user, **server.environment_for(port, fill)})
         if model_dir:
             env["AZUREML_MODEL_DIR"] = model_dir
     else:
-        argv, env, cwd = _score_script(request, port, model_dir or "")
+        argv, cwd = _score_script(request, port, model_dir or "", environment.python)
+        env = environment.launch_env(os.environ, user)
+    env.update(request.settings.extra_env)
+    env["PYTHONUNBUFFERED"] = "1"
+    if server is None:
+        env.update(_azure_variables(request, model_dir or ""))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     service = launch(
         argv,
@@ -135,25 +178,19 @@ def _model_dir(workdir: Path) -> str | None:
     return marker.read_text(encoding="utf-8") if marker.is_file() else None
 
 
-def _environment(request: ProfileRequest, extra: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
-    if request.environment:
-        env.update(request.environment.environment_variables)
-    env.update(extra)
-    env.update(request.settings.extra_env)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+def _source(request: ProfileRequest) -> Path:
+    assert request.entry_script is not None  # a request without a server has one
+    return request.source_directory or request.entry_script.parent
 
 
 def _score_script(
-    request: ProfileRequest, port: int, model_dir: str
-) -> tuple[list[str], dict[str, str], Path]:
-    """``python -m servesize.serving`` hosting the entry script."""
-    assert request.entry_script is not None  # a request without a server has one
+    request: ProfileRequest, port: int, model_dir: str, python: str
+) -> tuple[list[str], Path]:
+    """``python -m servesize.serving`` hosting the entry script, and its folder."""
     settings = request.settings
-    source = request.source_directory or request.entry_script.parent
+    source = _source(request)
     argv = [
-        sys.executable,
+        python,
         "-m",
         "servesize.serving",
         "--entry-script",
@@ -169,17 +206,18 @@ def _score_script(
         "--workers",
         str(settings.workers),
     ]
-    env = _environment(request, {})
-    env.update(
-        {
-            "AZUREML_MODEL_DIR": model_dir,
-            "AZUREML_ENTRY_SCRIPT": str(request.entry_script),
-            "AZUREML_SOURCE_DIRECTORY": str(source),
-            "AML_APP_ROOT": str(source),
-            "WORKER_COUNT": str(settings.workers),
-        }
-    )
-    return argv, env, source
+    return argv, source
+
+
+def _azure_variables(request: ProfileRequest, model_dir: str) -> dict[str, str]:
+    source = _source(request)
+    return {
+        "AZUREML_MODEL_DIR": model_dir,
+        "AZUREML_ENTRY_SCRIPT": str(request.entry_script),
+        "AZUREML_SOURCE_DIRECTORY": str(source),
+        "AML_APP_ROOT": str(source),
+        "WORKER_COUNT": str(request.settings.workers),
+    }
 
 
 _NOOP_SCRIPT = "def init():\n    pass\n\n\ndef run(data):\n    return None\n"
@@ -191,6 +229,7 @@ def host_idle_memory(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment | None = None,
 ) -> int:
     """The scoring host's own idle memory: a no-op ``score.py`` served the same way (same
     host, workers, environment and limits) and measured as the service's idle memory is,
@@ -200,7 +239,8 @@ def host_idle_memory(
     script = folder / "score.py"
     script.write_text(_NOOP_SCRIPT, encoding="utf-8")
     noop = dataclasses.replace(request, entry_script=script, source_directory=folder, server=None)
-    service, url = launch_service(noop, workdir, folder / "host.log", cpu, memory_bytes, cpus)
+    log = folder / "host.log"
+    service, url = launch_service(noop, workdir, log, cpu, memory_bytes, cpus, environment)
     assert isinstance(service, Service)  # launched, not attached: server is None
     with service:
         service.wait_ready(url, request.settings.startup_timeout)
