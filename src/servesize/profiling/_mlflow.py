@@ -14,7 +14,6 @@ details say so (``environmentNote``).
 from __future__ import annotations
 
 import importlib.util
-import sys
 
 from servesize.errors import InvalidInputError
 from servesize.profiling.servers import Endpoint, ServerCommand
@@ -46,7 +45,7 @@ def mlflow_server(record: ModelRecord, workers: int, timeout_seconds: float) -> 
             f"serving the MLflow model {record.id} needs MLflow: pip install 'servesize[mlflow]'"
         )
     argv = (
-        sys.executable, "-m", "uvicorn",
+        "{python}", "-m", "uvicorn",
         "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers),
         "mlflow.pyfunc.scoring_server.app:app",
     )  # fmt: skip

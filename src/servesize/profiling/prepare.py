@@ -80,7 +80,7 @@ def check_server(server: ServerCommand | AttachedUrl) -> None:
     if isinstance(server, ServerCommand):
         program = server.argv[0]
         where = server.cwd or Path.cwd()
-        found = (
+        found = program == "{python}" or (
             os.access(where / program, os.X_OK) and (where / program).is_file()
             if "/" in program
             else shutil.which(program) is not None
