@@ -119,7 +119,7 @@ def compare_command(
     a: Annotated[str, typer.Argument(help="Baseline profile.")],
     b: Annotated[str, typer.Argument(help="Candidate profile.")],
     max_regression: Annotated[
-        str, typer.Option("--max-regression", help="Allowed change, e.g. 10% or 0.1.")
+        str, typer.Option("--max-regression", help="Allowed change: 10%, 150%, 0.1, 2.5.")
     ] = "10%",
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     as_json: JsonOption = False,

@@ -255,14 +255,12 @@ def profile(
 def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Any:
     """Compare profile ``b`` (candidate) with ``a`` (baseline); ``.regressed`` is the gate.
 
-    ``max_regression`` is a share (0.1) or a percentage string ("10%").
+    ``max_regression`` is a share (0.1, 2.5) or a percentage string ("10%", "150%").
     """
     from servesize.report import ProfileView, parse_threshold
     from servesize.report import compare as compare_views
 
-    threshold = (
-        parse_threshold(max_regression) if isinstance(max_regression, str) else max_regression
-    )
+    threshold = parse_threshold(max_regression)
     return compare_views(
         ProfileView.from_store(a._store, a.name),
         ProfileView.from_store(b._store, b.name),
