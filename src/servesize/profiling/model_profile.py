@@ -13,18 +13,16 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from servesize.errors import InvalidInputError
 from servesize.profiling import _resolve
 from servesize.profiling.procedure import ProfileRun
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.settings import ProfileSettings
-from servesize.workspace import ProfileRecord, Store
+from servesize.workspace import ProfileRecord, Store, owner_alive, this_process
 
 __all__ = ["FINAL_STATES", "Details", "ModelProfile", "compare", "profile"]
 
@@ -82,12 +80,7 @@ class ModelProfile:
         handle.workspace, handle._store, handle.name = workspace, store, request.name
         handle.progress = {}
         handle._cancel = threading.Event()
-        me = psutil.Process()
-        record = {
-            "id": request.name,
-            "request": request.to_dict(),
-            "runner": {"pid": me.pid, "createTime": me.create_time()},
-        }
+        record = {"id": request.name, "request": request.to_dict(), "runner": this_process()}
         store.profiles.create(request.name, request.description, request.to_dict())
         store.profiles.update(request.name, state="NotStarted", record=record)
         run = ProfileRun(store, request, cancel=handle._cancel, progress=handle._on_progress)
@@ -146,7 +139,7 @@ class ModelProfile:
             return
         record = self._record()
         runner = record.record.get("runner") or {}
-        if record.state not in FINAL_STATES and _alive(runner):
+        if record.state not in FINAL_STATES and owner_alive(runner):
             import signal
 
             os.kill(int(runner["pid"]), signal.SIGINT)
@@ -191,31 +184,8 @@ class ModelProfile:
         return write_report(view, target, format)
 
     def _record(self) -> ProfileRecord:
-        record = self._store.profiles.get(self.name)
-        if record.state in ("Running", "NotStarted") and self._finished is None:
-            runner = record.record.get("runner") or {}
-            if runner and not _alive(runner):
-                # its process died (killed, machine restart): say so instead of "Running" forever
-                self._store.profiles.update(
-                    self.name,
-                    state="Failed",
-                    details={
-                        **record.details,
-                        "error": {
-                            "message": "the process running this profile stopped before it finished"
-                        },
-                    },
-                )
-                record = self._store.profiles.get(self.name)
-        return record
-
-
-def _alive(runner: Mapping[str, Any]) -> bool:
-    try:
-        proc = psutil.Process(int(runner["pid"]))
-        return abs(proc.create_time() - float(runner["createTime"])) < 1.0
-    except (psutil.Error, KeyError, ValueError, TypeError):
-        return False
+        # the store marks a profile whose runner died Failed ("interrupted") on read
+        return self._store.profiles.get(self.name)
 
 
 def profile(

@@ -9,6 +9,7 @@ from servesize.workspace._environment_files import (
     read_pip_requirements,
 )
 from servesize.workspace._names import NAME_PATTERN, format_id, parse_id, validate_name
+from servesize.workspace._owner import INTERRUPTED, owner_alive, this_process
 from servesize.workspace._profiles import PROFILE_STATES
 from servesize.workspace._records import (
     DatasetFormat,
@@ -23,6 +24,7 @@ from servesize.workspace._store import DEFAULT_WORKSPACE, Store, default_workspa
 __all__ = [
     "DB_FILE",
     "DEFAULT_WORKSPACE",
+    "INTERRUPTED",
     "NAME_PATTERN",
     "PROFILE_STATES",
     "DatasetFormat",
@@ -34,10 +36,12 @@ __all__ = [
     "Store",
     "default_workspace_path",
     "format_id",
+    "owner_alive",
     "parse_id",
     "pip_from_conda",
     "read_conda_specification",
     "read_dataset_file",
     "read_pip_requirements",
+    "this_process",
     "validate_name",
 ]
