@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from servesize.profiling import ModelProfile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -147,3 +148,60 @@ def test_interrupt_cancels_and_leaves_nothing_running(
     for root in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
         if root.is_dir():
             assert not list(root.rglob(f"servesize-{proc.pid}-*"))
+
+
+def _own_cgroups(pid: int) -> list[Path]:
+    roots = (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))
+    return [p for r in roots if r.is_dir() for p in r.rglob(f"servesize-{pid}-*") if p.is_dir()]
+
+
+def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
+    workspace: Path,
+) -> None:
+    args = ["-n", "killed", "-m", "m", "--idi", "rows", "--duration", "60s"]
+    proc = subprocess.Popen(
+        _cli(workspace, *args, "--entry-script", str(SCRIPTS / "trivial.py")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        cli = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 60
+        service: list[psutil.Process] = []
+        while time.monotonic() < deadline and not service:
+            service = [
+                p
+                for p in cli.children(recursive=True)
+                if "servesize.serving" in " ".join(p.cmdline())
+            ]
+            time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
+        assert service, "the service never started"
+        proc.kill()  # SIGKILL: no teardown runs
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    psutil.wait_procs(service, timeout=30)  # the kernel kills it (parent-death signal)
+    shown = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "list", "--workspace", str(workspace),
+         "--json"], capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    (listed,) = json.loads(shown.stdout)
+    assert listed["state"] == "Failed"
+    assert listed["error"]["message"].startswith("interrupted")
+    table = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "show", "killed", "--workspace",
+         str(workspace)], capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Failed" in table.stdout and "interrupted" in table.stdout
+    assert ModelProfile(Store.open(workspace), "killed").state == "Failed"
+    # the next profile removes the dead run's cgroups (only servesize's, only dead ones)
+    assert _own_cgroups(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
+    nxt = subprocess.run(
+        _cli(workspace, "-n", "next", "-m", "m", "--idi", "rows", *FAST,
+             "--entry-script", str(SCRIPTS / "trivial.py")),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert nxt.returncode in (0, 1), nxt.stderr
+    assert _own_cgroups(proc.pid) == []
