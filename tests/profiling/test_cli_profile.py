@@ -194,7 +194,8 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
         [sys.executable, "-m", "servesize", "profile", "show", "killed", "--workspace",
          str(workspace)], capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    assert "Failed" in table.stdout and "interrupted" in table.stdout
+    assert "Failed" in table.stdout
+    assert "interrupted" in table.stdout
     assert ModelProfile(Store.open(workspace), "killed").state == "Failed"
     # the next profile removes the dead run's cgroups (only servesize's, only dead ones)
     assert _own_cgroups(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
