@@ -156,6 +156,9 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Max CPU used (per second)", fmt(d.get("maxUtilizedCpu"), "cores")),
         ("Average CPU used", fmt(d.get("averageUtilizedCpu"), "cores")),
         ("CPU seconds per query", fmt(d.get("cpuSecondsPerQuery"), "s", 4)),
+        ("Waiting for other processes", fmt_share(d.get("cpuContentionShare"))),
+        ("Throttled periods (quota)", fmt_share(d.get("throttledShare"))),
+        ("Throttled time", fmt(d.get("throttledSeconds"), "s")),
         ("Memory limit (requested)", fmt_gb(d.get("requestedMemoryInGB"))),
         ("Peak memory (working set)", fmt_gb(d.get("maxUtilizedMemoryInGB"))),
         ("Idle memory after init()", fmt_gb(d.get("idleMemoryInGB"))),
@@ -185,6 +188,34 @@ def confirmation(view: ProfileView) -> FactTable:
         ("Recommendation held", yes_no(c.get("held"))),
     ]
     return FactTable("Confirmation under the recommendation", ("", "value"), rows if c else [])
+
+
+_PHASE_ORDER = ("coldstart", "warmup", "capacity", "measurement", "confirmation")
+
+
+def cpu_sharing(view: ProfileView) -> FactTable:
+    """Per phase: time spent waiting for CPUs other processes held, and quota throttling."""
+    phases = view.section("phaseFigures")
+    order = [p for p in _PHASE_ORDER if p in phases] + sorted(set(phases) - set(_PHASE_ORDER))
+    rows = []
+    for phase in order:
+        f = phases[phase] if isinstance(phases[phase], dict) else {}
+        throttled = fmt_share(f.get("throttledShare"))
+        if f.get("periods") is not None:
+            throttled += f" of {fmt(f.get('periods'), digits=0)} periods"
+        rows.append(
+            (
+                phase,
+                fmt_share(f.get("cpuContentionShare")),
+                throttled,
+                fmt(f.get("throttledSeconds"), "s"),
+            )
+        )
+    return FactTable(
+        "CPU contention and throttling",
+        ("phase", "waiting for other processes", "throttled", "throttled time"),
+        rows,
+    )
 
 
 def errors(view: ProfileView) -> FactTable:
@@ -228,6 +259,7 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         latency(view),
         throughput(view),
         utilisation(view),
+        cpu_sharing(view),
         confirmation(view),
         errors(view),
         key_values("Settings", view.section("settings")),

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from servesize.report import _facts
 from servesize.report._compare import Comparison
-from servesize.report._facts import fmt, fmt_gb, fmt_ms, yes_no
+from servesize.report._facts import fmt, fmt_gb, fmt_ms, fmt_share, yes_no
 from servesize.report._view import ProfileView
 
 
@@ -52,6 +52,11 @@ def summary_table(view: ProfileView) -> Table:
     table.add_row("max CPU used", fmt(d.get("maxUtilizedCpu"), "cores"))
     table.add_row("peak memory", fmt_gb(d.get("maxUtilizedMemoryInGB")))
     table.add_row("cold start", fmt(d.get("coldStartSeconds"), "s"))
+    table.add_row("waiting for others", fmt_share(d.get("cpuContentionShare")))
+    throttled = fmt_share(d.get("throttledShare"))
+    if d.get("throttledSeconds") is not None:
+        throttled += f" of periods, {fmt(d.get('throttledSeconds'), 's')}"
+    table.add_row("throttled", throttled)
     table.add_row(
         "limits", f"{fmt(d.get('requestedCpu'), 'cores')}, {fmt_gb(d.get('requestedMemoryInGB'))}"
     )
