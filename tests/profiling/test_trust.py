@@ -66,6 +66,7 @@ def _reasons(result: ModelProfile) -> list[str]:
     return list(result.get_details()["validityReasons"])
 
 
+@pytest.mark.timeout(900)  # twenty profiles of ~15 s each
 def test_twenty_light_profiles_at_30_per_second_are_all_valid(store: Store) -> None:
     # the old rule (achieved rate within 5% of the nominal one) failed about one in
     # four of these by the Poisson count's spread alone

@@ -86,7 +86,13 @@ class Sampler:
 
     def _sched(self) -> SchedReading | None:
         read = getattr(self.service, "sched_reading", None)  # optional in Measured
-        return read() if read is not None else None
+        if read is None:
+            return None
+        try:
+            reading: SchedReading | None = read()
+        except (OSError, ValueError):  # /proc entries vanish as threads exit
+            return None
+        return reading
 
     def _run(self) -> None:
         last_wall = time.monotonic()
