@@ -26,11 +26,12 @@ SCRIPTS = Path(__file__).parent / "scripts"
 CHILDREN = Path(__file__).parent / "children"
 
 # the cheapest honest profile: a 5 s measurement of at least 150 queries, a capacity
-# search of one concurrency step, a 5 s confirmation
+# search of one concurrency step (3 s: two stable 1 s windows after the first), a 5 s
+# confirmation
 CHEAP: dict[str, Any] = {
     "min_duration": 5.0,
     "min_queries": 150,
-    "capacity_step_seconds": 2.0,
+    "capacity_step_seconds": 3.0,
     "stable_windows": 2,
     "max_concurrency": 1,
     "confirm_duration": 5.0,
