@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -188,6 +189,12 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
          "--json"], capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     (listed,) = json.loads(shown.stdout)
+    listing = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "list", "--workspace", str(workspace)],
+        capture_output=True, text=True, timeout=60, check=True,
+        env={**os.environ, "COLUMNS": "200"},  # one line a profile
+    )  # fmt: skip
+    assert "Failed (interrupted)" in listing.stdout
     assert listed["state"] == "Failed"
     assert listed["error"]["message"].startswith("interrupted")
     table = subprocess.run(

@@ -64,7 +64,7 @@ def list_profiles(
         d = r.details
         table.add_row(
             r.name,
-            r.state,
+            f"{r.state} (interrupted)" if d.get("interrupted") else r.state,
             str(d.get("validity") or "—"),
             fmt(d.get("recommendedCpu"), "cores"),
             fmt(d.get("recommendedMemoryInGB"), "GB"),
