@@ -111,9 +111,11 @@ def hog() -> Iterator[None]:
         proc.wait()
 
 
-# 10 ms of CPU a request at 20/s: a fifth of a core, enough work for a hog to delay
+# 10 ms of CPU a request at 20/s: a fifth of a core, enough work for a hog to delay;
+# constant arrivals 50 ms apart never overlap, so only the CPU is under test here
 BUSY_SERVICE: dict[str, Any] = {
-    "env": {"BURN_MS": "10"}, "cpu": 1.0, "qps": 20.0, "min_queries": 100, "confirm": False,
+    "env": {"BURN_MS": "10"}, "cpu": 1.0, "qps": 20.0, "arrival": "constant",
+    "min_queries": 100, "confirm": False,
 }  # fmt: skip
 
 
