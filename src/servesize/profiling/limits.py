@@ -28,13 +28,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from servesize.errors import InvalidInputError, InvalidNameError, LimitsError
+from servesize.errors import InvalidNameError, LimitsError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cgroup_fs import Backend, Throttling, kill_and_remove, read_pids
 from servesize.profiling._cgroup_v1 import V1Backend
 from servesize.profiling._cgroup_v2 import V2Backend
 from servesize.profiling._cpuset import CpuPlan, plan_cpus
 from servesize.profiling._proctree import process_stat
+from servesize.profiling.settings import check_limit_values
 
 __all__ = ["Cgroup", "CgroupSupport", "CpuPlan", "detect", "new_cgroup_name", "plan_cpus"]
 
@@ -48,13 +49,6 @@ def new_cgroup_name() -> str:
     The pid and start time say which process owns the cgroup, so a later run can tell
     a dead owner's leftovers from a live one's even after the pid was reused."""
     return f"servesize-{os.getpid()}-s{start_ticks(os.getpid())}-{secrets.token_hex(6)}"
-
-
-def _check_limits(cpu: float | None, memory_bytes: int | None) -> None:
-    if cpu is not None and not cpu > 0:
-        raise InvalidInputError(f"cpu must be > 0 cores, got {cpu}")
-    if memory_bytes is not None and memory_bytes <= 0:
-        raise InvalidInputError(f"memory limit must be > 0 bytes, got {memory_bytes}")
 
 
 class Cgroup:
@@ -78,7 +72,7 @@ class Cgroup:
         cpus: tuple[int, ...] | None = None,
     ) -> Cgroup:
         """Create the cgroup and set its limits; ``LimitsError`` says why it could not."""
-        _check_limits(cpu, memory_bytes)
+        check_limit_values(cpu, memory_bytes)
         name = name or new_cgroup_name()
         if not _NAME.fullmatch(name):
             raise InvalidNameError(
@@ -177,7 +171,7 @@ class Cgroup:
 
     def set_limits(self, cpu: float | None = None, memory_bytes: int | None = None) -> None:
         """Change the limits in place (None lifts a limit)."""
-        _check_limits(cpu, memory_bytes)
+        check_limit_values(cpu, memory_bytes)
         for wanted, controller in ((cpu, "cpu"), (memory_bytes, "memory")):
             if wanted is not None and controller not in self.support.controllers:
                 raise LimitsError(f"no usable {controller} controller: {self.support.reason}")

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from servesize.workspace import Confirmation, Figures
+
 __all__ = ["PhaseFigures"]
 
 _N = TypeVar("_N", int, float)
@@ -75,18 +77,27 @@ class PhaseFigures:
         self.throttled_seconds = _plus(self.throttled_seconds, throttled_seconds)
         self.pressure_seconds = _plus(self.pressure_seconds, pressure)
 
+    def values(self) -> dict[str, Any]:
+        """The figures by their field names in :class:`~servesize.workspace.Figures`
+        (and :class:`~servesize.workspace.Confirmation`), rounded as stored."""
+        return {
+            "cpu_contention_share": _round(self.contention_share, 4),
+            "cpu_contention_seconds": _round(self.contention_seconds, 3),
+            "throttled_share": _round(self.throttled_share, 4),
+            "throttled_seconds": _round(self.throttled_seconds, 3),
+            "throttled_periods": self.throttled_periods,
+            "periods": self.periods,
+            "cpu_pressure_share": _round(self.pressure_share, 4),
+        }
+
+    def put_into(self, target: Figures | Confirmation) -> None:
+        """Set the figures on a profile's (or its confirmation's) typed figures."""
+        for name, value in self.values().items():
+            setattr(target, name, value)
+
     def to_details(self) -> dict[str, Any]:
         """The camelCase figures of the phase (absent ones left out)."""
-        values = {
-            "cpuContentionShare": _round(self.contention_share, 4),
-            "cpuContentionSeconds": _round(self.contention_seconds, 3),
-            "throttledShare": _round(self.throttled_share, 4),
-            "throttledSeconds": _round(self.throttled_seconds, 3),
-            "throttledPeriods": self.throttled_periods,
-            "periods": self.periods,
-            "cpuPressureShare": _round(self.pressure_share, 4),
-        }
-        return {key: value for key, value in values.items() if value is not None}
+        return {Figures.key(k): v for k, v in self.values().items() if v is not None}
 
 
 def _plus(total: _N | None, value: _N | None) -> _N | None:

@@ -2,7 +2,8 @@
 
 cold start -> warm-up -> capacity search -> measurement -> recommendation ->
 confirmation under the recommended limits -> verdict.  Every figure measured so far
-is kept in ``self.details`` so a failure, a crash or Ctrl-C still stores them.
+is kept in ``self.figures`` (typed: ``servesize.workspace.Figures``) so a failure, a
+crash or Ctrl-C still stores them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
 from servesize.profiling.verdict import judge_run, verdict
-from servesize.workspace import Store
+from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
 
@@ -37,33 +38,6 @@ PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "confirma
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
-
-_LOAD_KEYS = (
-    "totalQueries",
-    "successQueries",
-    "successRate",
-    "averageLatencyInMs",
-    "minLatencyInMs",
-    "maxLatencyInMs",
-    "serviceTimeAverageInMs",
-    "latencyPercentile50InMs",
-    "latencyPercentile90InMs",
-    "latencyPercentile95InMs",
-    "latencyPercentile99InMs",
-    "latencyPercentile999InMs",
-    "measuredQueriesPerSecond",
-    "serviceTimePercentile50InMs",
-    "serviceTimePercentile90InMs",
-    "serviceTimePercentile95InMs",
-    "serviceTimePercentile99InMs",
-    "serviceTimePercentile999InMs",
-    "errorsByStatus",
-    "errorsByKind",
-    "lateSendShare",
-    "scheduledQueries",
-    "backlogAtScheduleEnd",
-    "durationSeconds",
-)
 
 
 class ProfileRun:
@@ -82,7 +56,7 @@ class ProfileRun:
         self.settings = request.settings
         self.cancel = cancel or threading.Event()
         self._progress = progress or (lambda phase, fraction, text: None)
-        self.details: dict[str, Any] = {}
+        self.figures = Figures()
         self.series: dict[str, list[dict[str, Any]]] = {}
         self.log_path = store.profile_log_path(request.name).resolve()
         #: set once the final state is stored (more reliable than Thread.join after a
@@ -92,7 +66,8 @@ class ProfileRun:
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
-        self._measured_figures: PhaseFigures | None = None
+        #: the measurement's load metrics and sampled CPU figures, for the verdict
+        self._measured: tuple[Mapping[str, Any], PhaseFigures] = ({}, PhaseFigures("measurement"))
 
     # -- the whole run -------------------------------------------------------------
 
@@ -106,20 +81,20 @@ class ProfileRun:
         except _TimedOut:
             state = "TimedOut"
             limit = self.settings.max_profile_seconds
-            self.details["error"] = {"message": f"the profile did not finish within {limit:g} s"}
+            self.figures.error = ErrorInfo(f"the profile did not finish within {limit:g} s")
         except (CancelledError, KeyboardInterrupt):
             state = "Cancelled"
-            self.details["error"] = {"message": "the profile was cancelled by the user"}
+            self.figures.error = ErrorInfo("the profile was cancelled by the user")
         except ServesizeError as exc:
-            self.details["error"] = {"message": str(exc), "type": type(exc).__name__}
+            self.figures.error = ErrorInfo(str(exc), type(exc).__name__)
         except Exception as exc:  # a bug of ours: keep the traceback in the service log
             self._log(traceback.format_exc())
-            self.details["error"] = {"message": f"internal error: {exc!r}", "type": "InternalError"}
+            self.figures.error = ErrorInfo(f"internal error: {exc!r}", "InternalError")
         finally:
             self._teardown()
             self._note_oom()
-            self.details["profileSeconds"] = round(time.monotonic() - started, 3)
-            self.details["completedTime"] = datetime.now(UTC).isoformat()
+            self.figures.profile_seconds = round(time.monotonic() - started, 3)
+            self.figures.completed_time = datetime.now(UTC).isoformat()
             try:
                 self._store(state)
             finally:
@@ -132,30 +107,30 @@ class ProfileRun:
         workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
         self._workdir = workdir
         plan = _service.plan(self.request)
-        self.details.update(plan.details())
-        self.details["machine"] = _service.machine_facts()
-        self.details["settings"] = s.to_dict()
-        self.details["workers"] = s.workers
+        plan.fill(self.figures)
+        self.figures.machine = _service.machine_facts()
+        self.figures.settings = s.to_dict()
+        self.figures.workers = s.workers
         if self.request.missing_requirements:
-            self.details["missingRequirements"] = list(self.request.missing_requirements)
+            self.figures.missing_requirements = list(self.request.missing_requirements)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
-            self.details["limitsEnforced"] = run.service.limits_enforced
-            self.details["limitsNote"] = run.service.limits_note
+            self.figures.limits_enforced = run.service.limits_enforced
+            self.figures.limits_note = run.service.limits_note
             self._warmup(run)
             capacity = self._capacity(run)
             rate = s.qps or max(capacity.sustainable_qps * s.target_load, 0.0)
             if rate <= 0:
                 raise ServiceError(
                     "no request succeeded during the capacity search "
-                    f"({_errors_text(self.details.get('capacityErrors'))}); see the log"
+                    f"({_errors_text(self.figures.capacity_errors)}); see the log"
                 )
-            self.details["requestedQueriesPerSecond"] = round(rate, 3)
-            measured = self._measure(run, rate)
+            self.figures.requested_queries_per_second = round(rate, 3)
+            self._measure(run, rate)
             rec = self._recommend(run.sampler)
             run.stop()
-            held_reasons = self._confirm(rec, rate, measured, plan, workdir)
-        self._verdict(capacity, measured, held_reasons)
+            held_reasons = self._confirm(rec, rate, plan, workdir)
+        self._verdict(capacity, held_reasons)
 
     # -- phases --------------------------------------------------------------------
 
@@ -180,8 +155,8 @@ class ProfileRun:
         deadline = time.monotonic() + self.settings.startup_timeout
         seconds = self._wait_ready(run, deadline)
         if phase == "coldstart":
-            self.details["coldStartSeconds"] = round(seconds, 3)
-            self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
+            self.figures.cold_start_seconds = round(seconds, 3)
+            self.figures.idle_memory_in_gb = round(service.memory_bytes() / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
 
@@ -209,11 +184,10 @@ class ProfileRun:
             min_queries=len(self._bodies),
         )
         m = result.metrics
-        self.details["warmup"] = {
-            "totalQueries": m.get("totalQueries"),
-            "successRate": m.get("successRate"),
-            "errorsByKind": m.get("errorsByKind") or None,
-        }
+        warmup = Warmup()
+        warmup.take_load_metrics(m)
+        warmup.errors_by_kind = warmup.errors_by_kind or None
+        self.figures.warmup = warmup
 
     def _capacity(self, run: _Running) -> CapacityResult:
         s = self.settings
@@ -228,7 +202,7 @@ class ProfileRun:
                 duration=s.capacity_step_seconds,
             )
             if result.metrics.get("successRate", 1.0) < 1.0:
-                self.details["capacityErrors"] = {
+                self.figures.capacity_errors = {
                     **(result.metrics.get("errorsByKind") or {}),
                     **{
                         f"HTTP {k}": v
@@ -240,14 +214,14 @@ class ProfileRun:
         capacity = search(step, s, should_stop=self.cancel.is_set)
         self._check_cancel()
         self.series["capacity"] = [st.to_row() for st in capacity.steps]
-        self.details["capacityStopReason"] = capacity.stop_reason
+        self.figures.capacity_stop_reason = capacity.stop_reason
         if capacity.best is not None:
-            self.details["maxSustainableQueriesPerSecond"] = round(capacity.best.qps, 3)
-            self.details["capacityConcurrency"] = capacity.best.concurrency
+            self.figures.max_sustainable_queries_per_second = round(capacity.best.qps, 3)
+            self.figures.capacity_concurrency = capacity.best.concurrency
         self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
         return capacity
 
-    def _measure(self, run: _Running, rate: float) -> dict[str, Any]:
+    def _measure(self, run: _Running, rate: float) -> None:
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
@@ -263,37 +237,35 @@ class ProfileRun:
         )
         cpu_used = run.service.cpu_seconds() - cpu_before
         m = result.metrics
-        self.details.update({k: m.get(k) for k in _LOAD_KEYS})
-        self._measured_figures = figures = run.sampler.phase_figures("measurement")
-        self.details.update(figures.to_details())
-        successes = int(m.get("successQueries") or 0)
+        self.figures.take_load_metrics(m)
+        self._measured = (m, run.sampler.phase_figures("measurement"))
+        self._measured[1].put_into(self.figures)
+        successes = int(self.figures.success_queries or 0)
         if successes:
-            self.details["cpuSecondsPerQuery"] = round(cpu_used / successes, 6)
-        seconds = float(m.get("durationSeconds") or 0.0)
+            self.figures.cpu_seconds_per_query = round(cpu_used / successes, 6)
+        seconds = float(self.figures.duration_seconds or 0.0)
         if seconds > 0:
-            self.details["averageUtilizedCpu"] = round(cpu_used / seconds, 4)
+            self.figures.average_utilized_cpu = round(cpu_used / seconds, 4)
         self.series["windows"] = [{**w, "phase": "measurement"} for w in result.windows]
         self.series["latency_histogram"] = [
             {"upperMs": upper, "count": count} for upper, count in result.latency_histogram
         ]
-        return m
 
     def _recommend(self, sampler: Sampler) -> Recommendation:
         per_second = sampler.per_second("measurement")
         if per_second:
-            self.details["maxUtilizedCpu"] = round(max(per_second), 4)
+            self.figures.max_utilized_cpu = round(max(per_second), 4)
         peak = sampler.peak_memory_bytes
-        self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+        self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
         rec = recommend(per_second, peak, self.settings)
-        self.details["recommendedCpu"] = rec.cpu
-        self.details["recommendedMemoryInGB"] = rec.memory_gb
+        self.figures.recommended_cpu = rec.cpu
+        self.figures.recommended_memory_in_gb = rec.memory_gb
         return rec
 
     def _confirm(
         self,
         rec: Recommendation,
         rate: float,
-        measured: dict[str, Any],
         plan: _service.Plan,
         workdir: Path,
     ) -> list[str]:
@@ -301,15 +273,15 @@ class ProfileRun:
         s = self.settings
         if not s.confirm:
             return []
-        if not self.details.get("limitsEnforced"):
-            self.details["confirmation"] = {
-                "skipped": "limits cannot be enforced on this machine, so the recommended "
+        if not self.figures.limits_enforced:
+            self.figures.confirmation = Confirmation(
+                skipped="limits cannot be enforced on this machine, so the recommended "
                 "limits could not be tried"
-            }
+            )
             return []
         memory = int(rec.memory_gb * GIB)
-        info: dict[str, Any] = {"requestedCpu": rec.cpu, "requestedMemoryInGB": rec.memory_gb}
-        self.details["confirmation"] = info
+        info = Confirmation(requested_cpu=rec.cpu, requested_memory_in_gb=rec.memory_gb)
+        self.figures.confirmation = info
         try:
             run = self._start("confirmation", rec.cpu, memory, plan, workdir)
             result = self._load(
@@ -321,26 +293,15 @@ class ProfileRun:
                 duration=s.confirm_duration,
             )
         except ServiceError as exc:
-            info["held"] = False
+            info.held = False
             oom = " (OOM-killed)" if self._runs[-1].service.oom_killed else ""
-            info["error"] = f"{exc}{oom}"
+            info.error = f"{exc}{oom}"
             return [f"the service did not run under the recommended limits{oom}: {exc}"]
         m = result.metrics
-        info.update(
-            {
-                "totalQueries": m.get("totalQueries"),
-                "successRate": m.get("successRate"),
-                "measuredQueriesPerSecond": m.get("measuredQueriesPerSecond"),
-                "latencyPercentile90InMs": m.get("latencyPercentile90InMs"),
-                "latencyPercentile99InMs": m.get("latencyPercentile99InMs"),
-                "lateSendShare": m.get("lateSendShare"),
-                "scheduledQueries": m.get("scheduledQueries"),
-                "backlogAtScheduleEnd": m.get("backlogAtScheduleEnd"),
-            }
-        )
+        info.take_load_metrics(m)
         figures = run.sampler.phase_figures("confirmation")
-        info.update(figures.to_details())
-        self.details["recommendationLatencyInMs"] = m.get("latencyPercentile90InMs")
+        figures.put_into(info)
+        self.figures.recommendation_latency_in_ms = info.latency_percentile90_in_ms
         reasons = judge_run(
             m,
             settings=s,
@@ -350,31 +311,29 @@ class ProfileRun:
         )
         # success depends on the rows, sent round-robin in both runs: the same data
         # must succeed as often under the recommended limits, up to a partial cycle
-        if float(m.get("successRate") or 0) < float(measured.get("successRate") or 0) - 0.01:
-            reasons.append(
-                f"under the recommended limits the success rate fell to {m.get('successRate'):.1%}"
-            )
-        info["held"] = not reasons
+        success = float(info.success_rate or 0)
+        if success < float(self.figures.success_rate or 0) - 0.01:
+            reasons.append(f"under the recommended limits the success rate fell to {success:.1%}")
+        info.held = not reasons
         return reasons
 
-    def _verdict(
-        self, capacity: CapacityResult, measured: dict[str, Any], extra: list[str]
-    ) -> None:
-        s = self.settings
+    def _verdict(self, capacity: CapacityResult, extra: list[str]) -> None:
+        f, s = self.figures, self.settings
+        metrics, figures = self._measured
         measurement = judge_run(
-            measured,
+            metrics,
             settings=s,
             min_duration=s.min_duration,
             min_queries=s.min_queries,
-            figures=self._measured_figures,
+            figures=figures,
         )
         validity, reasons = verdict(
             measurement,
             capacity_stable=capacity.stable,
             extra=[f"the recommendation did not hold: {r}" for r in extra],
         )
-        self.details["validity"] = validity
-        self.details["validityReasons"] = reasons
+        f.validity = validity
+        f.validity_reasons = reasons
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -465,19 +424,18 @@ class ProfileRun:
         if samples:
             self.series["samples"] = samples
         phases = {f.phase: f.to_details() for run in self._runs for f in run.sampler.phases()}
-        if phases:
-            self.details["phaseFigures"] = phases
+        self.figures.phase_figures = phases or None
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)
-        if self._runs and "maxUtilizedMemoryInGB" not in self.details:
+        if self._runs and self.figures.max_utilized_memory_in_gb is None:
             peak = self._runs[0].sampler.peak_memory_bytes
             if peak:
-                self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+                self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
 
     def _note_oom(self) -> None:
         killed = [run for run in self._runs if run.service.oom_killed]
-        self.details["oomKilled"] = bool(killed)
+        self.figures.oom_killed = bool(killed)
         if not killed:
             return
         first = killed[0]
@@ -485,8 +443,8 @@ class ProfileRun:
         if limit:
             bumped = after_oom_gb(limit, self.settings)
             if first is self._runs[0]:
-                self.details["recommendedMemoryInGB"] = bumped
-            self.details["oomNote"] = (
+                self.figures.recommended_memory_in_gb = bumped
+            self.figures.oom_note = (
                 f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
                 f"memory is recommended at {bumped:g} GB (max(limit x 1.2, limit + 100 MiB))"
             )
@@ -498,7 +456,9 @@ class ProfileRun:
     def _store(self, state: str) -> None:
         for kind, rows in self.series.items():
             self.store.profiles.put_series(self.request.name, kind, rows)
-        self.store.profiles.update(self.request.name, state=state, details=self.details)
+        self.store.profiles.update(
+            self.request.name, state=state, details=self.figures.to_details()
+        )
 
 
 @dataclass

@@ -30,10 +30,9 @@ from typing import Any, Protocol
 
 from servesize.profiling._sched import SchedReading, contention_seconds
 from servesize.profiling.phases import PhaseFigures
+from servesize.profiling.settings import GIB
 
 __all__ = ["Sampler"]
-
-_GIB = float(2**30)
 
 
 class Measured(Protocol):
@@ -130,7 +129,7 @@ class Sampler:
                     "t": round(end - spawned, 4),
                     "phase": phase,
                     "cpu": round(cores, 4),
-                    "memoryInGB": round(memory / _GIB, 6),
+                    "memoryInGB": round(memory / GIB, 6),
                     "oomKills": ooms,
                     "contention": None,
                     "throttled": None,

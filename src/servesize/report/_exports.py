@@ -69,12 +69,13 @@ def render_csv_samples(view: ProfileView) -> str:
 
 
 def _recommendation(view: ProfileView) -> tuple[float, float]:
-    if not view.has_recommendation:
+    cpu, memory = view.figures.recommended_cpu, view.figures.recommended_memory_in_gb
+    if cpu is None or memory is None:
         why = f": {view.error_message}" if view.error_message else ""
         raise ProfileError(
             f"profile {view.name!r} has no recommendation to export ({view.state}{why})"
         )
-    return float(view.details["recommendedCpu"]), float(view.details["recommendedMemoryInGB"])
+    return float(cpu), float(memory)
 
 
 def _up(value: float) -> int:
