@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from servesize.profiling import ModelProfile
+from servesize.sdk import ModelProfile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"

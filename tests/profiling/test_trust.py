@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from servesize.profiling import ModelProfile, profile
 from servesize.profiling.limits import detect, plan_cpus
-from servesize.sdk import InferenceConfig
+from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
