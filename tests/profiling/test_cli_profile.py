@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from servesize.sdk import ModelProfile
-from servesize.workspace import Store
+from servesize.workspace import FINAL_STATES, Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
 FAST = [
@@ -216,5 +216,6 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
              "--entry-script", str(SCRIPTS / "trivial.py")),
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert nxt.returncode in (0, 1), nxt.stderr
+    # it ran (whatever its verdict on a busy machine): its cgroup creation swept
+    assert Store.open(workspace).profiles.get("next").state in FINAL_STATES, nxt.stderr
     assert _own_cgroups(proc.pid) == []
