@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,6 +49,23 @@ def _cli(workspace: Path, *args: str) -> list[str]:
         str(workspace),
         *args,
     ]
+
+
+def _wait_for_service(cli_pid: int) -> list[psutil.Process]:
+    """The scoring service under the CLI process, once it runs (at most 60 s)."""
+    cli = psutil.Process(cli_pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = []
+        for child in cli.children(recursive=True):
+            # short-lived helpers (a probe's interpreter) may exit or be zombies here
+            with contextlib.suppress(psutil.Error):
+                if "servesize.serving" in " ".join(child.cmdline()):
+                    found.append(child)
+        if found:
+            return found
+        time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
+    raise AssertionError("the service never started")
 
 
 def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Path) -> None:
@@ -130,17 +148,7 @@ def test_interrupt_cancels_and_leaves_nothing_running(
         text=True,
     )
     try:
-        cli = psutil.Process(proc.pid)
-        deadline = time.monotonic() + 60
-        service: list[psutil.Process] = []
-        while time.monotonic() < deadline and not service:
-            service = [
-                p
-                for p in cli.children(recursive=True)
-                if "servesize.serving" in " ".join(p.cmdline())
-            ]
-            time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
-        assert service, "the service never started"
+        service = _wait_for_service(proc.pid)
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     finally:
@@ -171,17 +179,7 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
         stderr=subprocess.DEVNULL,
     )
     try:
-        cli = psutil.Process(proc.pid)
-        deadline = time.monotonic() + 60
-        service: list[psutil.Process] = []
-        while time.monotonic() < deadline and not service:
-            service = [
-                p
-                for p in cli.children(recursive=True)
-                if "servesize.serving" in " ".join(p.cmdline())
-            ]
-            time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
-        assert service, "the service never started"
+        service = _wait_for_service(proc.pid)
         proc.kill()  # SIGKILL: no teardown runs
         proc.wait(timeout=30)
     finally:
