@@ -19,6 +19,7 @@ from servesize.workspace._figures import (
     ErrorInfo,
     Figures,
     Machine,
+    RunEnvironment,
     Warmup,
     figure,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ModelFile",
     "ModelRecord",
     "ProfileRecord",
+    "RunEnvironment",
     "Store",
     "Warmup",
     "default_workspace_path",
