@@ -37,7 +37,7 @@ SURFACES: dict[ModuleType, set[str]] = {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",
         "ProfileRequest", "ProfileSettings", "ProgressFn", "Sampler", "Service",
         "StartedRun", "check_entry_script", "check_limits", "detect", "launch",
-        "missing_requirements", "plan_cpus", "runner_alive", "start_run",
+        "missing_requirements", "plan_cpus", "start_run",
         # other service kinds (docs/servers.md)
         "AttachedUrl", "Endpoint", "ServerCommand", "attached_url", "check_server",
         "mlflow_service", "server_command",
@@ -48,7 +48,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "parse_threshold", "print_summary", "render", "summary_table", "write_report",
     },
     servesize.workspace: {
-        "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "NAME_PATTERN", "PROFILE_STATES",
+        "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "INTERRUPTED", "NAME_PATTERN",
+        "PROFILE_STATES", "owner_alive", "this_process",
         "Confirmation", "DatasetFormat", "DatasetRecord", "EnvironmentRecord", "ErrorInfo",
         "Figures", "Machine", "ModelFile", "ModelRecord", "ProfileRecord", "RunEnvironment",
         "Store",

@@ -25,7 +25,7 @@ from servesize.profiling.servers import (
     server_command,
 )
 from servesize.profiling.settings import GIB, MIB, ProfileSettings
-from servesize.profiling.start import StartedRun, runner_alive, start_run
+from servesize.profiling.start import StartedRun, start_run
 
 __all__ = [
     "GIB",
@@ -53,7 +53,6 @@ __all__ = [
     "missing_requirements",
     "mlflow_service",
     "plan_cpus",
-    "runner_alive",
     "server_command",
     "start_run",
 ]
