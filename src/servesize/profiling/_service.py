@@ -23,6 +23,7 @@ from servesize.profiling.settings import GIB
 from servesize.workspace import Store
 
 __all__ = [
+    "THREAD_VARIABLES",
     "Plan",
     "generator_affinity",
     "launch_service",
@@ -30,6 +31,11 @@ __all__ = [
     "plan",
     "prepare_inputs",
 ]
+
+
+#: Thread pools a numpy/scikit-learn/PyTorch model sizes from its environment; left at
+#: the machine's core count they overrun a fractional quota and are throttled.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,14 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    workers: int = 1,
+    threads: int | None = None,
 ) -> tuple[Service, str]:
-    """Start ``python -m servesize.serving`` under the given limits; return it and its URL."""
+    """Start ``python -m servesize.serving`` under the given limits; return it and its URL.
+
+    ``threads``: the BLAS/OpenMP thread count set in the service's environment (None:
+    left as it is); the user's environment variables win over it.
+    """
     settings = request.settings
     model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
     source = request.source_directory or request.entry_script.parent
@@ -115,9 +127,11 @@ def launch_service(
         "--port",
         str(port),
         "--workers",
-        str(settings.workers),
+        str(workers),
     ]
     env = dict(os.environ)
+    if threads is not None:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     if request.environment:
         env.update(request.environment.environment_variables)
     env.update(settings.extra_env)
@@ -127,7 +141,7 @@ def launch_service(
             "AZUREML_ENTRY_SCRIPT": str(request.entry_script),
             "AZUREML_SOURCE_DIRECTORY": str(source),
             "AML_APP_ROOT": str(source),
-            "WORKER_COUNT": str(settings.workers),
+            "WORKER_COUNT": str(workers),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -21,17 +21,20 @@ from typing import Any
 import servesize.profiling._service as _service
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
+from servesize.profiling._sizing_phase import LowLoad, SizingPhase
+from servesize.profiling._throttle import throttle_counts
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
 from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend, verdict
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
+from servesize.profiling.sizing import Allocation, Trial, allocation_for
 from servesize.workspace import Store
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
 
-PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "confirmation")
+PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "sizing", "confirmation")
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
@@ -87,6 +90,8 @@ class ProfileRun:
         self._runs: list[_Running] = []  # each launch of the service, in order
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
+        self._plan: _service.Plan | None = None
+        self._low_load: LowLoad | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
 
     # -- the whole run -------------------------------------------------------------
@@ -126,15 +131,17 @@ class ProfileRun:
         self._phase("prepare", 0.0, "resolving models and dataset")
         workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
         self._workdir = workdir
-        plan = _service.plan(self.request)
+        plan = self._plan = _service.plan(self.request)
         self.details.update(plan.details())
         self.details["machine"] = _service.machine_facts()
         self.details["settings"] = s.to_dict()
-        self.details["workers"] = s.workers
+        # the upper bound of the sizing search: the limits given, or what the machine gives
+        bound = allocation_for(plan.cpu or float(len(plan.service_cpus) or 1), s.workers)
+        self.details["workers"] = bound.workers
         if self.request.missing_requirements:
             self.details["missingRequirements"] = list(self.request.missing_requirements)
         with _service.generator_affinity(plan.generator_cpus):
-            run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
+            run = self._start_allocation("coldstart", bound, plan.memory_bytes)
             self.details["limitsEnforced"] = run.service.limits_enforced
             self.details["limitsNote"] = run.service.limits_note
             self._warmup(run)
@@ -146,31 +153,60 @@ class ProfileRun:
                     f"({_errors_text(self.details.get('capacityErrors'))}); see the log"
                 )
             self.details["requestedQueriesPerSecond"] = round(rate, 3)
-            measured = self._measure(run, rate)
+            measured, trial = self._measure(run, rate)
             rec = self._recommend(run.sampler)
-            run.stop()
-            held_reasons = self._confirm(rec, rate, measured, plan, workdir)
+            if self._can_size():
+                self._phase("sizing", 0.0, "searching allocations")
+                sizing = SizingPhase(self, run, plan.memory_bytes)
+                assert self._low_load is not None
+                cpq = float(self.details.get("cpuSecondsPerQuery") or 0.0)
+                held_reasons = sizing.run(self._low_load, trial, cpq)
+            else:
+                run.stop()
+                held_reasons = self._confirm(rec, rate, measured)
         self._verdict(capacity, rate, measured, held_reasons)
+
+    def _can_size(self) -> bool:
+        """Sizing tries other limits: it needs enforced ones and the low-load step."""
+        s = self.settings
+        if not s.sizing:
+            self.details["sizingNote"] = "sizing is off: the recommendation is the usage measured"
+            return False
+        if not self.details.get("limitsEnforced"):
+            self.details["sizingNote"] = (
+                "limits cannot be enforced here, so other allocations could not be tried; "
+                "the recommendation is the usage measured"
+            )
+            return False
+        return self._low_load is not None
 
     # -- phases --------------------------------------------------------------------
 
-    def _start(
+    def _start_allocation(
         self,
         phase: str,
-        cpu: float | None,
+        alloc: Allocation,
         memory_bytes: int | None,
-        plan: _service.Plan,
-        workdir: Path,
     ) -> _Running:
+        """Launch the service under ``alloc`` (cores, workers, threads) and ``memory_bytes``."""
+        assert self._plan is not None
+        assert self._workdir is not None
         self._phase(phase, 0.0, "starting the service")
         service, url = _service.launch_service(
-            self.request, workdir, self.log_path, cpu, memory_bytes, plan.service_cpus
+            self.request,
+            self._workdir,
+            self.log_path,
+            alloc.cores,
+            memory_bytes,
+            self._plan.service_cpus,
+            workers=alloc.workers,
+            threads=alloc.threads if self.settings.match_threads else None,
         )
         sampler = Sampler(service, interval=self.settings.sample_interval)
         sampler.phase = phase
         sampler.start()
         limit = memory_bytes if service.limits_enforced else None
-        run = _Running(service, sampler, url, limit)
+        run = _Running(service, sampler, url, limit, alloc)
         self._runs.append(run)
         deadline = time.monotonic() + self.settings.startup_timeout
         seconds = self._wait_ready(run, deadline)
@@ -199,7 +235,7 @@ class ProfileRun:
             run,
             expected=min(s.warmup_max_seconds, len(self._bodies) * 0.01 + 1),
             limit=s.warmup_max_seconds,
-            concurrency=s.workers,
+            concurrency=run.allocation.workers,
             duration=0.0,
             min_queries=len(self._bodies),
         )
@@ -230,6 +266,8 @@ class ProfileRun:
                         for k, v in (result.metrics.get("errorsByStatus") or {}).items()
                     },
                 }
+            if concurrency == 1:
+                self._low_load = LowLoad(dict(result.metrics), list(result.latency_histogram))
             return result.metrics, result.windows
 
         capacity = search(step, s, should_stop=self.cancel.is_set)
@@ -242,11 +280,13 @@ class ProfileRun:
         self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
         return capacity
 
-    def _measure(self, run: _Running, rate: float) -> dict[str, Any]:
+    def _measure(self, run: _Running, rate: float) -> tuple[dict[str, Any], Trial]:
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
         cpu_before = run.service.cpu_seconds()
+        throttle_before = throttle_counts(run.service)
+        first_sample = len(run.sampler.samples)
         result = self._load(
             "measurement",
             run,
@@ -269,7 +309,23 @@ class ProfileRun:
         self.series["latency_histogram"] = [
             {"upperMs": upper, "count": count} for upper, count in result.latency_histogram
         ]
-        return m
+        after = throttle_counts(run.service)
+        share = after.share_since(throttle_before) if after else None
+        if share is not None:
+            self.details["throttledShare"] = share
+        peak = max((r["memoryInGB"] for r in run.sampler.samples[first_sample:]), default=None)
+        trial = Trial(
+            run.allocation,
+            rate,
+            None,
+            False,
+            dict(m),
+            utilized_cpu=self.details.get("averageUtilizedCpu"),
+            throttled_share=share,
+            peak_memory_gb=peak,
+            phase="measurement",
+        )
+        return m, trial
 
     def _recommend(self, sampler: Sampler) -> Recommendation:
         per_second = sampler.per_second("measurement")
@@ -287,8 +343,6 @@ class ProfileRun:
         rec: Recommendation,
         rate: float,
         measured: dict[str, Any],
-        plan: _service.Plan,
-        workdir: Path,
     ) -> list[str]:
         """Re-run under the recommended limits; return the reasons it did not hold."""
         s = self.settings
@@ -304,7 +358,9 @@ class ProfileRun:
         info: dict[str, Any] = {"requestedCpu": rec.cpu, "requestedMemoryInGB": rec.memory_gb}
         self.details["confirmation"] = info
         try:
-            run = self._start("confirmation", rec.cpu, memory, plan, workdir)
+            assert self._runs
+            alloc = allocation_for(rec.cpu, self.settings.workers)
+            run = self._start_allocation("confirmation", alloc, memory)
             result = self._load(
                 "confirmation",
                 run,
@@ -360,6 +416,9 @@ class ProfileRun:
         self.details["validityReasons"] = reasons
 
     # -- plumbing ------------------------------------------------------------------
+
+    def _runs_list(self) -> list[_Running]:
+        return self._runs
 
     def _load(
         self,
@@ -489,6 +548,7 @@ class _Running:
     sampler: Sampler
     url: str
     memory_limit: int | None
+    allocation: Allocation
 
     def stop(self) -> None:
         self.sampler.stop()

@@ -26,8 +26,13 @@ class ProfileSettings:
         ProfileSettings(qps=50, min_duration=30)
     """
 
-    #: Target rate of the measurement; None: ``target_load`` x the sustainable rate.
+    #: Target rate Q: the sizing finds the smallest allocation meeting ``slo`` at Q.
+    #: None: the measurement runs at ``target_load`` x the sustainable rate and the
+    #: sizing answers per replica (most requests/s within the objective per core).
     qps: float | None = None
+    #: Latency objective ``pXX=L`` (``p99=150ms``, ``p90=0.2s``); None: p90 at most
+    #: twice its value with one request at a time (docs/profiling.md says why).
+    slo: str | None = None
     #: Share of the sustainable rate driven when no ``qps`` is given.  Below 1 because
     #: an open-loop Poisson load at 100% of capacity never reaches a steady queue.
     target_load: float = 0.8
@@ -55,13 +60,27 @@ class ProfileSettings:
     min_memory_gb: float = 0.1
     cpu_step: float = 0.1
     memory_step_gb: float = 0.1
+    # sizing search (docs/profiling.md, "Sizing"): False keeps the usage-based
+    # recommendation at the given limits
+    sizing: bool = True
+    #: each open-loop trial of the search lasts this long, longer when the objective's
+    #: percentile needs more requests (3 beyond it), at most ``trial_max_seconds``
+    trial_duration: float = 5.0
+    trial_max_seconds: float = 15.0
+    max_trials: int = 6
+    #: allocations whose requests/s within the objective per core are within this
+    #: share of the best count as tied; the smaller wins
+    efficiency_tie: float = 0.05
+    #: OMP/OPENBLAS/MKL_NUM_THREADS = ceil(cores) in the service's environment
+    match_threads: bool = True
     # confirmation under the recommended limits
     confirm: bool = True
     confirm_duration: float = 10.0
     # verdict
     max_late_share: float = 0.01
     max_rate_error: float = 0.05
-    workers: int = 1
+    #: worker processes; None: one per core of the allocation above one core
+    workers: int | None = None
     #: False runs the service without cgroups (unlimited, measured with psutil), as on a
     #: machine that has none; the details then say ``limitsEnforced: false``
     cgroups: bool = True
@@ -85,7 +104,13 @@ class ProfileSettings:
         for key, value in positive.items():
             if not value > 0:
                 raise InvalidInputError(f"{key} must be positive, got {value}")
-        if self.workers < 1 or self.min_queries < 0 or self.max_concurrency < 1:
+        if self.slo is not None:
+            from servesize.profiling.objective import parse_slo
+
+            parse_slo(self.slo)  # a bad objective fails here, before anything starts
+        if (self.workers is not None and self.workers < 1) or self.max_trials < 1:
+            raise InvalidInputError("workers and max_trials must be >= 1")
+        if self.min_queries < 0 or self.max_concurrency < 1:
             raise InvalidInputError("workers and max_concurrency must be >= 1, min_queries >= 0")
         if not 0 < self.cpu_percentile <= 100:
             raise InvalidInputError(

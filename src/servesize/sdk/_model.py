@@ -181,8 +181,10 @@ class Model:
     ) -> Any:
         """Start profiling ``models``; returns a ``ModelProfile`` at once.
 
-        The arguments are Azure's; ``settings`` are servesize's procedure settings
-        (see ``servesize.profiling``).
+        The arguments are Azure's; ``cpu``/``memory_in_gb`` are the upper bound of the
+        sizing search.  ``settings`` are servesize's procedure settings (see
+        ``servesize.profiling``), notably ``qps=40`` and ``slo="p99=150ms"``: the
+        smallest allocation meeting the objective at that rate (docs/profiling.md).
         """
         # Imported here: the profiler is heavy and the registry must not need it.
         profiling = importlib.import_module("servesize.profiling")

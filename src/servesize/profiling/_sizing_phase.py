@@ -1,0 +1,298 @@
+"""Steps 7 and 8 of the procedure: size for the objective, then confirm the choice.
+
+Fits :class:`ServiceModel` to what the profile measured (service times of one request
+at a time, CPU seconds per query, the latency at the bound), lets :class:`Sizer` pick
+allocations to try, runs each trial as a short open-loop load under exactly that
+allocation (the running service's CPU quota changed in place; a restart only when the
+workers or threads change), then confirms the recommendation in a fresh service under
+exactly the recommended limits at the target rate.  That run decides ``sloMet``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from servesize.errors import ServiceError
+from servesize.load import LoadResult
+from servesize.profiling._throttle import throttle_counts
+from servesize.profiling.objective import Objective, default_objective, parse_slo
+from servesize.profiling.queueing import ServiceModel, histogram_samples
+from servesize.profiling.recommend import after_oom_gb, round_up
+from servesize.profiling.settings import GIB, ProfileSettings
+from servesize.profiling.sizing import Allocation, Outcome, Sizer, Trial, allocation_for, grid
+
+__all__ = ["LowLoad", "SizingPhase"]
+
+_CONFIRM_MAX_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class LowLoad:
+    """The concurrency-1 step of the capacity search: one request at a time."""
+
+    metrics: dict[str, Any]
+    histogram: list[tuple[float, int]]
+
+
+class _Run(Protocol):
+    @property
+    def allocation(self) -> Allocation: ...
+    @property
+    def memory_limit(self) -> int | None: ...
+    @property
+    def service(self) -> Any: ...
+    @property
+    def sampler(self) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
+class _Host(Protocol):
+    """What the phase needs of :class:`ProfileRun`."""
+
+    settings: ProfileSettings
+    details: dict[str, Any]
+
+    def _start_allocation(self, phase: str, alloc: Allocation, memory: int | None) -> Any: ...
+
+    def _load(self, phase: str, run: Any, *, expected: float, **spec: Any) -> LoadResult: ...
+
+    def _runs_list(self) -> Sequence[Any]: ...
+
+
+def trial_seconds(
+    settings: ProfileSettings, objective: Objective, rate: float, floor: float
+) -> float:
+    """Long enough for 3 requests beyond the objective's percentile, within bounds."""
+    needed = 3.0 / objective.tail_share / rate if rate > 0 else floor
+    return min(max(floor, needed), max(floor, settings.trial_max_seconds))
+
+
+class SizingPhase:
+    def __init__(self, host: _Host, run: Any, memory_bytes: int | None) -> None:
+        self.host = host
+        self.s = host.settings
+        self.current = run
+        self.bound: Allocation = run.allocation
+        self.memory_bytes = memory_bytes
+
+    # -- the model ------------------------------------------------------------------
+
+    def objective(self, low: LowLoad) -> Objective:
+        if self.s.slo:
+            return parse_slo(self.s.slo)
+        p90 = float(low.metrics.get("latencyPercentile90InMs") or 0.0)
+        return default_objective(p90)
+
+    def model(self, low: LowLoad, cpu_per_query: float) -> ServiceModel:
+        work = histogram_samples(low.histogram) or [max(cpu_per_query, 1e-4)]
+        mean = sum(work) / len(work)
+        if self.bound.cores < 1.0 and cpu_per_query > 0:
+            # one at a time under a fractional quota the service times include the
+            # throttling the model adds itself: rescale them to the CPU they burn
+            work = [w * cpu_per_query / mean for w in work]
+            mean = cpu_per_query
+        fraction = min(1.0, cpu_per_query / mean) if mean > 0 and cpu_per_query > 0 else 1.0
+        return ServiceModel(work=tuple(work), cpu_fraction=fraction)
+
+    # -- trials ---------------------------------------------------------------------
+
+    def measure(self, alloc: Allocation, rate: float, objective: Objective) -> Trial:
+        run = self.current
+        if (run.allocation.workers, run.allocation.threads) != (alloc.workers, alloc.threads):
+            run.stop()
+            run = self.current = self.host._start_allocation("sizing", alloc, self.memory_bytes)
+        elif run.allocation != alloc:
+            run.service.resize(cpu=alloc.cores, memory_bytes=run.memory_limit)
+            run.allocation = alloc
+        seconds = trial_seconds(self.s, objective, rate, self.s.trial_duration)
+        return self._timed("sizing", run, alloc, rate, seconds, objective)
+
+    def _timed(
+        self, phase: str, run: Any, alloc: Allocation, rate: float, seconds: float, o: Objective
+    ) -> Trial:
+        first = len(run.sampler.samples)
+        cpu_before = run.service.cpu_seconds()
+        throttle_before = throttle_counts(run.service)
+        result = self.host._load(
+            phase,
+            run,
+            expected=seconds,
+            rate=rate,
+            arrival=self.s.arrival,
+            duration=seconds,
+        )
+        m = dict(result.metrics)
+        elapsed = float(m.get("durationSeconds") or seconds)
+        after = throttle_counts(run.service)
+        peak = max((row["memoryInGB"] for row in run.sampler.samples[first:]), default=None)
+        value = o.value(m)
+        return Trial(
+            alloc,
+            rate,
+            value,
+            _met(m, o),
+            m,
+            utilized_cpu=round((run.service.cpu_seconds() - cpu_before) / elapsed, 4),
+            throttled_share=after.share_since(throttle_before) if after else None,
+            peak_memory_gb=round(peak, 4) if peak is not None else None,
+            phase=phase,
+        )
+
+    # -- the whole phase ------------------------------------------------------------
+
+    def run(self, low: LowLoad, measured: Trial, cpu_per_query: float) -> list[str]:
+        """Search, confirm, fill the details; return reasons the confirmation failed."""
+        s, d = self.s, self.host.details
+        objective = self.objective(low)
+        measured = replace(
+            measured,
+            value_ms=objective.value(measured.metrics),
+            met=_met(measured.metrics, objective),
+        )
+        model = self.model(low, cpu_per_query)
+        predicted = model.percentile_ms(
+            self.bound.cores, self.bound.workers, measured.rate, objective.percentile
+        )
+        if measured.value_ms is not None and math.isfinite(predicted):
+            model = ServiceModel(
+                model.work, model.cpu_fraction, max(0.0, measured.value_ms - predicted)
+            )
+        d["latencyObjective"] = objective.label
+        d["latencyObjectiveSource"] = objective.source
+        d["sizingModel"] = {
+            "serviceTimeMeanInMs": round(sum(model.work) / len(model.work) * 1000, 3),
+            "cpuFraction": round(model.cpu_fraction, 4),
+            "overheadInMs": round(model.overhead_ms, 3),
+        }
+        low_trial = Trial(
+            self.bound,
+            float(low.metrics.get("measuredQueriesPerSecond") or 0.0),
+            objective.value(low.metrics),
+            objective.met(low.metrics),
+            low.metrics,
+            phase="capacity (one request at a time)",
+        )
+        candidates = [
+            allocation_for(k, s.workers) for k in grid(self.bound.cores, s.cpu_step, s.min_cpu)
+        ]
+        candidates[-1] = self.bound
+        sizer = Sizer(
+            model,
+            objective,
+            candidates,
+            lambda a, r: self.measure(a, r, objective),
+            known=[low_trial, measured],
+            max_trials=s.max_trials,
+            tie=s.efficiency_tie,
+        )
+        outcome = sizer.for_rate(s.qps) if s.qps else sizer.per_replica()
+        self.current.stop()
+        d["sizingNote"] = outcome.note
+        d["sizing"] = [t.to_row() for t in outcome.trials] + outcome.predictions
+        if outcome.allocation is None:
+            return self._impossible(outcome, objective)
+        return self._confirm(outcome, objective)
+
+    def _impossible(self, outcome: Outcome, objective: Objective) -> list[str]:
+        d = self.host.details
+        d["sloMet"] = False
+        for key in ("recommendedCpu", "recommendedMemoryInGB"):
+            d.pop(key, None)
+        best = outcome.best()
+        if best is not None and best.value_ms is not None:
+            d["bestLatencyInMs"] = round(best.value_ms, 3)
+            d["bestLatencyBy"] = f"{best.allocation.label} at {best.rate:.1f}/s ({best.phase})"
+            d["sizingNote"] = (
+                f"no allocation up to {self.bound.label} meets {objective.label}: the best "
+                f"p{objective.percentile} measured was {best.value_ms:.1f} ms "
+                f"({d['bestLatencyBy']}); no recommendation is given"
+            )
+        return []
+
+    def _memory_gb(self, workers: int) -> float:
+        runs = [r for r in self.host._runs_list() if r.allocation.workers == workers]
+        runs = runs or list(self.host._runs_list())
+        peak = max((r.sampler.peak_memory_bytes for r in runs), default=0)
+        margin = 1.0 + self.s.safety_margin
+        return max(self.s.min_memory_gb, round_up(peak / GIB * margin, self.s.memory_step_gb))
+
+    def _confirm(self, outcome: Outcome, objective: Objective) -> list[str]:
+        s, d = self.s, self.host.details
+        alloc = outcome.allocation
+        assert alloc is not None
+        memory_gb = self._memory_gb(alloc.workers)
+        rate = outcome.rate_per_replica
+        d.update(
+            {
+                "recommendedCpu": alloc.cores,
+                "recommendedMemoryInGB": memory_gb,
+                "recommendedWorkers": alloc.workers,
+                "recommendedThreads": alloc.threads,
+                "recommendedReplicas": outcome.replicas,
+                "maxQueriesPerSecondWithinSlo": round(outcome.max_rate_within or 0.0, 3),
+            }
+        )
+        if not s.confirm:
+            d["sloMet"] = None
+            d["confirmation"] = {"skipped": "confirm is off: the recommendation is unconfirmed"}
+            return []
+        info: dict[str, Any] = {
+            "requestedCpu": alloc.cores,
+            "requestedMemoryInGB": memory_gb,
+            "workers": alloc.workers,
+            "threads": alloc.threads,
+            "requestedQueriesPerSecond": round(rate, 3),
+        }
+        d["confirmation"] = info
+        seconds = trial_seconds(s, objective, rate, s.confirm_duration)
+        seconds = min(seconds, max(s.confirm_duration, _CONFIRM_MAX_SECONDS))
+        try:
+            run = self.host._start_allocation("confirmation", alloc, int(memory_gb * GIB))
+            trial = self._timed("confirmation", run, alloc, rate, seconds, objective)
+        except ServiceError as exc:
+            runs = self.host._runs_list()
+            oom = bool(runs) and runs[-1].service.oom_killed
+            info["held"] = False
+            info["error"] = f"{exc}{' (OOM-killed)' if oom else ''}"
+            d["sloMet"] = False
+            if oom:
+                d["recommendedMemoryInGB"] = after_oom_gb(memory_gb * GIB, s)
+            return [f"the service did not run under the recommended limits: {info['error']}"]
+        m = trial.metrics
+        info.update({k: m.get(k) for k in _CONFIRM_KEYS})
+        info["throttledShare"] = trial.throttled_share
+        info["utilizedCpu"] = trial.utilized_cpu
+        d["sloMet"] = trial.met
+        d["recommendationLatencyInMs"] = trial.value_ms
+        d["sizing"].append(trial.to_row())
+        reasons = []
+        if float(m.get("successRate") or 0) < 0.99:
+            reasons.append(f"the success rate fell to {float(m.get('successRate') or 0):.1%}")
+        achieved = float(m.get("measuredQueriesPerSecond") or 0)
+        # a Poisson count of n arrivals spreads by sqrt(n): judge beyond 3 of those
+        allowed = max(s.max_rate_error, 3.0 / math.sqrt(max(rate * seconds, 1.0)))
+        if rate and abs(achieved - rate) / rate > allowed:
+            reasons.append(f"the service served {achieved:.1f}/s of the {rate:.1f}/s asked")
+        info["held"] = not reasons and trial.met
+        return reasons
+
+
+_CONFIRM_KEYS = (
+    "totalQueries",
+    "successRate",
+    "measuredQueriesPerSecond",
+    "latencyPercentile50InMs",
+    "latencyPercentile90InMs",
+    "latencyPercentile99InMs",
+    "latencyPercentile999InMs",
+)
+
+
+def _met(m: dict[str, Any], objective: Objective) -> bool:
+    """The objective held and nearly every request succeeded.  A service that cannot
+    keep up fails the objective itself: latency counts from the scheduled send."""
+    return objective.met(m) and float(m.get("successRate") or 0.0) >= 0.99
