@@ -6,7 +6,6 @@ real: a real child process under real cgroup limits, real HTTP, real load.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,19 +46,6 @@ def _no_process_left_behind() -> Iterator[None]:
     yield
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert left == [], f"processes left behind: {left}"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store.open(tmp_path / "ws")
-    weights = tmp_path / "model.bin"
-    weights.write_bytes(b"weights")
-    store.models.register("m", weights)
-    rows = [json.dumps({"data": [[i, i + 1]]}) for i in range(20)]
-    store.datasets.register("rows", rows)
-    store.datasets.register("some-bad", [*rows[:8], '{"bad": 1}', *rows[8:10]])
-    store.datasets.register("some-hang", [*rows[:10], '{"hang": 1}'])
-    return store
 
 
 def _run(

@@ -49,6 +49,7 @@ def test_the_default_objective_is_twice_the_low_load_p90() -> None:
     objective = default_objective(12.5)
     assert objective.label == "p90<=25ms"
     assert "12.5 ms" in objective.source
+    assert default_objective(1.0).label == "p90<=6ms"  # never tighter than + 5 ms
 
 
 def test_objective_judges_the_measured_figure() -> None:

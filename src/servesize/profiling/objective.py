@@ -26,8 +26,10 @@ __all__ = ["DEFAULT_FACTOR", "Objective", "default_objective", "parse_slo"]
 _PERCENTILES = {"50": "50", "90": "90", "95": "95", "99": "99", "99.9": "999"}
 _SLO = re.compile(r"^\s*p(\d+(?:\.\d+)?)\s*(?:=|<=)\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$", re.I)
 
-#: Without ``--slo``: p90 at most this many times the p90 of one request at a time.
+#: Without ``--slo``: p90 at most this many times the p90 of one request at a time,
+#: and never tighter than that p90 plus ``DEFAULT_FLOOR_MS``.
 DEFAULT_FACTOR = 2.0
+DEFAULT_FLOOR_MS = 5.0
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,19 @@ def parse_slo(text: str) -> Objective:
 
 
 def default_objective(low_load_p90_ms: float) -> Objective:
-    """p90 <= 2 x the p90 of one request at a time (the knee of the latency curve).
+    """p90 <= max(2 x, + 5 ms) the p90 of one request at a time (the latency knee).
 
     Why this default: at low load latency is the service time; twice it is where an
     M/M/1-like queue sits at half utilisation and the latency curve bends upwards,
     so past it more load buys more queueing than throughput.  p90 rather than p99
-    because a short measurement judges p90 on ten times as many requests.
+    because a short measurement judges p90 on ten times as many requests.  The 5 ms
+    floor: for a sub-millisecond model, twice its service time is within the jitter
+    of the scheduler and the network stack, which no allocation can remove.
     """
-    limit = max(round(low_load_p90_ms * DEFAULT_FACTOR, 1), 0.1)
+    limit = round(max(low_load_p90_ms * DEFAULT_FACTOR, low_load_p90_ms + DEFAULT_FLOOR_MS), 1)
     return Objective(
         "90",
         limit,
-        source=f"default: {DEFAULT_FACTOR:g} x the p90 of one request at a time "
-        f"({low_load_p90_ms:.1f} ms)",
+        source=f"default: max({DEFAULT_FACTOR:g} x, + {DEFAULT_FLOOR_MS:g} ms) the p90 of one "
+        f"request at a time ({low_load_p90_ms:.1f} ms)",
     )

@@ -230,16 +230,21 @@ class Sizer:
         efficiency = {a: r / a.cores for a, r in rates.items()}
         best = max(efficiency.values(), default=0.0)
         predictions = self.predictions(None)
-        if best <= 0:
+        if best > 0:
+            chosen = next(a for a in self.candidates if efficiency[a] >= best * (1 - self.tie))
+            rate = rates[chosen]
+        elif any(t.met for t in self.trials):
+            # the model says never, a measurement said yes: measure upwards from low load
+            chosen = self.candidates[-1]
+            rate = self.model.capacity(chosen.cores, chosen.workers) * 0.1
+        else:
             return Outcome(
                 None,
                 trials=self.trials,
                 predictions=predictions,
                 note=f"no allocation up to the bound is predicted to meet "
-                f"{self.objective.label} at any rate",
+                f"{self.objective.label} at any rate, and none measured did",
             )
-        chosen = next(a for a in self.candidates if efficiency[a] >= best * (1 - self.tie))
-        rate = rates[chosen]
         highest: float | None = None
         lowest_fail: float | None = None
         for _ in range(4):

@@ -12,7 +12,8 @@ from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _num
 
 # (key, label, unit, direction): +1 bigger is worse, -1 smaller is worse, 0 shown only.
-# Only the gated ones (p99, sustainable throughput, CPU, memory) can regress.
+# Only the gated ones (p99, sustainable throughput, CPU, memory, replicas, rate within
+# the objective) can regress.
 METRICS: tuple[tuple[str, str, str, int], ...] = (
     ("latencyPercentile99InMs", "p99 latency", "ms", +1),
     ("latencyPercentile50InMs", "p50 latency", "ms", 0),
@@ -20,6 +21,9 @@ METRICS: tuple[tuple[str, str, str, int], ...] = (
     ("measuredQueriesPerSecond", "measured rate", "q/s", 0),
     ("recommendedCpu", "recommended CPU", "cores", +1),
     ("recommendedMemoryInGB", "recommended memory", "GB", +1),
+    ("recommendedReplicas", "recommended replicas", "", +1),
+    ("maxQueriesPerSecondWithinSlo", "max rate within the objective", "q/s", -1),
+    ("recommendationLatencyInMs", "objective percentile, confirmed", "ms", 0),
     ("cpuSecondsPerQuery", "CPU seconds per query", "s", 0),
     ("maxUtilizedMemoryInGB", "peak memory", "GB", 0),
     ("coldStartSeconds", "cold start", "s", 0),
@@ -124,6 +128,12 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
             notes.append(f"{role} ({view.name}) is {view.state}: {view.headline()}")
         elif view.validity == "INVALID":
             notes.append(f"{role} ({view.name}) is INVALID: " + "; ".join(view.validity_reasons))
+    objectives = (a.get("latencyObjective"), b.get("latencyObjective"))
+    if all(objectives) and objectives[0] != objectives[1]:
+        notes.append(f"the objectives differ ({objectives[0]} vs {objectives[1]})")
+    slo_lost = a.get("sloMet") is True and b.get("sloMet") is False
+    if slo_lost:
+        notes.append(f"B ({b.name}) no longer meets {b.get('latencyObjective')}")
     for row in rows:
         if row.worse:
             change = (row.ratio - 1) * 100 if row.ratio is not None else math.inf
@@ -131,4 +141,5 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
                 f"{row.label} changed by {change:+.1f}% "
                 f"(more than the allowed {max_regression * 100:g}%)"
             )
-    return Comparison(a.name, b.name, max_regression, rows, notes, b.state != "Succeeded")
+    failed = b.state != "Succeeded" or slo_lost
+    return Comparison(a.name, b.name, max_regression, rows, notes, failed)

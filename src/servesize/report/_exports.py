@@ -68,6 +68,13 @@ def render_csv_samples(view: ProfileView) -> str:
     return _csv(view.rows("samples"), SAMPLE_COLUMNS)
 
 
+def render_csv_sizing(view: ProfileView) -> str:
+    """The sizing table: one row per allocation measured or predicted."""
+    from servesize.report._sizing import SIZING_COLUMNS, rows
+
+    return _csv(rows(view), SIZING_COLUMNS)
+
+
 def _recommendation(view: ProfileView) -> tuple[float, float]:
     if not view.has_recommendation:
         why = f": {view.error_message}" if view.error_message else ""
@@ -107,18 +114,35 @@ def render_k8s(view: ProfileView) -> str:
         ),
     ]
     lines += [_comment(f"INVALID because: {reason}") for reason in view.validity_reasons]
-    lines += [
-        "# requests = the recommendation; memory limit = recommendation + "
-        f"{margin:g}% safety margin.",
-        "# No CPU limit on purpose: a CPU limit throttles bursts (latency) without",
-        "# protecting neighbours any better than the request does.",
-        "resources:",
-        "  requests:",
-        f'    cpu: "{q["cpu"]}"',
-        f'    memory: "{q["memory"]}"',
-        "  limits:",
-        f'    memory: "{q["memoryLimit"]}"',
-    ]
+    sized = bool(view.get("latencyObjective"))
+    if not sized:
+        lines += [
+            "# requests = the recommendation; memory limit = recommendation + "
+            f"{margin:g}% safety margin.",
+            "# No CPU limit on purpose: a CPU limit throttles bursts (latency) without",
+            "# protecting neighbours any better than the request does.",
+        ]
+    else:
+        met = {True: "met", False: "NOT met", None: "not confirmed"}.get(view.get("sloMet"), "?")
+        lines += [
+            _comment(
+                f"sized for {view.get('latencyObjective')} at "
+                f"{view.get('requestedQueriesPerSecond')} q/s: {met} in a confirmation run "
+                "under exactly these limits (CPU limit = request, as measured)."
+            ),
+            f"replicas: {int(view.get('recommendedReplicas') or 1)}",
+        ]
+    lines += ["resources:", "  requests:", f'    cpu: "{q["cpu"]}"', f'    memory: "{q["memory"]}"']
+    lines += ["  limits:"] + ([f'    cpu: "{q["cpu"]}"'] if sized else [])
+    lines.append(f'    memory: "{q["memoryLimit"]}"')
+    threads = view.get("recommendedThreads")
+    if sized and isinstance(threads, int):
+        lines.append("env:")
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            lines += [f"  - name: {name}", f'    value: "{threads}"']
+        workers = view.get("recommendedWorkers")
+        if isinstance(workers, int):
+            lines += ["  - name: WORKER_COUNT", f'    value: "{workers}"']
     return "\n".join(lines) + "\n"
 
 

@@ -92,14 +92,26 @@ def recommendation(view: ProfileView) -> FactTable:
     rows = [
         ("Recommended CPU", fmt(d.get("recommendedCpu"), "cores")),
         ("Recommended memory", fmt_gb(d.get("recommendedMemoryInGB"))),
-        ("p90 latency under the recommendation", fmt_ms(d.get("recommendationLatencyInMs"))),
+        (
+            f"{_objective_percentile(d)} latency under the recommendation",
+            fmt_ms(d.get("recommendationLatencyInMs")),
+        ),
     ]
+    if d.get("latencyObjective"):
+        rows.append(("Replicas", fmt(d.get("recommendedReplicas"), digits=0)))
+        rows.append(("Objective met (confirmed)", yes_no(d.get("sloMet"))))
     confirmation = view.section("confirmation")
     if "held" in confirmation:
         rows.append(("Confirmation run held", yes_no(confirmation.get("held"))))
     if d.get("oomKilled"):
         rows.append(("OOM kill", "yes: memory was raised above the limit that was killed"))
     return FactTable("Recommendation", ("", "value"), rows)
+
+
+def _objective_percentile(d: dict[str, Any]) -> str:
+    """``p99`` of ``"p99<=150ms"``; p90 for profiles sized before objectives existed."""
+    objective = str(d.get("latencyObjective") or "p90<=")
+    return objective.split("<=")[0]
 
 
 _PERCENTILES = (("p50", "50"), ("p90", "90"), ("p95", "95"), ("p99", "99"), ("p99.9", "999"))
@@ -223,8 +235,11 @@ def profile_info(view: ProfileView) -> FactTable:
 
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
+    from servesize.report._sizing import objective_tables  # it builds on this module
+
     return [
         recommendation(view),
+        *objective_tables(view),
         latency(view),
         throughput(view),
         utilisation(view),

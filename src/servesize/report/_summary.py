@@ -41,7 +41,21 @@ def summary_table(view: ProfileView) -> Table:
     section("Recommendation")
     table.add_row("CPU", Text(fmt(d.get("recommendedCpu"), "cores"), style="bold"))
     table.add_row("memory", Text(fmt_gb(d.get("recommendedMemoryInGB")), style="bold"))
-    table.add_row("p90 under it", fmt_ms(d.get("recommendationLatencyInMs")))
+    if d.get("latencyObjective"):
+        met = {True: "met", False: "NOT met", None: "unconfirmed"}.get(d.get("sloMet"), "—")
+        table.add_row("objective", Text(f"{d['latencyObjective']}: {met}", style="bold"))
+        table.add_row("replicas", fmt(d.get("recommendedReplicas"), digits=0))
+        table.add_row(
+            "workers / threads",
+            f"{fmt(d.get('recommendedWorkers'), digits=0)} / "
+            f"{fmt(d.get('recommendedThreads'), digits=0)}",
+        )
+        table.add_row("max q/s within it", fmt(d.get("maxQueriesPerSecondWithinSlo"), "q/s"))
+        table.add_row("under it (confirmed)", fmt_ms(d.get("recommendationLatencyInMs")))
+        if d.get("sizingNote"):
+            table.add_row("sizing", str(d["sizingNote"]))
+    else:
+        table.add_row("p90 under it", fmt_ms(d.get("recommendationLatencyInMs")))
     section("Latency")
     for label, key in (("p50", "50"), ("p90", "90"), ("p99", "99"), ("p99.9", "999")):
         table.add_row(label, fmt_ms(d.get(f"latencyPercentile{key}InMs")))
