@@ -162,9 +162,12 @@ class SizingPhase:
             self.bound.cores, self.bound.workers, measured.rate, objective.percentile
         )
         if measured.value_ms is not None and math.isfinite(predicted):
-            model = ServiceModel(
-                model.work, model.cpu_fraction, max(0.0, measured.value_ms - predicted)
-            )
+            # time the queue does not see (HTTP, client) is at most about a service time;
+            # a larger gap means the bound was near saturation, where a shift would
+            # wrongly condemn every allocation: the trials correct the model there
+            mean_ms = sum(model.work) / len(model.work) * 1000.0
+            overhead = min(max(0.0, measured.value_ms - predicted), mean_ms)
+            model = ServiceModel(model.work, model.cpu_fraction, overhead)
         d["latencyObjective"] = objective.label
         d["latencyObjectiveSource"] = objective.source
         d["sizingModel"] = {
@@ -204,8 +207,10 @@ class SizingPhase:
     def _impossible(self, outcome: Outcome, objective: Objective) -> list[str]:
         d = self.host.details
         d["sloMet"] = False
-        for key in ("recommendedCpu", "recommendedMemoryInGB"):
-            d.pop(key, None)
+        given = objective.source == "given"
+        if given:
+            for key in ("recommendedCpu", "recommendedMemoryInGB"):
+                d.pop(key, None)
         best = outcome.best()
         if best is not None and best.value_ms is not None:
             d["bestLatencyInMs"] = round(best.value_ms, 3)
@@ -214,6 +219,13 @@ class SizingPhase:
                 f"no allocation up to {self.bound.label} meets {objective.label}: the best "
                 f"p{objective.percentile} measured was {best.value_ms:.1f} ms "
                 f"({d['bestLatencyBy']}); no recommendation is given"
+            )
+        if not given:
+            # Azure's callers always get a figure: without an objective of theirs the
+            # usage measured at the bound stands, and the note says it is not sized
+            d["sizingNote"] = (
+                f"no allocation tried met the default objective {objective.label}; the "
+                "recommendation is the usage measured at the bound, not a sizing"
             )
         return []
 
