@@ -523,7 +523,9 @@ class ProfileRun:
         limit = first.memory_limit
         if limit:
             bumped = after_oom_gb(limit, self.settings)
-            if first is self._runs[0]:
+            # killed under the bound's memory (the first launch or a sizing trial): the
+            # bound was too small; the confirmation's own OOM is handled by the sizing
+            if first is self._runs[0] or limit == self._runs[0].memory_limit:
                 self.details["recommendedMemoryInGB"] = bumped
             self.details["oomNote"] = (
                 f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
