@@ -21,6 +21,7 @@ _LABELS = {
     "warmup": "Warm-up",
     "capacity": "Capacity search",
     "measurement": "Measurement",
+    "sizing": "Sizing search",
     "confirmation": "Confirmation",
 }
 

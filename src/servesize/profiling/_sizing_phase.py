@@ -63,6 +63,8 @@ class _Host(Protocol):
 
     def _runs_list(self) -> Sequence[Any]: ...
 
+    def _phase(self, phase: str, fraction: float, text: str) -> None: ...
+
 
 def trial_seconds(
     settings: ProfileSettings, objective: Objective, rate: float, floor: float
@@ -111,6 +113,7 @@ class SizingPhase:
             run.service.resize(cpu=alloc.cores, memory_bytes=run.memory_limit)
             run.allocation = alloc
         seconds = trial_seconds(self.s, objective, rate, self.s.trial_duration)
+        self.host._phase("sizing", 0.0, f"{alloc.label} at {rate:.1f}/s")
         return self._timed("sizing", run, alloc, rate, seconds, objective)
 
     def _timed(
