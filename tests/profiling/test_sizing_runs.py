@@ -52,6 +52,19 @@ def _profile(store: Store, name: str, script: str, **kwargs: Any) -> ModelProfil
     return result
 
 
+def _skip_if_the_machine_is_busy(d: dict[str, Any]) -> None:
+    """Ground truth needs the CPU it asks for: on a machine so busy that 10 ms of CPU
+    takes over twice as long one request at a time, no allocation can meet the truth."""
+    busy = [r for r in d.get("validityReasons", []) if "machine was busy" in r]
+    alone = next(r for r in d["sizing"] if str(r.get("phase", "")).startswith("capacity"))
+    stretched = float(alone["latencyPercentile50InMs"]) > 2 * 10.0
+    if busy or stretched:
+        pytest.skip(
+            "the machine is too busy for ground truth: one request at a time took "
+            f"{alone['latencyPercentile50InMs']} ms for 10 ms of CPU; {busy}"
+        )
+
+
 def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: Store) -> None:
     answers = []
     for bound in (1.0, 0.8):
@@ -61,7 +74,8 @@ def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: St
         )  # fmt: skip
         d = result.get_details()
         assert d["latencyObjective"] == "p99<=150ms"
-        assert d["recommendedReplicas"] == 1
+        _skip_if_the_machine_is_busy(d)
+        assert d["recommendedReplicas"] == 1, d["sizing"]
         assert 0.4 <= d["recommendedCpu"] <= 0.8, d["sizing"]
         assert d["recommendedWorkers"] == 1
         assert d["recommendedThreads"] == 1
