@@ -159,3 +159,12 @@ def test_per_replica_picks_the_best_rate_per_core_and_measures_it() -> None:
     assert (outcome.max_rate_within or 0) > 0
     measured = [t for t in outcome.trials if t.allocation == outcome.allocation and t.met]
     assert max(t.rate for t in measured) == outcome.max_rate_within
+
+
+def test_workers_share_the_quota_and_add_servers() -> None:
+    model = ServiceModel(work=(0.01,))
+    one, two = model.max_rate(1.0, 1, "99", 50.0), model.max_rate(2.0, 2, "99", 50.0)
+    # two servers and twice the quota: at least twice the rate (a shared queue pools)
+    assert 2.0 < two / one < 3.2
+    # two workers under one core: the quota, not the workers, sets the capacity
+    assert model.capacity(1.0, 2) == pytest.approx(100.0)
