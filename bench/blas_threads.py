@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
+
+from _sizing_results import append, uptime
 
 from servesize.load import LoadSpec, run_load
 from servesize.profiling import launch
@@ -27,7 +27,6 @@ from servesize.profiling._throttle import throttle_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "profiling" / "scripts"
-RESULTS = Path(__file__).resolve().parent / "RESULTS-sizing.md"
 
 
 def one(threads: int, cores: float, rate: float, seconds: float, port: int) -> dict[str, object]:
@@ -64,29 +63,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--cores", type=float, default=0.5)
     args = parser.parse_args()
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    load = uptime()
     machine = len(os.sched_getaffinity(0))
     rows = [
         one(threads, args.cores, args.rate, args.seconds, 18_000 + threads)
         for threads in (machine, 1)
     ]
-    lines = [
-        f"\n## BLAS threads under a {args.cores:g}-core quota, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"`uptime`: {uptime.strip()} (the machine was shared with other jobs).\n",
-        f"Command: `.venv/bin/python bench/blas_threads.py --rate {args.rate:g} "
-        f"--seconds {args.seconds:g} --cores {args.cores:g}` (matmul.py, 6 products of "
-        f"256 x 256 a request, the service on all {machine} CPUs, open loop).\n",
-        "| BLAS threads | p50 ms | p99 ms | CPU used (cores) | throttled periods | success |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {r['threads']} | {r['p50']} | {r['p99']} | {r['cpu']} | {r['throttled']} | {r['ok']} |"
-        for r in rows
-    ]
-    text = "\n".join(lines) + "\n"
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    keys = ("threads", "p50", "p99", "cpu", "throttled", "ok")
+    text = append(
+        f"BLAS threads under a {args.cores:g}-core quota",
+        load,
+        f"`.venv/bin/python bench/blas_threads.py --rate {args.rate:g} --seconds "
+        f"{args.seconds:g} --cores {args.cores:g}` (matmul.py, 6 products of 256 x 256 a "
+        f"request, the service on all {machine} CPUs, open loop).",
+        ("BLAS threads", "p50 ms", "p99 ms", "CPU used (cores)", "throttled periods", "success"),
+        [[r[k] for k in keys] for r in rows],
+    )
     print(text)
     return 0
 

@@ -10,12 +10,12 @@ upper bound of 1.0 and 0.8 cores.  Appends the figures to bench/RESULTS-sizing.m
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from _sizing_results import append, uptime
 
 from servesize.profiling import profile
 from servesize.sdk import InferenceConfig
@@ -23,7 +23,6 @@ from servesize.workspace import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "profiling" / "scripts"
-RESULTS = Path(__file__).resolve().parent / "RESULTS-sizing.md"
 
 
 def one(store: Store, bound: float) -> dict[str, object]:
@@ -50,30 +49,23 @@ def one(store: Store, bound: float) -> dict[str, object]:
 
 
 def main() -> int:
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
+    load = uptime()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "ws")
         (Path(tmp) / "m.bin").write_bytes(b"m")
         store.models.register("m", Path(tmp) / "m.bin")
         store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
         rows = [one(store, bound) for bound in (1.0, 0.8)]
-    lines = [
-        f"\n## Ground truth, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"`uptime` before: {uptime.strip()} (the machine was shared with other jobs).\n",
-        "Command: `.venv/bin/python bench/sizing_truth.py` (burn.py, 10 ms of CPU a "
-        'request, `qps=40, slo="p99=150ms"`, default settings otherwise).\n',
-        "| bound | wall s | rec. CPU | replicas | sloMet | confirmed p99 ms "
-        "| one at a time p50 ms | trials | verdict |",
-        "|---:|---:|---:|---:|---|---:|---:|---:|---|",
-    ]
-    lines += [
-        f"| {r['bound']} | {r['seconds']} | {r['cpu']} | {r['replicas']} | {r['met']} "
-        f"| {r['p99']} | {r['alone']} | {r['trials']} | {r['validity']} |"
-        for r in rows
-    ]
-    text = "\n".join(lines) + "\n"
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    keys = ("bound", "seconds", "cpu", "replicas", "met", "p99", "alone", "trials", "validity")
+    text = append(
+        "Ground truth",
+        load,
+        "`.venv/bin/python bench/sizing_truth.py` (burn.py, 10 ms of CPU a request, "
+        '`qps=40, slo="p99=150ms"`, default settings otherwise).',
+        ("bound", "wall s", "rec. CPU", "replicas", "sloMet", "confirmed p99 ms",
+         "one at a time p50 ms", "trials", "verdict"),
+        [[r[k] for k in keys] for r in rows],
+    )  # fmt: skip
     print(text)
     return 0
 
