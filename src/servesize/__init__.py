@@ -14,8 +14,6 @@ __version__ = "0.1.0"
 import sys
 
 from servesize.errors import ServesizeError
-from servesize.profiling.model_profile import ModelProfile, compare
-from servesize.profiling.settings import ProfileSettings
 from servesize.sdk import (
     CondaDependencies,
     DataPath,
@@ -24,9 +22,12 @@ from servesize.sdk import (
     Environment,
     InferenceConfig,
     Model,
+    ModelProfile,
+    ProfileSettings,
     PromoteHeadersBehavior,
     TabularDataset,
     Workspace,
+    compare,
     dataset_type_definitions,
 )
 

@@ -95,6 +95,11 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
         (["-m", "m", "--idi", "nope", "--entry-script", "trivial.py"], 3, "nope"),
         (["-m", "m", "--idi", "rows", "--entry-script", "trivial.py", "--cc", "0"], 2, "cpu"),
         (["-m", "m", "--idi", "rows", "--entry-script", "no_run.py"], 5, "run()"),
+        (
+            ["-m", "m", "--idi", "rows", "--entry-script", "trivial.py", "--setting", "confirm=no"],
+            2,
+            "confirm='no' is not allowed",
+        ),
         (["-m", "m", "--idi", "rows", "--entry-script", "missing.py"], 3, "not found"),
         (["-m", "m", "--idi", "rows"], 2, "--ic"),
         (

@@ -15,9 +15,8 @@ import psutil
 import pytest
 
 from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
-from servesize.profiling import ModelProfile, profile
 from servesize.profiling.limits import detect
-from servesize.sdk import InferenceConfig
+from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -251,6 +250,9 @@ def test_a_profile_past_its_time_limit_times_out(store: Store) -> None:
         ({"cpu": 0}, InvalidInputError, "cpu must be positive"),
         ({"cpu": -1.0}, InvalidInputError, "cpu must be positive"),
         ({"memory_in_gb": 0.01}, InvalidInputError, "idle need"),
+        ({"cpu": "1"}, InvalidInputError, "cpu must be a number"),
+        ({"confirm": "no"}, InvalidInputError, "confirm='no' is not allowed"),
+        ({"arrival": "burst"}, InvalidInputError, "arrival='burst'"),
         ({"script": "no_run.py"}, EntryScriptError, "run"),
         ({"model": "nope"}, NotFoundError, "nope"),
         ({"dataset": "nope"}, NotFoundError, "nope"),

@@ -58,5 +58,5 @@ def test_verdict_lists_every_failed_condition() -> None:
 def test_unknown_or_bad_settings_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="unknown profile setting"):
         ProfileSettings.from_kwargs({"qpss": 3})
-    with pytest.raises(InvalidInputError, match="qps must be positive"):
+    with pytest.raises(InvalidInputError, match=r"qps=0 is not allowed: it must be > 0"):
         ProfileSettings.from_kwargs({"qps": 0})

@@ -9,7 +9,8 @@ from servesize.report import ProfileView, default_filename, print_summary, summa
 def test_exported_members() -> None:
     assert set(servesize.report.__all__) == {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare", "comparison_table",
-        "default_filename", "k8s_quantities", "parse_threshold", "print_summary", "render",
+        "default_filename", "fmt", "fmt_ms", "k8s_quantities", "parse_threshold", "print_summary",
+        "render",
         "summary_table", "write_report",
     }  # fmt: skip
     assert servesize.report.FORMATS[:6] == ("html", "md", "json", "csv", "csv-samples", "k8s")

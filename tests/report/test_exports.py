@@ -48,8 +48,11 @@ def test_safety_margin_defaults_to_15_percent(valid_view: ProfileView) -> None:
     assert k8s_quantities(view)["memoryLimit"] == "884Mi"
 
 
-def test_safety_margin_camel_case_setting_is_read_too(valid_view: ProfileView) -> None:
+def test_safety_margin_is_read_under_its_stored_name_only(valid_view: ProfileView) -> None:
+    # settings are stored as ProfileSettings.to_dict(): one spelling, no guessing
     view = _with(valid_view, settings={"safetyMargin": 0.0})
+    assert k8s_quantities(view)["memoryLimit"] == "884Mi"
+    view = _with(valid_view, settings={"safety_margin": 0.0})
     assert k8s_quantities(view)["memoryLimit"] == "768Mi"
 
 

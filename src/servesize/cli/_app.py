@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from servesize.errors import InvalidInputError, ServesizeError
+from servesize.workspace import DEFAULT_WORKSPACE as DEFAULT_WORKSPACE_PATH
 
 if TYPE_CHECKING:
     from servesize.workspace import Store
@@ -36,7 +37,7 @@ WorkspaceOption = Annotated[
         show_default=True,
     ),
 ]
-DEFAULT_WORKSPACE = Path(".servesize")
+DEFAULT_WORKSPACE = DEFAULT_WORKSPACE_PATH
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 

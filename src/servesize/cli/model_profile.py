@@ -6,7 +6,7 @@ import json
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.console import Console
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
 from servesize.cli.model import model_app
 from servesize.errors import ProfileError
+from servesize.workspace import Figures, Store
+
+if TYPE_CHECKING:
+    from servesize.sdk import ModelProfile
 
 __all__ = ["profile_command"]
 
@@ -97,9 +101,7 @@ def profile_command(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Profile models under real CPU and memory limits and recommend what to allocate."""
-    from servesize.profiling import ModelProfile
-    from servesize.profiling.settings import ProfileSettings
-    from servesize.workspace import Store
+    from servesize.sdk import profile
 
     if (inference_config is None) == (entry_script is None):
         raise fail("give exactly one of --ic FILE or --entry-script FILE")
@@ -116,26 +118,23 @@ def profile_command(
     settings.update(_key_values(setting or []))
     store = Store.open(workspace)
     config = _inference_config(inference_config, entry_script, source_directory, environment)
-    from servesize.profiling import _resolve
-
-    request = _resolve.request(
-        store,
-        name=name,
-        models=model,
-        inference_config=config,
-        dataset=input_dataset_id,
-        cpu=cpu,
-        memory_gb=memory_gb,
-        description=description,
-        settings=ProfileSettings.from_kwargs(settings),
-    )
     console = Console(stderr=True)
-    for line in request.missing_requirements:
-        console.print(f"[yellow]warning:[/] requirement not installed here: {line}")
     # SIGTERM ends the profile like Ctrl-C: Cancelled, nothing left running
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        handle = ModelProfile._start(store, store, request)
+        handle = profile(
+            store,
+            name,
+            model,
+            config,
+            input_dataset_id,
+            cpu=cpu,
+            memory_in_gb=memory_gb,
+            description=description,
+            **settings,
+        )
+        for line in handle.missing_requirements:
+            console.print(f"[yellow]warning:[/] requirement not installed here: {line}")
         try:
             state = handle.wait_for_completion(show_output=not as_json)
         except KeyboardInterrupt:
@@ -148,7 +147,7 @@ def profile_command(
     if output_file is not None:
         output_file.write_text(json.dumps(details, indent=2, default=str) + "\n", encoding="utf-8")
     if add_tags and state == "Succeeded":
-        _tag_models(store, request.model_ids, details)
+        _tag_models(store, handle.model_ids, handle.figures)
     if as_json:
         print(json.dumps(details, indent=2, default=str))
     else:
@@ -156,7 +155,8 @@ def profile_command(
     if state == "Cancelled":
         raise typer.Exit(130)
     if state != "Succeeded":
-        message = (details.get("error") or {}).get("message", state)
+        error = handle.figures.error
+        message = error.message if error is not None and error.message else state
         raise ProfileError(f"profile {name} {state.lower()}: {message} (log: {handle.log_path})")
 
 
@@ -174,11 +174,11 @@ def _key_values(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def _wait_out(handle: Any) -> str:
+def _wait_out(handle: ModelProfile) -> str:
     """Wait for the cancelled run to tear down: stopping early would leave processes."""
     while True:
         try:
-            return str(handle.wait_for_completion())
+            return handle.wait_for_completion()
         except KeyboardInterrupt:
             continue
 
@@ -204,14 +204,20 @@ def _inference_config(
     )
 
 
-def _tag_models(store: Any, model_ids: tuple[str, ...], details: dict[str, Any]) -> None:
-    keys = ("recommendedCpu", "recommendedMemoryInGB", "recommendedReplicas", "latencyObjective")
-    tags = {key: str(details.get(key)) for key in keys if details.get(key) is not None}
+def _tag_models(store: Store, model_ids: tuple[str, ...], figures: Figures) -> None:
+    # the tags carry the details' keys (the edge users see)
+    names = ("recommended_cpu", "recommended_memory_in_gb", "recommended_replicas",
+             "latency_objective")  # fmt: skip
+    tags = {
+        Figures.key(name): str(getattr(figures, name))
+        for name in names
+        if getattr(figures, name) is not None
+    }
     for model_id in model_ids:
         store.models.update(model_id, add_tags=tags)
 
 
-def _print_summary(store: Any, name: str) -> None:
+def _print_summary(store: Store, name: str) -> None:
     from servesize.report import ProfileView, print_summary
 
     print_summary(ProfileView.from_store(store, name), Console())

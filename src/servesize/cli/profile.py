@@ -18,13 +18,14 @@ from servesize.report import (
     compare,
     comparison_table,
     default_filename,
+    fmt,
+    fmt_ms,
     parse_threshold,
     print_summary,
     render,
     write_report,
 )
-from servesize.report._facts import fmt, fmt_ms
-from servesize.workspace import Store
+from servesize.workspace import Figures, Store
 
 __all__ = ["profile_app"]
 
@@ -61,14 +62,14 @@ def list_profiles(
         return
     table = Table("name", "state", "verdict", "CPU", "memory", "p99", "created")
     for r in records:
-        d = r.details
+        f = Figures.from_details(r.details)
         table.add_row(
             r.name,
             r.state,
-            str(d.get("validity") or "—"),
-            fmt(d.get("recommendedCpu"), "cores"),
-            fmt(d.get("recommendedMemoryInGB"), "GB"),
-            fmt_ms(d.get("latencyPercentile99InMs")),
+            str(f.validity or "—"),
+            fmt(f.recommended_cpu, "cores"),
+            fmt(f.recommended_memory_in_gb, "GB"),
+            fmt_ms(f.latency_percentile99_in_ms),
             r.created_time.strftime("%Y-%m-%d %H:%M"),
         )
     Console().print(table)

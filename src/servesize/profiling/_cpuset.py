@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from servesize.errors import InvalidInputError
+from servesize.profiling.settings import check_limit_values
 
 __all__ = ["CpuPlan", "format_cpu_list", "parse_cpu_list", "plan_cpus"]
 
@@ -49,8 +50,7 @@ def plan_cpus(cpu_cores: float | None, available: Iterable[int] | None = None) -
     cpus = sorted(set(os.sched_getaffinity(0) if available is None else available))
     if not cpus:
         raise InvalidInputError("no usable CPU to plan on")
-    if cpu_cores is not None and not cpu_cores > 0:
-        raise InvalidInputError(f"cpu must be > 0 cores, got {cpu_cores}")
+    check_limit_values(cpu_cores, None)
     if len(cpus) < 2:
         return CpuPlan(service=tuple(cpus), generator=tuple(cpus), shared=True)
     wanted = len(cpus) - 1 if cpu_cores is None else max(1, math.ceil(cpu_cores))

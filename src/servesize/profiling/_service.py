@@ -11,7 +11,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 
@@ -20,7 +19,7 @@ from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.settings import GIB
-from servesize.workspace import Store
+from servesize.workspace import Figures, Machine, Store
 
 __all__ = [
     "THREAD_VARIABLES",
@@ -48,14 +47,14 @@ class Plan:
     generator_cpus: tuple[int, ...]
     shared_cpus: bool
 
-    def details(self) -> dict[str, Any]:
-        return {
-            "requestedCpu": self.cpu,
-            "requestedMemoryInGB": round(self.memory_bytes / GIB, 3) if self.memory_bytes else None,
-            "serviceCpus": list(self.service_cpus),
-            "generatorCpus": list(self.generator_cpus),
-            "cpusShared": self.shared_cpus,
-        }
+    def fill(self, figures: Figures) -> None:
+        """Record the limits and the CPU split in the profile's figures."""
+        figures.requested_cpu = self.cpu
+        memory = self.memory_bytes
+        figures.requested_memory_in_gb = round(memory / GIB, 3) if memory else None
+        figures.service_cpus = list(self.service_cpus)
+        figures.generator_cpus = list(self.generator_cpus)
+        figures.cpus_shared = self.shared_cpus
 
 
 def plan(request: ProfileRequest) -> Plan:
@@ -179,15 +178,15 @@ def generator_affinity(cpus: tuple[int, ...]) -> Iterator[None]:
             os.sched_setaffinity(0, before)
 
 
-def machine_facts() -> dict[str, Any]:
+def machine_facts() -> Machine:
     support = detect()
-    return {
-        "cpuCount": psutil.cpu_count(logical=True),
-        "usableCpus": len(os.sched_getaffinity(0)),
-        "memoryInGB": round(psutil.virtual_memory().total / GIB, 2),
-        "cgroupVersion": support.version,
-        "cgroupNote": support.reason,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "servesizeVersion": __version__,
-    }
+    return Machine(
+        cpu_count=psutil.cpu_count(logical=True),
+        usable_cpus=len(os.sched_getaffinity(0)),
+        memory_in_gb=round(psutil.virtual_memory().total / GIB, 2),
+        cgroup_version=support.version,
+        cgroup_note=support.reason,
+        platform=platform.platform(),
+        python=platform.python_version(),
+        servesize_version=__version__,
+    )

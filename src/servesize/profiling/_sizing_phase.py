@@ -23,6 +23,7 @@ from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.recommend import after_oom_gb, round_up
 from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.profiling.sizing import Allocation, Outcome, Sizer, Trial, allocation_for, grid
+from servesize.workspace import Confirmation, Figures
 
 __all__ = ["LowLoad", "SizingPhase"]
 
@@ -55,7 +56,7 @@ class _Host(Protocol):
     """What the phase needs of :class:`ProfileRun`."""
 
     settings: ProfileSettings
-    details: dict[str, Any]
+    figures: Figures
 
     def _start_allocation(self, phase: str, alloc: Allocation, memory: int | None) -> Any: ...
 
@@ -151,7 +152,7 @@ class SizingPhase:
 
     def run(self, low: LowLoad, measured: Trial, cpu_per_query: float) -> list[str]:
         """Search, confirm, fill the details; return reasons the confirmation failed."""
-        s, d = self.s, self.host.details
+        s, f = self.s, self.host.figures
         # rows the script always rejects are not overload: judge errors beyond them
         self.baseline_success = float(low.metrics.get("successRate") or 1.0)
         objective = self.objective(low)
@@ -171,9 +172,9 @@ class SizingPhase:
             mean_ms = sum(model.work) / len(model.work) * 1000.0
             overhead = min(max(0.0, measured.value_ms - predicted), mean_ms)
             model = ServiceModel(model.work, model.cpu_fraction, overhead)
-        d["latencyObjective"] = objective.label
-        d["latencyObjectiveSource"] = objective.source
-        d["sizingModel"] = {
+        f.latency_objective = objective.label
+        f.latency_objective_source = objective.source
+        f.sizing_model = {
             "serviceTimeMeanInMs": round(sum(model.work) / len(model.work) * 1000, 3),
             "cpuFraction": round(model.cpu_fraction, 4),
             "overheadInMs": round(model.overhead_ms, 3),
@@ -201,32 +202,31 @@ class SizingPhase:
         )
         outcome = sizer.for_rate(s.qps) if s.qps else sizer.per_replica()
         self.current.stop()
-        d["sizingNote"] = outcome.note
-        d["sizing"] = [t.to_row() for t in outcome.trials] + outcome.predictions
+        f.sizing_note = outcome.note
+        f.sizing = [t.to_row() for t in outcome.trials] + outcome.predictions
         if outcome.allocation is None:
             return self._impossible(outcome, objective)
         return self._confirm(outcome, objective)
 
     def _impossible(self, outcome: Outcome, objective: Objective) -> list[str]:
-        d = self.host.details
-        d["sloMet"] = False
+        f = self.host.figures
+        f.slo_met = False
         given = objective.source == "given"
         if given:
-            for key in ("recommendedCpu", "recommendedMemoryInGB"):
-                d.pop(key, None)
+            f.recommended_cpu = f.recommended_memory_in_gb = None
         best = outcome.best()
         if best is not None and best.value_ms is not None:
-            d["bestLatencyInMs"] = round(best.value_ms, 3)
-            d["bestLatencyBy"] = f"{best.allocation.label} at {best.rate:.1f}/s ({best.phase})"
-            d["sizingNote"] = (
+            f.best_latency_in_ms = round(best.value_ms, 3)
+            f.best_latency_by = f"{best.allocation.label} at {best.rate:.1f}/s ({best.phase})"
+            f.sizing_note = (
                 f"no allocation up to {self.bound.label} meets {objective.label}: the best "
                 f"p{objective.percentile} measured was {best.value_ms:.1f} ms "
-                f"({d['bestLatencyBy']}); no recommendation is given"
+                f"({f.best_latency_by}); no recommendation is given"
             )
         if not given:
             # Azure's callers always get a figure: without an objective of theirs the
             # usage measured at the bound stands, and the note says it is not sized
-            d["sizingNote"] = (
+            f.sizing_note = (
                 f"no allocation tried met the default objective {objective.label}; the "
                 "recommendation is the usage measured at the bound, not a sizing"
             )
@@ -240,33 +240,31 @@ class SizingPhase:
         return max(self.s.min_memory_gb, round_up(peak / GIB * margin, self.s.memory_step_gb))
 
     def _confirm(self, outcome: Outcome, objective: Objective) -> list[str]:
-        s, d = self.s, self.host.details
+        s, f = self.s, self.host.figures
         alloc = outcome.allocation
         assert alloc is not None
         memory_gb = self._memory_gb(alloc.workers)
         rate = outcome.rate_per_replica
-        d.update(
-            {
-                "recommendedCpu": alloc.cores,
-                "recommendedMemoryInGB": memory_gb,
-                "recommendedWorkers": alloc.workers,
-                "recommendedThreads": alloc.threads,
-                "recommendedReplicas": outcome.replicas,
-                "maxQueriesPerSecondWithinSlo": round(outcome.max_rate_within or 0.0, 3),
-            }
-        )
+        f.recommended_cpu = alloc.cores
+        f.recommended_memory_in_gb = memory_gb
+        f.recommended_workers = alloc.workers
+        f.recommended_threads = alloc.threads
+        f.recommended_replicas = outcome.replicas
+        f.max_queries_per_second_within_slo = round(outcome.max_rate_within or 0.0, 3)
         if not s.confirm:
-            d["sloMet"] = None
-            d["confirmation"] = {"skipped": "confirm is off: the recommendation is unconfirmed"}
+            f.slo_met = None
+            f.confirmation = Confirmation(
+                skipped="confirm is off: the recommendation is unconfirmed"
+            )
             return []
-        info: dict[str, Any] = {
-            "requestedCpu": alloc.cores,
-            "requestedMemoryInGB": memory_gb,
-            "workers": alloc.workers,
-            "threads": alloc.threads,
-            "requestedQueriesPerSecond": round(rate, 3),
-        }
-        d["confirmation"] = info
+        info = Confirmation(
+            requested_cpu=alloc.cores,
+            requested_memory_in_gb=memory_gb,
+            workers=alloc.workers,
+            threads=alloc.threads,
+            requested_queries_per_second=round(rate, 3),
+        )
+        f.confirmation = info
         seconds = trial_seconds(s, objective, rate, s.confirm_duration)
         seconds = min(seconds, max(s.confirm_duration, _CONFIRM_MAX_SECONDS))
         try:
@@ -275,19 +273,19 @@ class SizingPhase:
         except ServiceError as exc:
             runs = self.host._runs_list()
             oom = bool(runs) and runs[-1].service.oom_killed
-            info["held"] = False
-            info["error"] = f"{exc}{' (OOM-killed)' if oom else ''}"
-            d["sloMet"] = False
+            info.held = False
+            info.error = f"{exc}{' (OOM-killed)' if oom else ''}"
+            f.slo_met = False
             if oom:
-                d["recommendedMemoryInGB"] = after_oom_gb(memory_gb * GIB, s)
-            return [f"the service did not run under the recommended limits: {info['error']}"]
+                f.recommended_memory_in_gb = after_oom_gb(memory_gb * GIB, s)
+            return [f"the service did not run under the recommended limits: {info.error}"]
         m = trial.metrics
-        info.update({k: m.get(k) for k in _CONFIRM_KEYS})
-        info["throttledShare"] = trial.throttled_share
-        info["utilizedCpu"] = trial.utilized_cpu
-        d["sloMet"] = trial.met
-        d["recommendationLatencyInMs"] = trial.value_ms
-        d["sizing"].append(trial.to_row())
+        info.take_load_metrics(m)
+        info.throttled_share = trial.throttled_share
+        info.utilized_cpu = trial.utilized_cpu
+        f.slo_met = trial.met
+        f.recommendation_latency_in_ms = trial.value_ms
+        f.sizing = [*(f.sizing or []), trial.to_row()]
         reasons = []
         if float(m.get("successRate") or 0) < self.baseline_success - _ERROR_SLACK:
             reasons.append(f"the success rate fell to {float(m.get('successRate') or 0):.1%}")
@@ -296,19 +294,8 @@ class SizingPhase:
         allowed = max(s.max_rate_error, 3.0 / math.sqrt(max(rate * seconds, 1.0)))
         if rate and abs(achieved - rate) / rate > allowed:
             reasons.append(f"the service served {achieved:.1f}/s of the {rate:.1f}/s asked")
-        info["held"] = not reasons and trial.met
+        info.held = not reasons and trial.met
         return reasons
-
-
-_CONFIRM_KEYS = (
-    "totalQueries",
-    "successRate",
-    "measuredQueriesPerSecond",
-    "latencyPercentile50InMs",
-    "latencyPercentile90InMs",
-    "latencyPercentile99InMs",
-    "latencyPercentile999InMs",
-)
 
 
 def _met(m: dict[str, Any], objective: Objective, baseline: float) -> bool:

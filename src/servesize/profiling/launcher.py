@@ -30,7 +30,8 @@ from servesize.errors import LimitsError, ServiceError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cpuset import format_cpu_list
 from servesize.profiling._running import Service
-from servesize.profiling.limits import Cgroup, _check_limits
+from servesize.profiling.limits import Cgroup
+from servesize.profiling.settings import check_limit_values
 
 __all__ = ["Service", "launch"]
 
@@ -54,7 +55,7 @@ def launch(
     cannot be started at all (missing executable, bad ``cwd``)."""
     if not argv:
         raise ServiceError("no command to launch")
-    _check_limits(cpu, memory_bytes)
+    check_limit_values(cpu, memory_bytes)
     cgroup, enforced, note = _make_cgroup(cgroups, support, cpu, memory_bytes, cpus)
     joins: list[Callable[[], None]] = [cgroup.preexec()] if cgroup else []
     die_with_parent = _parent_death_signal()

@@ -27,12 +27,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from servesize.errors import InvalidInputError, InvalidNameError, LimitsError
+from servesize.errors import InvalidNameError, LimitsError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cgroup_fs import Backend, kill_and_remove, read_pids
 from servesize.profiling._cgroup_v1 import V1Backend
 from servesize.profiling._cgroup_v2 import V2Backend
 from servesize.profiling._cpuset import CpuPlan, plan_cpus
+from servesize.profiling.settings import check_limit_values
 
 __all__ = ["Cgroup", "CgroupSupport", "CpuPlan", "detect", "new_cgroup_name", "plan_cpus"]
 
@@ -42,13 +43,6 @@ _NAME = re.compile(r"servesize-[0-9]+-[0-9a-f]{4,32}")
 def new_cgroup_name() -> str:
     """A fresh ``servesize-<pid>-<random hex>`` name (names never come from users)."""
     return f"servesize-{os.getpid()}-{secrets.token_hex(6)}"
-
-
-def _check_limits(cpu: float | None, memory_bytes: int | None) -> None:
-    if cpu is not None and not cpu > 0:
-        raise InvalidInputError(f"cpu must be > 0 cores, got {cpu}")
-    if memory_bytes is not None and memory_bytes <= 0:
-        raise InvalidInputError(f"memory limit must be > 0 bytes, got {memory_bytes}")
 
 
 class Cgroup:
@@ -72,7 +66,7 @@ class Cgroup:
         cpus: tuple[int, ...] | None = None,
     ) -> Cgroup:
         """Create the cgroup and set its limits; ``LimitsError`` says why it could not."""
-        _check_limits(cpu, memory_bytes)
+        check_limit_values(cpu, memory_bytes)
         name = name or new_cgroup_name()
         if not _NAME.fullmatch(name):
             raise InvalidNameError(f"cgroup name must look like servesize-<pid>-<hex>: {name!r}")
@@ -154,7 +148,7 @@ class Cgroup:
 
     def set_limits(self, cpu: float | None = None, memory_bytes: int | None = None) -> None:
         """Change the limits in place (None lifts a limit)."""
-        _check_limits(cpu, memory_bytes)
+        check_limit_values(cpu, memory_bytes)
         for wanted, controller in ((cpu, "cpu"), (memory_bytes, "memory")):
             if wanted is not None and controller not in self.support.controllers:
                 raise LimitsError(f"no usable {controller} controller: {self.support.reason}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 
 from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
-from servesize.profiling.settings import GIB, MIB
+from servesize.profiling.settings import GIB, MIB, check_limit_values
 
 __all__ = [
     "MIN_SERVICE_MEMORY_BYTES",
@@ -40,7 +40,16 @@ _PROVIDED = {
 
 
 def check_entry_script(path: Path) -> None:
-    """Refuse a missing or unparsable script, or one without ``init`` and ``run``."""
+    """Refuse a missing or unparsable script, or one that certainly lacks ``init``/``run``.
+
+    The one check of ``init`` and ``run`` is the loader's (``servesize.serving``), which
+    imports the script inside the limited service.  Here, without running user code,
+    a script is refused only when the loader would certainly refuse it too: the name
+    appears nowhere in it, and nothing could bind it unseen (a star import, ``exec``,
+    ``globals()``, a module ``__getattr__``...).  Anything else (``from helpers import
+    *``, a ``def run`` inside a ``with`` block, ``run, x = helpers.run, 1``) is left to
+    the loader, which fails the profile with its own one-line reason.
+    """
     if not path.is_file():
         raise NotFoundError(f"entry script not found: {path}")
     try:
@@ -51,47 +60,53 @@ def check_entry_script(path: Path) -> None:
         ) from exc
     except ValueError as exc:  # null bytes
         raise EntryScriptError(f"entry script {path} cannot be parsed: {exc}") from exc
-    defined = _top_level_names(tree.body)
-    missing = [name for name in ("init", "run") if name not in defined]
+    names = _mentioned_names(tree)
+    if names & _DYNAMIC:
+        return
+    missing = [name for name in ("init", "run") if name not in names]
     if missing:
         raise EntryScriptError(
             f"entry script {path} does not define {' and '.join(f'{m}()' for m in missing)}"
         )
 
 
-def _top_level_names(body: Iterable[ast.stmt]) -> set[str]:
+#: Ways a module can bind a name that its source does not spell out.
+_DYNAMIC = frozenset({"*", "exec", "eval", "globals", "vars", "setattr", "__getattr__", "modules"})
+
+
+def _mentioned_names(tree: ast.AST) -> set[str]:
+    """Every identifier, attribute, definition and import name anywhere in ``tree``."""
     names: set[str] = set()
-    for node in body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.If | ast.Try):
-            # `if ...: def run()` / `try: from x import run` still define names
-            names |= _top_level_names(node.body)
-            names |= _top_level_names(getattr(node, "orelse", []))
-            for handler in getattr(node, "handlers", []):
-                names |= _top_level_names(handler.body)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".")[-1])
+            names.add(node.name.split(".")[0])
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
     return names
 
 
 def check_limits(cpu: float | None, memory_gb: float | None) -> None:
     """Refuse limits no machine can honour, or this one cannot give."""
+    for what, value in (("cpu", cpu), ("memory_in_gb", memory_gb)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InvalidInputError(f"{what} must be a number, got {value!r}")
+    check_limit_values(cpu, None if memory_gb is None else memory_gb * GIB)
     if cpu is not None:
-        if not cpu > 0:
-            raise InvalidInputError(f"cpu must be positive, got {cpu}")
         available = len(os.sched_getaffinity(0))
         if cpu > available:
             raise InvalidInputError(
                 f"cpu={cpu:g} is more than the {available} CPU(s) this machine can give"
             )
     if memory_gb is not None:
-        if not memory_gb > 0:
-            raise InvalidInputError(f"memory_in_gb must be positive, got {memory_gb}")
         if memory_gb * GIB < MIN_SERVICE_MEMORY_BYTES:
             raise InvalidInputError(
                 f"memory_in_gb={memory_gb:g} is below the service's idle need "

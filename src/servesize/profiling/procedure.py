@@ -2,7 +2,8 @@
 
 cold start -> warm-up -> capacity search -> measurement -> recommendation ->
 confirmation under the recommended limits -> verdict.  Every figure measured so far
-is kept in ``self.details`` so a failure, a crash or Ctrl-C still stores them.
+is kept in ``self.figures`` (typed: ``servesize.workspace.Figures``) so a failure, a
+crash or Ctrl-C still stores them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
 from servesize.profiling.sizing import Allocation, Trial, allocation_for
-from servesize.workspace import Store
+from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
 
@@ -38,31 +39,6 @@ PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "sizing",
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
-
-_LOAD_KEYS = (
-    "totalQueries",
-    "successQueries",
-    "successRate",
-    "averageLatencyInMs",
-    "minLatencyInMs",
-    "maxLatencyInMs",
-    "serviceTimeAverageInMs",
-    "latencyPercentile50InMs",
-    "latencyPercentile90InMs",
-    "latencyPercentile95InMs",
-    "latencyPercentile99InMs",
-    "latencyPercentile999InMs",
-    "measuredQueriesPerSecond",
-    "serviceTimePercentile50InMs",
-    "serviceTimePercentile90InMs",
-    "serviceTimePercentile95InMs",
-    "serviceTimePercentile99InMs",
-    "serviceTimePercentile999InMs",
-    "errorsByStatus",
-    "errorsByKind",
-    "lateSendShare",
-    "durationSeconds",
-)
 
 
 class ProfileRun:
@@ -81,7 +57,7 @@ class ProfileRun:
         self.settings = request.settings
         self.cancel = cancel or threading.Event()
         self._progress = progress or (lambda phase, fraction, text: None)
-        self.details: dict[str, Any] = {}
+        self.figures = Figures()
         self.series: dict[str, list[dict[str, Any]]] = {}
         self.log_path = store.profile_log_path(request.name).resolve()
         #: set once the final state is stored (more reliable than Thread.join after a
@@ -106,20 +82,20 @@ class ProfileRun:
         except _TimedOut:
             state = "TimedOut"
             limit = self.settings.max_profile_seconds
-            self.details["error"] = {"message": f"the profile did not finish within {limit:g} s"}
+            self.figures.error = ErrorInfo(f"the profile did not finish within {limit:g} s")
         except (CancelledError, KeyboardInterrupt):
             state = "Cancelled"
-            self.details["error"] = {"message": "the profile was cancelled by the user"}
+            self.figures.error = ErrorInfo("the profile was cancelled by the user")
         except ServesizeError as exc:
-            self.details["error"] = {"message": str(exc), "type": type(exc).__name__}
+            self.figures.error = ErrorInfo(str(exc), type(exc).__name__)
         except Exception as exc:  # a bug of ours: keep the traceback in the service log
             self._log(traceback.format_exc())
-            self.details["error"] = {"message": f"internal error: {exc!r}", "type": "InternalError"}
+            self.figures.error = ErrorInfo(f"internal error: {exc!r}", "InternalError")
         finally:
             self._teardown()
             self._note_oom()
-            self.details["profileSeconds"] = round(time.monotonic() - started, 3)
-            self.details["completedTime"] = datetime.now(UTC).isoformat()
+            self.figures.profile_seconds = round(time.monotonic() - started, 3)
+            self.figures.completed_time = datetime.now(UTC).isoformat()
             try:
                 self._store(state)
             finally:
@@ -132,48 +108,47 @@ class ProfileRun:
         workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
         self._workdir = workdir
         plan = self._plan = _service.plan(self.request)
-        self.details.update(plan.details())
-        self.details["machine"] = _service.machine_facts()
-        self.details["settings"] = s.to_dict()
+        plan.fill(self.figures)
+        self.figures.machine = _service.machine_facts()
+        self.figures.settings = s.to_dict()
         # the upper bound of the sizing search: the limits given, or what the machine gives
         bound = allocation_for(plan.cpu or float(len(plan.service_cpus) or 1), s.workers)
-        self.details["workers"] = bound.workers
+        self.figures.workers = bound.workers
         if self.request.missing_requirements:
-            self.details["missingRequirements"] = list(self.request.missing_requirements)
+            self.figures.missing_requirements = list(self.request.missing_requirements)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start_allocation("coldstart", bound, plan.memory_bytes)
-            self.details["limitsEnforced"] = run.service.limits_enforced
-            self.details["limitsNote"] = run.service.limits_note
+            self.figures.limits_enforced = run.service.limits_enforced
+            self.figures.limits_note = run.service.limits_note
             self._warmup(run)
             capacity = self._capacity(run)
             rate = s.qps or max(capacity.sustainable_qps * s.target_load, 0.0)
             if rate <= 0:
                 raise ServiceError(
                     "no request succeeded during the capacity search "
-                    f"({_errors_text(self.details.get('capacityErrors'))}); see the log"
+                    f"({_errors_text(self.figures.capacity_errors)}); see the log"
                 )
-            self.details["requestedQueriesPerSecond"] = round(rate, 3)
-            measured, trial = self._measure(run, rate)
+            self.figures.requested_queries_per_second = round(rate, 3)
+            trial = self._measure(run, rate)
             rec = self._recommend(run.sampler)
             if self._can_size():
                 self._phase("sizing", 0.0, "searching allocations")
                 sizing = SizingPhase(self, run, plan.memory_bytes)
                 assert self._low_load is not None
-                cpq = float(self.details.get("cpuSecondsPerQuery") or 0.0)
+                cpq = float(self.figures.cpu_seconds_per_query or 0.0)
                 held_reasons = sizing.run(self._low_load, trial, cpq)
             else:
                 run.stop()
-                held_reasons = self._confirm(rec, rate, measured)
-        self._verdict(capacity, rate, measured, held_reasons)
+                held_reasons = self._confirm(rec, rate)
+        self._verdict(capacity, rate, held_reasons)
 
     def _can_size(self) -> bool:
         """Sizing tries other limits: it needs enforced ones and the low-load step."""
-        s = self.settings
-        if not s.sizing:
-            self.details["sizingNote"] = "sizing is off: the recommendation is the usage measured"
+        if not self.settings.sizing:
+            self.figures.sizing_note = "sizing is off: the recommendation is the usage measured"
             return False
-        if not self.details.get("limitsEnforced"):
-            self.details["sizingNote"] = (
+        if not self.figures.limits_enforced:
+            self.figures.sizing_note = (
                 "limits cannot be enforced here, so other allocations could not be tried; "
                 "the recommendation is the usage measured"
             )
@@ -183,10 +158,7 @@ class ProfileRun:
     # -- phases --------------------------------------------------------------------
 
     def _start_allocation(
-        self,
-        phase: str,
-        alloc: Allocation,
-        memory_bytes: int | None,
+        self, phase: str, alloc: Allocation, memory_bytes: int | None
     ) -> _Running:
         """Launch the service under ``alloc`` (cores, workers, threads) and ``memory_bytes``."""
         assert self._plan is not None
@@ -211,8 +183,8 @@ class ProfileRun:
         deadline = time.monotonic() + self.settings.startup_timeout
         seconds = self._wait_ready(run, deadline)
         if phase == "coldstart":
-            self.details["coldStartSeconds"] = round(seconds, 3)
-            self.details["idleMemoryInGB"] = round(service.memory_bytes() / GIB, 4)
+            self.figures.cold_start_seconds = round(seconds, 3)
+            self.figures.idle_memory_in_gb = round(service.memory_bytes() / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
 
@@ -240,11 +212,10 @@ class ProfileRun:
             min_queries=len(self._bodies),
         )
         m = result.metrics
-        self.details["warmup"] = {
-            "totalQueries": m.get("totalQueries"),
-            "successRate": m.get("successRate"),
-            "errorsByKind": m.get("errorsByKind") or None,
-        }
+        warmup = Warmup()
+        warmup.take_load_metrics(m)
+        warmup.errors_by_kind = warmup.errors_by_kind or None
+        self.figures.warmup = warmup
 
     def _capacity(self, run: _Running) -> CapacityResult:
         s = self.settings
@@ -259,7 +230,7 @@ class ProfileRun:
                 duration=s.capacity_step_seconds,
             )
             if result.metrics.get("successRate", 1.0) < 1.0:
-                self.details["capacityErrors"] = {
+                self.figures.capacity_errors = {
                     **(result.metrics.get("errorsByKind") or {}),
                     **{
                         f"HTTP {k}": v
@@ -273,14 +244,15 @@ class ProfileRun:
         capacity = search(step, s, should_stop=self.cancel.is_set)
         self._check_cancel()
         self.series["capacity"] = [st.to_row() for st in capacity.steps]
-        self.details["capacityStopReason"] = capacity.stop_reason
+        self.figures.capacity_stop_reason = capacity.stop_reason
         if capacity.best is not None:
-            self.details["maxSustainableQueriesPerSecond"] = round(capacity.best.qps, 3)
-            self.details["capacityConcurrency"] = capacity.best.concurrency
+            self.figures.max_sustainable_queries_per_second = round(capacity.best.qps, 3)
+            self.figures.capacity_concurrency = capacity.best.concurrency
         self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
         return capacity
 
-    def _measure(self, run: _Running, rate: float) -> tuple[dict[str, Any], Trial]:
+    def _measure(self, run: _Running, rate: float) -> Trial:
+        """The measurement phase; also the sizing's first trial (at the bound)."""
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
@@ -298,67 +270,63 @@ class ProfileRun:
         )
         cpu_used = run.service.cpu_seconds() - cpu_before
         m = result.metrics
-        self.details.update({k: m.get(k) for k in _LOAD_KEYS})
-        successes = int(m.get("successQueries") or 0)
+        self.figures.take_load_metrics(m)
+        successes = int(self.figures.success_queries or 0)
         if successes:
-            self.details["cpuSecondsPerQuery"] = round(cpu_used / successes, 6)
-        seconds = float(m.get("durationSeconds") or 0.0)
+            self.figures.cpu_seconds_per_query = round(cpu_used / successes, 6)
+        seconds = float(self.figures.duration_seconds or 0.0)
         if seconds > 0:
-            self.details["averageUtilizedCpu"] = round(cpu_used / seconds, 4)
+            self.figures.average_utilized_cpu = round(cpu_used / seconds, 4)
         self.series["windows"] = [{**w, "phase": "measurement"} for w in result.windows]
         self.series["latency_histogram"] = [
             {"upperMs": upper, "count": count} for upper, count in result.latency_histogram
         ]
         after = throttle_counts(run.service)
         share = after.share_since(throttle_before) if after else None
-        if share is not None:
-            self.details["throttledShare"] = share
+        self.figures.throttled_share = share
         peak = max((r["memoryInGB"] for r in run.sampler.samples[first_sample:]), default=None)
-        trial = Trial(
+        return Trial(
             run.allocation,
             rate,
             None,
             False,
             dict(m),
-            utilized_cpu=self.details.get("averageUtilizedCpu"),
+            utilized_cpu=self.figures.average_utilized_cpu,
             throttled_share=share,
             peak_memory_gb=peak,
             phase="measurement",
         )
-        return m, trial
 
     def _recommend(self, sampler: Sampler) -> Recommendation:
         per_second = sampler.per_second("measurement")
         if per_second:
-            self.details["maxUtilizedCpu"] = round(max(per_second), 4)
+            self.figures.max_utilized_cpu = round(max(per_second), 4)
         peak = sampler.peak_memory_bytes
-        self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+        self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
         rec = recommend(per_second, peak, self.settings)
-        self.details["recommendedCpu"] = rec.cpu
-        self.details["recommendedMemoryInGB"] = rec.memory_gb
+        self.figures.recommended_cpu = rec.cpu
+        self.figures.recommended_memory_in_gb = rec.memory_gb
         return rec
 
     def _confirm(
         self,
         rec: Recommendation,
         rate: float,
-        measured: dict[str, Any],
     ) -> list[str]:
         """Re-run under the recommended limits; return the reasons it did not hold."""
         s = self.settings
         if not s.confirm:
             return []
-        if not self.details.get("limitsEnforced"):
-            self.details["confirmation"] = {
-                "skipped": "limits cannot be enforced on this machine, so the recommended "
+        if not self.figures.limits_enforced:
+            self.figures.confirmation = Confirmation(
+                skipped="limits cannot be enforced on this machine, so the recommended "
                 "limits could not be tried"
-            }
+            )
             return []
         memory = int(rec.memory_gb * GIB)
-        info: dict[str, Any] = {"requestedCpu": rec.cpu, "requestedMemoryInGB": rec.memory_gb}
-        self.details["confirmation"] = info
+        info = Confirmation(requested_cpu=rec.cpu, requested_memory_in_gb=rec.memory_gb)
+        self.figures.confirmation = info
         try:
-            assert self._runs
             alloc = allocation_for(rec.cpu, self.settings.workers)
             run = self._start_allocation("confirmation", alloc, memory)
             result = self._load(
@@ -370,50 +338,40 @@ class ProfileRun:
                 duration=s.confirm_duration,
             )
         except ServiceError as exc:
-            info["held"] = False
+            info.held = False
             oom = " (OOM-killed)" if self._runs[-1].service.oom_killed else ""
-            info["error"] = f"{exc}{oom}"
+            info.error = f"{exc}{oom}"
             return [f"the service did not run under the recommended limits{oom}: {exc}"]
         m = result.metrics
-        info.update(
-            {
-                "totalQueries": m.get("totalQueries"),
-                "successRate": m.get("successRate"),
-                "measuredQueriesPerSecond": m.get("measuredQueriesPerSecond"),
-                "latencyPercentile90InMs": m.get("latencyPercentile90InMs"),
-                "latencyPercentile99InMs": m.get("latencyPercentile99InMs"),
-            }
-        )
-        self.details["recommendationLatencyInMs"] = m.get("latencyPercentile90InMs")
+        info.take_load_metrics(m)
+        self.figures.recommendation_latency_in_ms = info.latency_percentile90_in_ms
         reasons = []
-        if float(m.get("successRate") or 0) < float(measured.get("successRate") or 0) - 0.01:
-            reasons.append(
-                f"under the recommended limits the success rate fell to {m.get('successRate'):.1%}"
-            )
-        achieved = float(m.get("measuredQueriesPerSecond") or 0)
+        success = float(info.success_rate or 0)
+        if success < float(self.figures.success_rate or 0) - 0.01:
+            reasons.append(f"under the recommended limits the success rate fell to {success:.1%}")
+        achieved = float(info.measured_queries_per_second or 0)
         if rate and abs(achieved - rate) / rate > s.max_rate_error:
             reasons.append(
                 f"under the recommended limits the service served {achieved:.1f}/s "
                 f"of the {rate:.1f}/s asked"
             )
-        info["held"] = not reasons
+        info.held = not reasons
         return reasons
 
-    def _verdict(
-        self, capacity: CapacityResult, rate: float, measured: dict[str, Any], extra: list[str]
-    ) -> None:
+    def _verdict(self, capacity: CapacityResult, rate: float, extra: list[str]) -> None:
+        f = self.figures
         validity, reasons = verdict(
-            duration=float(measured.get("durationSeconds") or 0.0),
-            queries=int(measured.get("totalQueries") or 0),
-            late_share=float(measured.get("lateSendShare") or 0.0),
+            duration=float(f.duration_seconds or 0.0),
+            queries=int(f.total_queries or 0),
+            late_share=float(f.late_send_share or 0.0),
             requested_rate=rate,
-            measured_rate=float(measured.get("measuredQueriesPerSecond") or 0.0),
+            measured_rate=float(f.measured_queries_per_second or 0.0),
             capacity_stable=capacity.stable,
             settings=self.settings,
             extra=[f"the recommendation did not hold: {r}" for r in extra],
         )
-        self.details["validity"] = validity
-        self.details["validityReasons"] = reasons
+        f.validity = validity
+        f.validity_reasons = reasons
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -509,14 +467,14 @@ class ProfileRun:
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)
-        if self._runs and "maxUtilizedMemoryInGB" not in self.details:
+        if self._runs and self.figures.max_utilized_memory_in_gb is None:
             peak = self._runs[0].sampler.peak_memory_bytes
             if peak:
-                self.details["maxUtilizedMemoryInGB"] = round(peak / GIB, 4)
+                self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
 
     def _note_oom(self) -> None:
         killed = [run for run in self._runs if run.service.oom_killed]
-        self.details["oomKilled"] = bool(killed)
+        self.figures.oom_killed = bool(killed)
         if not killed:
             return
         first = killed[0]
@@ -526,8 +484,8 @@ class ProfileRun:
             # killed under the bound's memory (the first launch or a sizing trial): the
             # bound was too small; the confirmation's own OOM is handled by the sizing
             if first is self._runs[0] or limit == self._runs[0].memory_limit:
-                self.details["recommendedMemoryInGB"] = bumped
-            self.details["oomNote"] = (
+                self.figures.recommended_memory_in_gb = bumped
+            self.figures.oom_note = (
                 f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
                 f"memory is recommended at {bumped:g} GB (max(limit x 1.2, limit + 100 MiB))"
             )
@@ -539,7 +497,9 @@ class ProfileRun:
     def _store(self, state: str) -> None:
         for kind, rows in self.series.items():
             self.store.profiles.put_series(self.request.name, kind, rows)
-        self.store.profiles.update(self.request.name, state=state, details=self.details)
+        self.store.profiles.update(
+            self.request.name, state=state, details=self.figures.to_details()
+        )
 
 
 @dataclass

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
-__all__ = ["Sampler"]
+from servesize.profiling.settings import GIB
 
-_GIB = float(2**30)
+__all__ = ["Sampler"]
 
 
 class Measured(Protocol):
@@ -109,7 +109,7 @@ class Sampler:
                     "t": round(end - spawned, 4),
                     "phase": phase,
                     "cpu": round(cores, 4),
-                    "memoryInGB": round(memory / _GIB, 6),
+                    "memoryInGB": round(memory / GIB, 6),
                     "oomKills": ooms,
                 }
             )

@@ -6,15 +6,30 @@ Inert configuration only (a frozen dataclass); the procedure reads it, never wri
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from servesize.errors import InvalidInputError
 
-__all__ = ["ProfileSettings"]
+__all__ = ["GIB", "MIB", "ProfileSettings", "check_limit_values"]
 
 GIB = 1 << 30
 MIB = 1 << 20
+
+
+def check_limit_values(cpu: float | None, memory_bytes: float | None) -> None:
+    """The one check of limit values (None: no limit), for users' and cgroups' limits."""
+    if cpu is not None and not (math.isfinite(cpu) and cpu > 0):
+        raise InvalidInputError(f"cpu must be positive, got {cpu}")
+    if memory_bytes is not None and not (math.isfinite(memory_bytes) and memory_bytes > 0):
+        raise InvalidInputError(
+            f"memory must be positive, got {memory_bytes / GIB:g} GB ({memory_bytes:g} bytes)"
+        )
 
 
 @dataclass(frozen=True)
@@ -88,45 +103,45 @@ class ProfileSettings:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.qps is not None and self.qps <= 0:
-            raise InvalidInputError(f"qps must be positive, got {self.qps}")
-        positive = {
-            "min_duration": self.min_duration,
-            "request_timeout": self.request_timeout,
-            "startup_timeout": self.startup_timeout,
-            "max_profile_seconds": self.max_profile_seconds,
-            "capacity_step_seconds": self.capacity_step_seconds,
-            "sample_interval": self.sample_interval,
-            "cpu_step": self.cpu_step,
-            "memory_step_gb": self.memory_step_gb,
-            "target_load": self.target_load,
-        }
-        for key, value in positive.items():
-            if not value > 0:
-                raise InvalidInputError(f"{key} must be positive, got {value}")
+        # every field is checked here, so a bad setting fails before anything starts,
+        # with one line naming it, its value and what is allowed
+        hints = _field_types()
+        for f in dataclasses.fields(self):
+            _check_type(f.name, getattr(self, f.name), hints[f.name])
+        if self.qps is not None:
+            _check_range("qps", self.qps, "> 0", self.qps > 0)
+        for key in _POSITIVE:
+            value = getattr(self, key)
+            _check_range(key, value, "> 0", value > 0)
+        for key in _NOT_NEGATIVE:
+            value = getattr(self, key)
+            _check_range(key, value, ">= 0", value >= 0)
+        for key in ("max_concurrency", "stable_windows", "max_trials"):
+            _check_range(key, getattr(self, key), ">= 1", getattr(self, key) >= 1)
+        if self.workers is not None:
+            _check_range("workers", self.workers, ">= 1 (or null: one per core)", self.workers >= 1)
         if self.slo is not None:
             from servesize.profiling.objective import parse_slo
 
             parse_slo(self.slo)  # a bad objective fails here, before anything starts
-        if (self.workers is not None and self.workers < 1) or self.max_trials < 1:
-            raise InvalidInputError("workers and max_trials must be >= 1")
-        if self.min_queries < 0 or self.max_concurrency < 1:
-            raise InvalidInputError("workers and max_concurrency must be >= 1, min_queries >= 0")
-        if not 0 < self.cpu_percentile <= 100:
-            raise InvalidInputError(
-                f"cpu_percentile must be in (0, 100], got {self.cpu_percentile}"
-            )
+        _check_range(
+            "cpu_percentile", self.cpu_percentile, "in (0, 100]", 0 < self.cpu_percentile <= 100
+        )
+        _check_range(
+            "max_late_share", self.max_late_share, "in [0, 1]", 0 <= self.max_late_share <= 1
+        )
 
     @classmethod
     def from_kwargs(cls, values: dict[str, Any]) -> ProfileSettings:
         """Build settings from ``**settings`` keyword arguments, refusing unknown ones."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InvalidInputError(
-                f"unknown profile setting(s): {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known))})"
-            )
+        known = sorted(f.name for f in dataclasses.fields(cls))
+        for key in values:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise InvalidInputError(
+                    f"unknown profile setting {key!r}: {hint}known settings: {', '.join(known)}"
+                )
         try:
             return cls(**values)
         except TypeError as exc:  # wrong type for a field
@@ -135,3 +150,78 @@ class ProfileSettings:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view, stored as ``details['settings']``."""
         return dataclasses.asdict(self)
+
+
+_POSITIVE = (
+    "target_load",
+    "min_duration",
+    "request_timeout",
+    "startup_timeout",
+    "max_profile_seconds",
+    "warmup_max_seconds",
+    "capacity_step_seconds",
+    "stable_tolerance",
+    "min_cpu",
+    "min_memory_gb",
+    "cpu_step",
+    "memory_step_gb",
+    "confirm_duration",
+    "sample_interval",
+    "trial_duration",
+    "trial_max_seconds",
+)
+_NOT_NEGATIVE = (
+    "min_queries",
+    "min_gain",
+    "safety_margin",
+    "max_rate_error",
+    "efficiency_tie",
+)
+
+
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(ProfileSettings)
+
+
+def _bad(name: str, value: object, allowed: str) -> InvalidInputError:
+    return InvalidInputError(f"profile setting {name}={value!r} is not allowed: {allowed}")
+
+
+def _check_range(name: str, value: object, allowed: str, ok: bool) -> None:
+    if not ok:
+        raise _bad(name, value, f"it must be {allowed}")
+
+
+def _check_type(name: str, value: object, hint: Any) -> None:
+    """``value`` has the field's type: bools are not numbers, strings are not numbers,
+    numbers are finite, a choice is one of its ``Literal`` values."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None:
+        if type(None) not in options:
+            raise _bad(name, value, "a value is required")
+        return
+    for option in options:
+        origin = typing.get_origin(option)
+        if origin is Literal:
+            if value in typing.get_args(option):
+                return
+            choices = " or ".join(repr(c) for c in typing.get_args(option))
+            raise _bad(name, value, f"use {choices}")
+        if option is bool and isinstance(value, bool):
+            return
+        if option is str and isinstance(value, str):
+            return
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise _bad(name, value, "a finite number is required")
+            return
+        if origin is dict and isinstance(value, dict):
+            if all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                return
+            raise _bad(name, value, "a mapping of strings to strings is required")
+    wanted = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+    allowed = " or ".join(wanted.get(o, getattr(o, "__name__", str(o))) for o in options)
+    raise _bad(name, value, f"{allowed} is required".replace("NoneType", "null"))

@@ -103,7 +103,10 @@ def capacity(view: ProfileView) -> str:
         p99 = _num(chosen.get("latencyPercentile99InMs"))
         if qps is not None and p99 is not None:
             chart.markers.append(Marker(qps, p99, f"sustainable {qps:,.1f} q/s", GREEN))
-    mq, mp99 = _num(view.get("measuredQueriesPerSecond")), _num(view.get("latencyPercentile99InMs"))
+    mq, mp99 = (
+        _num(view.figures.measured_queries_per_second),
+        _num(view.figures.latency_percentile99_in_ms),
+    )
     if chart.lines[0].points and mq is not None and mp99 is not None:
         chart.markers.append(Marker(mq, mp99, "measurement", PURPLE, "diamond"))
     return _svg.render(chart, aria="latency versus throughput of the capacity search")
@@ -111,7 +114,7 @@ def capacity(view: ProfileView) -> str:
 
 def _chosen(view: ProfileView, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The capacity step the profile chose: ``capacityConcurrency``, else the best stable."""
-    wanted = view.get("capacityConcurrency")
+    wanted = view.figures.capacity_concurrency
     for row in rows:
         if wanted is not None and row.get("concurrency") == wanted:
             return row
@@ -133,11 +136,11 @@ def latency_cdf(view: ProfileView) -> str:
         Axis("latency (ms, log scale)", log=True), Axis("requests at or below (%)"), y_max=100
     )
     chart.lines.append(Line("share of requests", cdf, BLUE))
-    for key, label, color in (
-        ("latencyPercentile50InMs", "p50", GREEN),
-        ("latencyPercentile99InMs", "p99", ORANGE),
+    for figure, label, color in (
+        (view.figures.latency_percentile50_in_ms, "p50", GREEN),
+        (view.figures.latency_percentile99_in_ms, "p99", ORANGE),
     ):
-        value = _num(view.get(key))
+        value = _num(figure)
         if cdf and value is not None and value > 0:
             chart.rules.append(Rule(value, f"{label} {value:,.1f} ms", color, axis="x"))
     return _svg.render(chart, aria="cumulative latency distribution")
@@ -149,30 +152,28 @@ _OFF_SCALE = 4.0  # a limit more than this many times the highest value is not d
 def usage_over_time(view: ProfileView, resource: str) -> str:
     """CPU (``resource="cpu"``) or memory over time, with limit and recommendation."""
     samples = view.rows("samples")
+    f = view.figures
     if resource == "cpu":
-        key, limit, rec, title = "cpu", "requestedCpu", "recommendedCpu", "CPU (cores)"
+        key, title = "cpu", "CPU (cores)"
+        limit_value, rec_value = _num(f.requested_cpu), _num(f.recommended_cpu)
     else:
-        key, limit, rec, title = (
-            "memoryInGB",
-            "requestedMemoryInGB",
-            "recommendedMemoryInGB",
-            "memory (GB)",
-        )
+        key, title = "memoryInGB", "memory (GB)"
+        limit_value = _num(f.requested_memory_in_gb)
+        rec_value = _num(f.recommended_memory_in_gb)
     used = thin(points(samples, "t", key))
     # A limit far above everything else (the default memory limit is what the machine
     # has free) would squash the usage into a flat line: name it instead of drawing it.
-    top = max([p[1] for p in used] + [_num(view.get(rec)) or 0.0])
-    limit_value = _num(view.get(limit))
+    top = max([p[1] for p in used] + [rec_value or 0.0])
     off_scale = limit_value is not None and top > 0 and limit_value > _OFF_SCALE * top
     if off_scale:
         title = f"{title}; limit {limit_value:,.3g}, off scale"
     chart = Chart(Axis("time since the service started (s)"), Axis(title))
     chart.lines.append(Line("used", used, BLUE, width=1.6))
     chart.bands.extend(phase_bands(samples))
-    for detail, label, color in ((limit, "limit", RED), (rec, "recommendation", GREEN)):
-        value = _num(view.get(detail))
-        if value is not None and not (detail == limit and off_scale):
-            chart.rules.append(Rule(value, label, color))
+    if limit_value is not None and not off_scale:
+        chart.rules.append(Rule(limit_value, "limit", RED))
+    if rec_value is not None:
+        chart.rules.append(Rule(rec_value, "recommendation", GREEN))
     if resource != "cpu":
         chart.markers.extend(_oom_markers(samples))
     return _svg.render(chart, aria=f"{title} over time")
@@ -193,7 +194,7 @@ def window_throughput(view: ProfileView) -> str:
     chart = Chart(Axis("time (s)"), Axis("queries per second"))
     chart.lines.append(Line("measured", points(windows, "t", "measuredQueriesPerSecond"), BLUE))
     chart.bands.extend(phase_bands(windows))
-    target = _num(view.get("requestedQueriesPerSecond"))
+    target = _num(view.figures.requested_queries_per_second)
     if target is not None:
         chart.rules.append(Rule(target, "requested rate", GREY))
     return _svg.render(chart, aria="throughput per second")
@@ -210,8 +211,10 @@ def window_latency(view: ProfileView) -> str:
 
 def errors(view: ProfileView) -> str:
     items: list[tuple[str, float]] = []
-    for key, prefix in (("errorsByStatus", "HTTP "), ("errorsByKind", "")):
-        counts = view.get(key)
+    for counts, prefix in (
+        (view.figures.errors_by_status, "HTTP "),
+        (view.figures.errors_by_kind, ""),
+    ):
         if isinstance(counts, dict):
             items += [(f"{prefix}{name}", _num(n) or 0.0) for name, n in counts.items()]
     items.sort(key=lambda item: -item[1])

@@ -10,24 +10,27 @@ from servesize.errors import InvalidInputError
 from servesize.report._facts import fmt
 from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _num
+from servesize.workspace import Figures
 
-# (key, label, unit, direction): +1 bigger is worse, -1 smaller is worse, 0 shown only.
-# Only the gated ones (p99, sustainable throughput, CPU, memory, replicas, rate within
-# the objective) can regress.
+# (Figures field, label, unit, direction): +1 bigger is worse, -1 smaller is worse,
+# 0 shown only.  Only the gated ones (p99, sustainable throughput, CPU, memory, replicas,
+# rate within the objective) can regress.
 METRICS: tuple[tuple[str, str, str, int], ...] = (
-    ("latencyPercentile99InMs", "p99 latency", "ms", +1),
-    ("latencyPercentile50InMs", "p50 latency", "ms", 0),
-    ("maxSustainableQueriesPerSecond", "max sustainable rate", "q/s", -1),
-    ("measuredQueriesPerSecond", "measured rate", "q/s", 0),
-    ("recommendedCpu", "recommended CPU", "cores", +1),
-    ("recommendedMemoryInGB", "recommended memory", "GB", +1),
-    ("recommendedReplicas", "recommended replicas", "", +1),
-    ("maxQueriesPerSecondWithinSlo", "max rate within the objective", "q/s", -1),
-    ("recommendationLatencyInMs", "objective percentile, confirmed", "ms", 0),
-    ("cpuSecondsPerQuery", "CPU seconds per query", "s", 0),
-    ("maxUtilizedMemoryInGB", "peak memory", "GB", 0),
-    ("coldStartSeconds", "cold start", "s", 0),
+    ("latency_percentile99_in_ms", "p99 latency", "ms", +1),
+    ("latency_percentile50_in_ms", "p50 latency", "ms", 0),
+    ("max_sustainable_queries_per_second", "max sustainable rate", "q/s", -1),
+    ("measured_queries_per_second", "measured rate", "q/s", 0),
+    ("recommended_cpu", "recommended CPU", "cores", +1),
+    ("recommended_memory_in_gb", "recommended memory", "GB", +1),
+    ("recommended_replicas", "recommended replicas", "", +1),
+    ("max_queries_per_second_within_slo", "max rate within the objective", "q/s", -1),
+    ("recommendation_latency_in_ms", "objective percentile, confirmed", "ms", 0),
+    ("cpu_seconds_per_query", "CPU seconds per query", "s", 0),
+    ("max_utilized_memory_in_gb", "peak memory", "GB", 0),
+    ("cold_start_seconds", "cold start", "s", 0),
 )
+# the rows carry the details' key (JSON output); a misspelt field fails here, at import
+_KEYS = {name: Figures.key(name) for name, *_ in METRICS}
 
 
 def parse_threshold(text: str | float) -> float:
@@ -114,12 +117,12 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
     True
     """
     rows = []
-    for key, label, unit, direction in METRICS:
-        va, vb = _num(a.get(key)), _num(b.get(key))
+    for name, label, unit, direction in METRICS:
+        va, vb = _num(getattr(a.figures, name)), _num(getattr(b.figures, name))
         ratio = vb / va if va and vb is not None else None
         rows.append(
             ComparisonRow(
-                key, label, unit, va, vb, ratio, _worse(va, vb, direction, max_regression)
+                _KEYS[name], label, unit, va, vb, ratio, _worse(va, vb, direction, max_regression)
             )
         )
     notes = []
@@ -128,12 +131,12 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
             notes.append(f"{role} ({view.name}) is {view.state}: {view.headline()}")
         elif view.validity == "INVALID":
             notes.append(f"{role} ({view.name}) is INVALID: " + "; ".join(view.validity_reasons))
-    objectives = (a.get("latencyObjective"), b.get("latencyObjective"))
+    objectives = (a.figures.latency_objective, b.figures.latency_objective)
     if all(objectives) and objectives[0] != objectives[1]:
         notes.append(f"the objectives differ ({objectives[0]} vs {objectives[1]})")
-    slo_lost = a.get("sloMet") is True and b.get("sloMet") is False
+    slo_lost = a.figures.slo_met is True and b.figures.slo_met is False
     if slo_lost:
-        notes.append(f"B ({b.name}) no longer meets {b.get('latencyObjective')}")
+        notes.append(f"B ({b.name}) no longer meets {b.figures.latency_objective}")
     for row in rows:
         if row.worse:
             change = (row.ratio - 1) * 100 if row.ratio is not None else math.inf

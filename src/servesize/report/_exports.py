@@ -27,6 +27,10 @@ SAMPLE_COLUMNS = ("t", "phase", "cpu", "memoryInGB", "oomKills")
 
 MIB_PER_GB = 1024  # memory is in GB meaning GiB (spec/profiling.md)
 
+#: the thread pools the sizing matched to the cores (profiling's THREAD_VARIABLES;
+#: report/ may not import profiling/)
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def _plain(value: Any) -> Any:
     """JSON-safe: NaN/inf become null (json.loads of strict JSON must round-trip)."""
@@ -76,12 +80,13 @@ def render_csv_sizing(view: ProfileView) -> str:
 
 
 def _recommendation(view: ProfileView) -> tuple[float, float]:
-    if not view.has_recommendation:
+    cpu, memory = view.figures.recommended_cpu, view.figures.recommended_memory_in_gb
+    if cpu is None or memory is None:
         why = f": {view.error_message}" if view.error_message else ""
         raise ProfileError(
             f"profile {view.name!r} has no recommendation to export ({view.state}{why})"
         )
-    return float(view.details["recommendedCpu"]), float(view.details["recommendedMemoryInGB"])
+    return float(cpu), float(memory)
 
 
 def _up(value: float) -> int:
@@ -114,7 +119,8 @@ def render_k8s(view: ProfileView) -> str:
         ),
     ]
     lines += [_comment(f"INVALID because: {reason}") for reason in view.validity_reasons]
-    sized = bool(view.get("latencyObjective"))
+    f = view.figures
+    sized = bool(f.latency_objective)
     if not sized:
         lines += [
             "# requests = the recommendation; memory limit = recommendation + "
@@ -123,26 +129,25 @@ def render_k8s(view: ProfileView) -> str:
             "# protecting neighbours any better than the request does.",
         ]
     else:
-        met = {True: "met", False: "NOT met", None: "not confirmed"}.get(view.get("sloMet"), "?")
+        met = {True: "met", False: "NOT met", None: "not confirmed"}[f.slo_met]
         lines += [
             _comment(
-                f"sized for {view.get('latencyObjective')} at "
-                f"{view.get('requestedQueriesPerSecond')} q/s: {met} in a confirmation run "
-                "under exactly these limits (CPU limit = request, as measured)."
+                f"sized for {f.latency_objective} at {f.requested_queries_per_second} q/s: "
+                f"{met} in a confirmation run under exactly these limits (CPU limit = "
+                "request, as measured)."
             ),
-            f"replicas: {int(view.get('recommendedReplicas') or 1)}",
+            f"replicas: {f.recommended_replicas or 1}",
         ]
     lines += ["resources:", "  requests:", f'    cpu: "{q["cpu"]}"', f'    memory: "{q["memory"]}"']
     lines += ["  limits:"] + ([f'    cpu: "{q["cpu"]}"'] if sized else [])
     lines.append(f'    memory: "{q["memoryLimit"]}"')
-    threads = view.get("recommendedThreads")
-    if sized and isinstance(threads, int):
+    if sized and f.recommended_threads is not None:
+        # the service was measured with these; the image's defaults may differ
         lines.append("env:")
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            lines += [f"  - name: {name}", f'    value: "{threads}"']
-        workers = view.get("recommendedWorkers")
-        if isinstance(workers, int):
-            lines += ["  - name: WORKER_COUNT", f'    value: "{workers}"']
+        for name in THREAD_VARIABLES:
+            lines += [f"  - name: {name}", f'    value: "{f.recommended_threads}"']
+        if f.recommended_workers is not None:
+            lines += ["  - name: WORKER_COUNT", f'    value: "{f.recommended_workers}"']
     return "\n".join(lines) + "\n"
 
 

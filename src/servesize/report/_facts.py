@@ -14,6 +14,7 @@ from typing import Any
 
 from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _number
+from servesize.workspace import Confirmation, Figures
 
 DASH = "—"
 
@@ -88,121 +89,117 @@ def yes_no(value: Any) -> str:
 
 
 def recommendation(view: ProfileView) -> FactTable:
-    d = view.details
+    f = view.figures
     rows = [
-        ("Recommended CPU", fmt(d.get("recommendedCpu"), "cores")),
-        ("Recommended memory", fmt_gb(d.get("recommendedMemoryInGB"))),
+        ("Recommended CPU", fmt(f.recommended_cpu, "cores")),
+        ("Recommended memory", fmt_gb(f.recommended_memory_in_gb)),
         (
-            f"{_objective_percentile(d)} latency under the recommendation",
-            fmt_ms(d.get("recommendationLatencyInMs")),
+            f"{objective_percentile(f)} latency under the recommendation",
+            fmt_ms(f.recommendation_latency_in_ms),
         ),
     ]
-    if d.get("latencyObjective"):
-        rows.append(("Replicas", fmt(d.get("recommendedReplicas"), digits=0)))
-        rows.append(("Objective met (confirmed)", yes_no(d.get("sloMet"))))
-    confirmation = view.section("confirmation")
-    if "held" in confirmation:
-        rows.append(("Confirmation run held", yes_no(confirmation.get("held"))))
-    if d.get("oomKilled"):
+    if f.latency_objective:
+        rows.append(("Replicas", fmt(f.recommended_replicas, digits=0)))
+        rows.append(("Objective met (confirmed)", yes_no(f.slo_met)))
+    if f.confirmation is not None and f.confirmation.held is not None:
+        rows.append(("Confirmation run held", yes_no(f.confirmation.held)))
+    if f.oom_killed:
         rows.append(("OOM kill", "yes: memory was raised above the limit that was killed"))
     return FactTable("Recommendation", ("", "value"), rows)
 
 
-def _objective_percentile(d: dict[str, Any]) -> str:
+def objective_percentile(f: Figures) -> str:
     """``p99`` of ``"p99<=150ms"``; p90 for profiles sized before objectives existed."""
-    objective = str(d.get("latencyObjective") or "p90<=")
-    return objective.split("<=")[0]
-
-
-_PERCENTILES = (("p50", "50"), ("p90", "90"), ("p95", "95"), ("p99", "99"), ("p99.9", "999"))
+    return (f.latency_objective or "p90<=").split("<=")[0]
 
 
 def latency(view: ProfileView) -> FactTable:
-    d = view.details
+    f = view.figures
     rows = [
-        ("average", fmt_ms(d.get("averageLatencyInMs")), fmt_ms(d.get("serviceTimeAverageInMs")))
+        ("average", fmt_ms(f.average_latency_in_ms), fmt_ms(f.service_time_average_in_ms)),
+        ("p50", fmt_ms(f.latency_percentile50_in_ms), fmt_ms(f.service_time_percentile50_in_ms)),
+        ("p90", fmt_ms(f.latency_percentile90_in_ms), fmt_ms(f.service_time_percentile90_in_ms)),
+        ("p95", fmt_ms(f.latency_percentile95_in_ms), fmt_ms(f.service_time_percentile95_in_ms)),
+        ("p99", fmt_ms(f.latency_percentile99_in_ms), fmt_ms(f.service_time_percentile99_in_ms)),
+        (
+            "p99.9",
+            fmt_ms(f.latency_percentile999_in_ms),
+            fmt_ms(f.service_time_percentile999_in_ms),
+        ),
     ]
-    for label, key in _PERCENTILES:
-        rows.append(
-            (
-                label,
-                fmt_ms(d.get(f"latencyPercentile{key}InMs")),
-                fmt_ms(d.get(f"serviceTimePercentile{key}InMs")),
-            )
-        )
     return FactTable("Latency (measurement)", ("", "latency", "service time"), rows)
 
 
 def throughput(view: ProfileView) -> FactTable:
-    d = view.details
-    sustainable = fmt(d.get("maxSustainableQueriesPerSecond"), "q/s")
-    if d.get("capacityConcurrency") is not None:
-        sustainable += f" at concurrency {d['capacityConcurrency']}"
+    f = view.figures
+    sustainable = fmt(f.max_sustainable_queries_per_second, "q/s")
+    if f.capacity_concurrency is not None:
+        sustainable += f" at concurrency {f.capacity_concurrency}"
     rows = [
-        ("Requested rate", fmt(d.get("requestedQueriesPerSecond"), "q/s")),
-        ("Measured rate", fmt(d.get("measuredQueriesPerSecond"), "q/s")),
+        ("Requested rate", fmt(f.requested_queries_per_second, "q/s")),
+        ("Measured rate", fmt(f.measured_queries_per_second, "q/s")),
         ("Max sustainable rate", sustainable),
-        ("Queries (successful / total)", _queries(d)),
-        ("Success rate", fmt_share(d.get("successRate"))),
-        ("Sent > 1 ms late", fmt_share(d.get("lateSendShare"))),
-        ("Measurement duration", fmt(d.get("durationSeconds"), "s")),
+        ("Queries (successful / total)", _queries(f.success_queries, f.total_queries)),
+        ("Success rate", fmt_share(f.success_rate)),
+        ("Sent > 1 ms late", fmt_share(f.late_send_share)),
+        ("Measurement duration", fmt(f.duration_seconds, "s")),
     ]
     return FactTable("Throughput", ("", "value"), rows)
 
 
-def _queries(d: dict[str, Any]) -> str:
-    if d.get("totalQueries") is None:
+def _queries(success: int | None, total: int | None) -> str:
+    if total is None:
         return DASH
-    if d.get("successQueries") is None:
-        return fmt(d.get("totalQueries"), digits=0)
-    return f"{fmt(d.get('successQueries'), digits=0)} / {fmt(d.get('totalQueries'), digits=0)}"
+    if success is None:
+        return fmt(total, digits=0)
+    return f"{fmt(success, digits=0)} / {fmt(total, digits=0)}"
 
 
 def utilisation(view: ProfileView) -> FactTable:
-    d = view.details
-    enforced = yes_no(d.get("limitsEnforced"))
-    if d.get("limitsNote"):
-        enforced += f" ({d['limitsNote']})"
+    f = view.figures
+    enforced = yes_no(f.limits_enforced)
+    if f.limits_note:
+        enforced += f" ({f.limits_note})"
     rows = [
-        ("CPU limit (requested)", fmt(d.get("requestedCpu"), "cores")),
-        ("Max CPU used (per second)", fmt(d.get("maxUtilizedCpu"), "cores")),
-        ("Average CPU used", fmt(d.get("averageUtilizedCpu"), "cores")),
-        ("CPU seconds per query", fmt(d.get("cpuSecondsPerQuery"), "s", 4)),
-        ("Memory limit (requested)", fmt_gb(d.get("requestedMemoryInGB"))),
-        ("Peak memory (working set)", fmt_gb(d.get("maxUtilizedMemoryInGB"))),
-        ("Idle memory after init()", fmt_gb(d.get("idleMemoryInGB"))),
-        ("Cold start", fmt(d.get("coldStartSeconds"), "s")),
+        ("CPU limit (requested)", fmt(f.requested_cpu, "cores")),
+        ("Max CPU used (per second)", fmt(f.max_utilized_cpu, "cores")),
+        ("Average CPU used", fmt(f.average_utilized_cpu, "cores")),
+        ("CPU seconds per query", fmt(f.cpu_seconds_per_query, "s", 4)),
+        ("Memory limit (requested)", fmt_gb(f.requested_memory_in_gb)),
+        ("Peak memory (working set)", fmt_gb(f.max_utilized_memory_in_gb)),
+        ("Idle memory after init()", fmt_gb(f.idle_memory_in_gb)),
+        ("Cold start", fmt(f.cold_start_seconds, "s")),
         ("Limits enforced", enforced),
-        ("Killed for lack of memory", yes_no(d.get("oomKilled"))),
-        ("Workers", fmt_value(d.get("workers"))),
+        ("Killed for lack of memory", yes_no(f.oom_killed)),
+        ("Workers", fmt_value(f.workers)),
     ]
     return FactTable("Utilisation", ("", "value"), rows)
 
 
 def confirmation(view: ProfileView) -> FactTable:
-    c = view.section("confirmation")
+    stored = view.figures.confirmation
+    c = stored or Confirmation()
     rows = [
         (
             "Limits",
-            f"{fmt(c.get('requestedCpu'), 'cores')}, {fmt_gb(c.get('requestedMemoryInGB'))}",
+            f"{fmt(c.requested_cpu, 'cores')}, {fmt_gb(c.requested_memory_in_gb)}",
         ),
-        ("Queries", _queries(c)),
-        ("Success rate", fmt_share(c.get("successRate"))),
-        ("Measured rate", fmt(c.get("measuredQueriesPerSecond"), "q/s")),
+        ("Queries", _queries(None, c.total_queries)),
+        ("Success rate", fmt_share(c.success_rate)),
+        ("Measured rate", fmt(c.measured_queries_per_second, "q/s")),
         (
             "p90 / p99 latency",
-            f"{fmt_ms(c.get('latencyPercentile90InMs'))} / "
-            f"{fmt_ms(c.get('latencyPercentile99InMs'))}",
+            f"{fmt_ms(c.latency_percentile90_in_ms)} / {fmt_ms(c.latency_percentile99_in_ms)}",
         ),
-        ("Recommendation held", yes_no(c.get("held"))),
+        ("Recommendation held", yes_no(c.held)),
     ]
-    return FactTable("Confirmation under the recommendation", ("", "value"), rows if c else [])
+    return FactTable("Confirmation under the recommendation", ("", "value"), rows if stored else [])
 
 
 def errors(view: ProfileView) -> FactTable:
     rows: list[tuple[str, ...]] = []
-    for key, what in (("errorsByStatus", "HTTP status"), ("errorsByKind", "kind")):
-        counts = view.details.get(key)
+    f = view.figures
+    for counts, what in ((f.errors_by_status, "HTTP status"), (f.errors_by_kind, "kind")):
         if isinstance(counts, dict):
             for name, count in sorted(counts.items(), key=lambda kv: (-_count(kv[1]), kv[0])):
                 rows.append((what, str(name), fmt(count, digits=0)))
@@ -225,7 +222,7 @@ def profile_info(view: ProfileView) -> FactTable:
         ("State", view.state),
         ("Description", fmt_value(d.get("description")) if d.get("description") else DASH),
         ("Created", fmt_value(d.get("createdTime"))),
-        ("Completed", fmt_value(d.get("completedTime"))),
+        ("Completed", fmt_value(view.figures.completed_time)),
         ("Service log", view.log_location or DASH),
     ]
     if view.error_message:

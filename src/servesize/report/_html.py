@@ -126,22 +126,22 @@ def _big(label: str, value: object, unit: str, more: str) -> str:
 
 
 def _hero(view: ProfileView) -> str:
-    d = view.details
-    mem = d.get("recommendedMemoryInGB")
+    f = view.figures
+    mem = f.recommended_memory_in_gb
     mem_more = fmt_gb(mem).split(" (")[-1].rstrip(")") if mem is not None else "no recommendation"
-    rec_latency = d.get("recommendationLatencyInMs")
-    replicas = d.get("recommendedReplicas")
-    times = f", x {replicas} replicas" if isinstance(replicas, int) and replicas > 1 else ""
+    rec_latency = f.recommendation_latency_in_ms
+    replicas = f.recommended_replicas
+    times = f", x {replicas} replicas" if replicas is not None and replicas > 1 else ""
     cpu_more = (
-        f"{_facts._objective_percentile(d)} {fmt_ms(rec_latency)} under the recommendation{times}"
+        f"{_facts.objective_percentile(f)} {fmt_ms(rec_latency)} under the recommendation{times}"
         if rec_latency is not None
         else "no recommendation"
-        if d.get("recommendedCpu") is None
+        if f.recommended_cpu is None
         else "recommended CPU"
     )
     return (
         '<section class="card hero">'
-        + _big("Recommended CPU", d.get("recommendedCpu"), "cores", cpu_more)
+        + _big("Recommended CPU", f.recommended_cpu, "cores", cpu_more)
         + _big("Recommended memory", mem, "GB", mem_more)
         + _verdict(view)
         + "</section>"
@@ -159,14 +159,14 @@ def _banners(view: ProfileView) -> str:
             "Cancelled": "This profile was cancelled before it finished: no recommendation.",
         }.get(view.state, view.headline())
         out.append(f'<div class="banner {kind}">{_e(title)}{detail}</div>')
-    if view.get("limitsEnforced") is False:
-        note = view.get("limitsNote") or "the machine did not allow it"
+    if view.figures.limits_enforced is False:
+        note = view.figures.limits_note or "the machine did not allow it"
         out.append(
             '<div class="banner warn">CPU and memory limits were not enforced '
             f"({_e(note)}): usage was measured, but the service was not held to the "
             "requested limits.</div>"
         )
-    if view.get("oomKilled"):
+    if view.figures.oom_killed:
         out.append(
             '<div class="banner bad">The service was killed for lack of memory; '
             "the memory recommendation was raised above the limit it hit.</div>"
@@ -175,16 +175,16 @@ def _banners(view: ProfileView) -> str:
 
 
 def _tiles(view: ProfileView) -> str:
-    d = view.details
+    f = view.figures
     tiles = [
-        ("p50 latency", fmt_ms(d.get("latencyPercentile50InMs"))),
-        ("p99 latency", fmt_ms(d.get("latencyPercentile99InMs"))),
-        ("Measured rate", fmt(d.get("measuredQueriesPerSecond"), "q/s")),
-        ("Max sustainable", fmt(d.get("maxSustainableQueriesPerSecond"), "q/s")),
-        ("Success rate", fmt_share(d.get("successRate"))),
-        ("Cold start", fmt(d.get("coldStartSeconds"), "s")),
-        ("Idle memory", fmt(d.get("idleMemoryInGB"), "GB")),
-        ("CPU per query", fmt(d.get("cpuSecondsPerQuery"), "s", 4)),
+        ("p50 latency", fmt_ms(f.latency_percentile50_in_ms)),
+        ("p99 latency", fmt_ms(f.latency_percentile99_in_ms)),
+        ("Measured rate", fmt(f.measured_queries_per_second, "q/s")),
+        ("Max sustainable", fmt(f.max_sustainable_queries_per_second, "q/s")),
+        ("Success rate", fmt_share(f.success_rate)),
+        ("Cold start", fmt(f.cold_start_seconds, "s")),
+        ("Idle memory", fmt(f.idle_memory_in_gb, "GB")),
+        ("CPU per query", fmt(f.cpu_seconds_per_query, "s", 4)),
     ]
     return (
         '<section class="tiles">'

@@ -31,10 +31,10 @@ def render_markdown(view: ProfileView) -> str:
     out.append(f"Verdict: **{verdict}**")
     out += [f"- {_cell(reason)}" for reason in view.validity_reasons]
     out.append("")
-    if view.get("limitsEnforced") is False:
-        note = view.get("limitsNote") or "the machine did not allow it"
+    if view.figures.limits_enforced is False:
+        note = view.figures.limits_note or "the machine did not allow it"
         out += [f"> **Note:** CPU and memory limits were not enforced ({_cell(str(note))}).", ""]
-    if view.get("oomKilled"):
+    if view.figures.oom_killed:
         out += ["> **Note:** the service was killed for lack of memory.", ""]
     for facts in _facts.all_tables(view):
         out += [f"## {facts.title}", "", table(facts), ""]

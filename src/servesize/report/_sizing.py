@@ -40,8 +40,7 @@ GREEN, RED, BLUE, GREY = "#16a34a", "#dc2626", "#2563eb", "#64748b"
 
 
 def rows(view: ProfileView) -> list[dict[str, Any]]:
-    value = view.get("sizing")
-    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+    return [r for r in view.figures.sizing or [] if isinstance(r, dict)]
 
 
 def _met(value: Any) -> str:
@@ -50,27 +49,27 @@ def _met(value: Any) -> str:
 
 def objective_tables(view: ProfileView) -> list[FactTable]:
     """The answer to "what do I need for Q q/s within the objective" (empty if unsized)."""
-    d = view.details
-    if not d.get("latencyObjective"):
+    f = view.figures
+    if not f.latency_objective:
         return []
-    replicas = d.get("recommendedReplicas")
-    workers = fmt(d.get("recommendedWorkers"), digits=0)
-    threads = fmt(d.get("recommendedThreads"), digits=0)
+    replicas = f.recommended_replicas
+    workers = fmt(f.recommended_workers, digits=0)
+    threads = fmt(f.recommended_threads, digits=0)
     answer = [
-        ("Latency objective", f"{d['latencyObjective']} ({d.get('latencyObjectiveSource', '')})"),
-        ("Target rate", fmt(d.get("requestedQueriesPerSecond"), "q/s")),
-        ("Objective met (confirmed)", _met(d.get("sloMet"))),
+        ("Latency objective", f"{f.latency_objective} ({f.latency_objective_source or ''})"),
+        ("Target rate", fmt(f.requested_queries_per_second, "q/s")),
+        ("Objective met (confirmed)", _met(f.slo_met)),
         ("Replicas", fmt(replicas, digits=0) if replicas is not None else DASH),
         ("Workers / threads per replica", f"{workers} / {threads}"),
         (
             "Max rate within the objective, a replica",
-            fmt(d.get("maxQueriesPerSecondWithinSlo"), "q/s"),
+            fmt(f.max_queries_per_second_within_slo, "q/s"),
         ),
-        ("Its percentile under the recommendation", fmt_ms(d.get("recommendationLatencyInMs"))),
-        ("How it was chosen", str(d.get("sizingNote") or DASH)),
+        ("Its percentile under the recommendation", fmt_ms(f.recommendation_latency_in_ms)),
+        ("How it was chosen", f.sizing_note or DASH),
     ]
-    if d.get("bestLatencyInMs") is not None:
-        best = f"{fmt_ms(d['bestLatencyInMs'])} by {d.get('bestLatencyBy')}"
+    if f.best_latency_in_ms is not None:
+        best = f"{fmt_ms(f.best_latency_in_ms)} by {f.best_latency_by}"
         answer.append(("Best latency reached", best))
     return [FactTable("Sizing for the objective", ("", "value"), answer), sizing_table(view)]
 
@@ -132,10 +131,11 @@ def sizing_chart(view: ProfileView) -> str:
             color = GREEN if r.get("sloMet") else RED
             label = "met" if r.get("sloMet") else "missed"
             chart.markers.append(Marker(c, q, f"{label} ({r.get('phase')})", color, "diamond"))
-    cpu, rate = _num(view.get("recommendedCpu")), _num(view.get("maxQueriesPerSecondWithinSlo"))
+    f = view.figures
+    cpu, rate = _num(f.recommended_cpu), _num(f.max_queries_per_second_within_slo)
     if cpu is not None and rate is not None:
         chart.markers.append(Marker(cpu, rate, f"chosen: {cpu:g} cores", GREEN))
-    target = _num(view.get("requestedQueriesPerSecond"))
-    if target is not None and view.get("settings", {}).get("qps"):
+    target = _num(f.requested_queries_per_second)
+    if target is not None and (f.settings or {}).get("qps"):
         chart.rules.append(Rule(target, "target rate", GREY))
     return _svg.render(chart, aria="requests per second within the objective against cores")

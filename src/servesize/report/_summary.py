@@ -23,7 +23,7 @@ def _verdict_text(view: ProfileView) -> Text:
 
 def summary_table(view: ProfileView) -> Table:
     """The recommendation first, then latency, throughput, utilisation, verdict, log."""
-    d = view.details
+    f = view.figures
     table = Table(
         title=view.headline(),
         title_justify="left",
@@ -39,41 +39,41 @@ def summary_table(view: ProfileView) -> Table:
         table.add_row(Text(name, style="bold cyan"), "")
 
     section("Recommendation")
-    table.add_row("CPU", Text(fmt(d.get("recommendedCpu"), "cores"), style="bold"))
-    table.add_row("memory", Text(fmt_gb(d.get("recommendedMemoryInGB")), style="bold"))
-    if d.get("latencyObjective"):
-        met = {True: "met", False: "NOT met", None: "unconfirmed"}.get(d.get("sloMet"), "—")
-        table.add_row("objective", Text(f"{d['latencyObjective']}: {met}", style="bold"))
-        table.add_row("replicas", fmt(d.get("recommendedReplicas"), digits=0))
-        table.add_row(
-            "workers / threads",
-            f"{fmt(d.get('recommendedWorkers'), digits=0)} / "
-            f"{fmt(d.get('recommendedThreads'), digits=0)}",
-        )
-        table.add_row("max q/s within it", fmt(d.get("maxQueriesPerSecondWithinSlo"), "q/s"))
-        table.add_row("under it (confirmed)", fmt_ms(d.get("recommendationLatencyInMs")))
-        if d.get("sizingNote"):
-            table.add_row("sizing", str(d["sizingNote"]))
+    table.add_row("CPU", Text(fmt(f.recommended_cpu, "cores"), style="bold"))
+    table.add_row("memory", Text(fmt_gb(f.recommended_memory_in_gb), style="bold"))
+    if f.latency_objective:
+        met = {True: "met", False: "NOT met", None: "unconfirmed"}[f.slo_met]
+        table.add_row("objective", Text(f"{f.latency_objective}: {met}", style="bold"))
+        table.add_row("replicas", fmt(f.recommended_replicas, digits=0))
+        workers = fmt(f.recommended_workers, digits=0)
+        table.add_row("workers / threads", f"{workers} / {fmt(f.recommended_threads, digits=0)}")
+        table.add_row("max q/s within it", fmt(f.max_queries_per_second_within_slo, "q/s"))
+        table.add_row("under it (confirmed)", fmt_ms(f.recommendation_latency_in_ms))
+        if f.sizing_note:
+            table.add_row("sizing", f.sizing_note)
     else:
-        table.add_row("p90 under it", fmt_ms(d.get("recommendationLatencyInMs")))
+        table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
     section("Latency")
-    for label, key in (("p50", "50"), ("p90", "90"), ("p99", "99"), ("p99.9", "999")):
-        table.add_row(label, fmt_ms(d.get(f"latencyPercentile{key}InMs")))
+    for label, ms in (
+        ("p50", f.latency_percentile50_in_ms),
+        ("p90", f.latency_percentile90_in_ms),
+        ("p99", f.latency_percentile99_in_ms),
+        ("p99.9", f.latency_percentile999_in_ms),
+    ):
+        table.add_row(label, fmt_ms(ms))
     section("Throughput")
     for label, value in _facts.throughput(view).rows[:5]:
         table.add_row(label[0].lower() + label[1:], value)
     section("Utilisation")
-    table.add_row("max CPU used", fmt(d.get("maxUtilizedCpu"), "cores"))
-    table.add_row("peak memory", fmt_gb(d.get("maxUtilizedMemoryInGB")))
-    table.add_row("cold start", fmt(d.get("coldStartSeconds"), "s"))
-    table.add_row(
-        "limits", f"{fmt(d.get('requestedCpu'), 'cores')}, {fmt_gb(d.get('requestedMemoryInGB'))}"
-    )
-    enforced = yes_no(d.get("limitsEnforced"))
-    if d.get("limitsEnforced") is False:
-        enforced = f"NO ({d.get('limitsNote') or 'not possible here'})"
+    table.add_row("max CPU used", fmt(f.max_utilized_cpu, "cores"))
+    table.add_row("peak memory", fmt_gb(f.max_utilized_memory_in_gb))
+    table.add_row("cold start", fmt(f.cold_start_seconds, "s"))
+    table.add_row("limits", f"{fmt(f.requested_cpu, 'cores')}, {fmt_gb(f.requested_memory_in_gb)}")
+    enforced = yes_no(f.limits_enforced)
+    if f.limits_enforced is False:
+        enforced = f"NO ({f.limits_note or 'not possible here'})"
     table.add_row("limits enforced", Text(enforced, style="yellow" if "NO" in enforced else ""))
-    if d.get("oomKilled"):
+    if f.oom_killed:
         table.add_row("OOM kill", Text("yes: memory raised above the killed limit", style="red"))
     section("Verdict")
     table.add_row("verdict", _verdict_text(view))

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 from servesize.errors import NotFoundError
+from servesize.workspace import Figures, profile_log_file
 
 #: The series a profile stores (docs/profile-record.md).
 SERIES_KINDS = ("samples", "windows", "capacity", "latency_histogram")
-
-#: States after which nothing changes any more.
-FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
 
 
 def as_number(value: Any) -> float | None:
@@ -54,8 +53,8 @@ def _log_path(store: object, name: str) -> str | None:
     root = getattr(store, "root", None)
     if root is None:
         return None
-    # <workspace>/logs/<name>.log (Store.profile_log_path, which would mkdir on a read)
-    path = Path(root) / "logs" / f"{name}.log"
+    # not Store.profile_log_path, which would mkdir on a read
+    path = profile_log_file(Path(root), name)
     return str(path) if path.is_file() else None
 
 
@@ -102,6 +101,11 @@ class ProfileView:
             record.setdefault("logPath", log)
         return cls(row.name, row.state, details, record, series)
 
+    @cached_property
+    def figures(self) -> Figures:
+        """The details as typed figures (``figures.recommended_cpu``): what reports read."""
+        return Figures.from_details(self.details)
+
     # -- convenience accessors (all tolerate missing keys) -----------------
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -120,34 +124,28 @@ class ProfileView:
     @property
     def error_message(self) -> str | None:
         """The error's message, whether stored as a dict or a plain string."""
-        error = self.details.get("error")
-        if isinstance(error, dict):
-            message = error.get("message")
-            return str(message) if message else None
-        return str(error) if error else None
+        error = self.figures.error
+        return str(error.message) if error is not None and error.message else None
 
     @property
     def validity(self) -> str | None:
-        value = self.details.get("validity")
+        value = self.figures.validity
         return str(value) if value else None
 
     @property
     def validity_reasons(self) -> list[str]:
-        reasons = self.details.get("validityReasons") or []
+        reasons = self.figures.validity_reasons or []
         return [str(r) for r in reasons] if isinstance(reasons, list) else [str(reasons)]
 
     @property
     def has_recommendation(self) -> bool:
-        return (
-            self.details.get("recommendedCpu") is not None
-            and self.details.get("recommendedMemoryInGB") is not None
-        )
+        f = self.figures
+        return f.recommended_cpu is not None and f.recommended_memory_in_gb is not None
 
     @property
     def safety_margin(self) -> float:
-        """The procedure's safety margin (settings ``safety_margin``), default 0.15."""
-        settings = self.section("settings")
-        value = settings.get("safety_margin", settings.get("safetyMargin"))
+        """The procedure's safety margin (``ProfileSettings.safety_margin``), default 0.15."""
+        value = (self.figures.settings or {}).get("safety_margin")
         try:
             margin = float(value) if value is not None else 0.15
         except (TypeError, ValueError):

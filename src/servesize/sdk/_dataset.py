@@ -13,8 +13,11 @@ from typing import Any
 from servesize.errors import InvalidInputError, NotFoundError
 from servesize.sdk._datastore import DataPath, local_path_of
 from servesize.sdk._workspace import Workspace, store_of
-from servesize.workspace import DatasetFormat, DatasetRecord, Store, format_id
-from servesize.workspace._dataset_files import (
+from servesize.workspace import (
+    DatasetFormat,
+    DatasetRecord,
+    Store,
+    format_id,
     read_csv_table,
     read_text,
     rows_from_lines,

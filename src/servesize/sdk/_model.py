@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError, NotFoundError
+from servesize.sdk._profile import profile
 from servesize.sdk._workspace import Workspace, store_of
 from servesize.workspace import ModelRecord, Store, format_id, validate_name
 
@@ -167,38 +167,10 @@ class Model:
             raise NotFoundError(f"model {model_name} not found in {root}")
         return str(entries[0] if len(entries) == 1 else folder)
 
-    @staticmethod
-    def profile(
-        workspace: Any,
-        profile_name: str,
-        models: Iterable[Any],
-        inference_config: Any,
-        input_dataset: Any,
-        cpu: float | None = None,
-        memory_in_gb: float | None = None,
-        description: str | None = None,
-        **settings: Any,
-    ) -> Any:
-        """Start profiling ``models``; returns a ``ModelProfile`` at once.
-
-        The arguments are Azure's; ``cpu``/``memory_in_gb`` are the upper bound of the
-        sizing search.  ``settings`` are servesize's procedure settings (see
-        ``servesize.profiling``), notably ``qps=40`` and ``slo="p99=150ms"``: the
-        smallest allocation meeting the objective at that rate (docs/profiling.md).
-        """
-        # Imported here: the profiler is heavy and the registry must not need it.
-        profiling = importlib.import_module("servesize.profiling")
-        return profiling.profile(
-            workspace,
-            profile_name,
-            models,
-            inference_config,
-            input_dataset,
-            cpu=cpu,
-            memory_in_gb=memory_in_gb,
-            description=description,
-            **settings,
-        )
+    #: ``Model.profile(ws, name, models, inference_config, input_dataset, cpu=None,
+    #: memory_in_gb=None, description=None, **settings)``: Azure's signature, the same
+    #: function as :func:`servesize.sdk.profile` (see there).
+    profile = staticmethod(profile)
 
     def __repr__(self) -> str:
         return f"Model(workspace={self.workspace!r}, name={self.name!r}, version={self.version})"

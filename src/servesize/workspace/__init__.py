@@ -1,15 +1,29 @@
 """The workspace: a SQLite database and a content-addressed artifact store holding the
 registries of models, datasets, environments and profiles."""
 
-from servesize.workspace._dataset_files import read_dataset_file
+from servesize.workspace._dataset_files import (
+    read_csv_table,
+    read_dataset_file,
+    read_text,
+    rows_from_lines,
+    select_column,
+)
 from servesize.workspace._db import DB_FILE
 from servesize.workspace._environment_files import (
     pip_from_conda,
     read_conda_specification,
     read_pip_requirements,
 )
+from servesize.workspace._figures import (
+    Confirmation,
+    ErrorInfo,
+    Figures,
+    Machine,
+    Warmup,
+    figure,
+)
 from servesize.workspace._names import NAME_PATTERN, format_id, parse_id, validate_name
-from servesize.workspace._profiles import PROFILE_STATES
+from servesize.workspace._profiles import FINAL_STATES, PROFILE_STATES
 from servesize.workspace._records import (
     DatasetFormat,
     DatasetRecord,
@@ -18,26 +32,43 @@ from servesize.workspace._records import (
     ModelRecord,
     ProfileRecord,
 )
-from servesize.workspace._store import DEFAULT_WORKSPACE, Store, default_workspace_path
+from servesize.workspace._store import (
+    DEFAULT_WORKSPACE,
+    Store,
+    default_workspace_path,
+    profile_log_file,
+)
 
 __all__ = [
     "DB_FILE",
     "DEFAULT_WORKSPACE",
+    "FINAL_STATES",
     "NAME_PATTERN",
     "PROFILE_STATES",
+    "Confirmation",
     "DatasetFormat",
     "DatasetRecord",
     "EnvironmentRecord",
+    "ErrorInfo",
+    "Figures",
+    "Machine",
     "ModelFile",
     "ModelRecord",
     "ProfileRecord",
     "Store",
+    "Warmup",
     "default_workspace_path",
+    "figure",
     "format_id",
     "parse_id",
     "pip_from_conda",
+    "profile_log_file",
     "read_conda_specification",
+    "read_csv_table",
     "read_dataset_file",
     "read_pip_requirements",
+    "read_text",
+    "rows_from_lines",
+    "select_column",
     "validate_name",
 ]

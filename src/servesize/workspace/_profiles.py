@@ -15,16 +15,26 @@ from servesize.workspace._db import Database
 from servesize.workspace._names import validate_name
 from servesize.workspace._records import ProfileRecord, utc_now
 
-__all__ = ["PROFILE_STATES", "ProfileRegistry"]
+__all__ = ["FINAL_STATES", "PROFILE_STATES", "ProfileRegistry", "profile_log_file"]
 
 PROFILE_STATES: Final = ("NotStarted", "Running", "Succeeded", "Failed", "Cancelled", "TimedOut")
+#: States after which nothing changes any more.
+FINAL_STATES: Final = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
+
+
+def profile_log_file(root: Path, name: str) -> Path:
+    """``<workspace>/logs/<name>.log``, the service log of profile ``name`` (not created)."""
+    validate_name(name, "profile name")
+    return root / "logs" / f"{name}.log"
+
+
 _COLUMNS = "name, state, description, created_time, updated_time, details, record, request"
 
 
 class ProfileRegistry:
-    def __init__(self, db: Database, logs: Path) -> None:
+    def __init__(self, db: Database, root: Path) -> None:
         self._db = db
-        self._logs = logs
+        self._root = root
 
     def create(
         self, name: str, description: str | None, request: Mapping[str, Any]
@@ -91,7 +101,7 @@ class ProfileRegistry:
         with self._db.write() as conn:
             if conn.execute("DELETE FROM profiles WHERE name = ?", (name,)).rowcount == 0:
                 raise NotFoundError(f"no profile named {name!r}")
-        (self._logs / f"{name}.log").unlink(missing_ok=True)
+        profile_log_file(self._root, name).unlink(missing_ok=True)
 
     def put_series(self, name: str, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Store (replace) one named series of a profile, e.g. ``samples`` or ``windows``."""

@@ -10,10 +10,9 @@ from servesize.workspace._datasets import DatasetRegistry
 from servesize.workspace._db import Database
 from servesize.workspace._environments import EnvironmentRegistry
 from servesize.workspace._models import ModelRegistry
-from servesize.workspace._names import validate_name
-from servesize.workspace._profiles import ProfileRegistry
+from servesize.workspace._profiles import ProfileRegistry, profile_log_file
 
-__all__ = ["DEFAULT_WORKSPACE", "Store", "default_workspace_path"]
+__all__ = ["DEFAULT_WORKSPACE", "Store", "default_workspace_path", "profile_log_file"]
 
 DEFAULT_WORKSPACE = Path(".servesize")
 
@@ -41,7 +40,7 @@ class Store:
         self.models = ModelRegistry(self._db, self.artifacts)
         self.datasets = DatasetRegistry(self._db, self.artifacts)
         self.environments = EnvironmentRegistry(self._db, self.artifacts)
-        self.profiles = ProfileRegistry(self._db, root / "logs")
+        self.profiles = ProfileRegistry(self._db, root)
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> Store:
@@ -57,10 +56,9 @@ class Store:
 
     def profile_log_path(self, name: str) -> Path:
         """``<workspace>/logs/<name>.log`` (the folder is created, the name validated)."""
-        validate_name(name, "profile name")
-        logs = self.root / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        return logs / f"{name}.log"
+        path = profile_log_file(self.root, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
     def close(self) -> None:
         self._db.close()

@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from servesize.errors import InvalidInputError
-from servesize.profiling.prepare import check_entry_script, check_limits, missing_requirements
-from servesize.profiling.request import EnvironmentSpec, ProfileRequest
-from servesize.profiling.settings import ProfileSettings
-from servesize.sdk._workspace import store_of
-from servesize.workspace import Store
-from servesize.workspace._names import validate_name
+from servesize.profiling import (
+    EnvironmentSpec,
+    ProfileRequest,
+    ProfileSettings,
+    check_entry_script,
+    check_limits,
+    missing_requirements,
+)
+from servesize.sdk._inference_config import InferenceConfig
+from servesize.workspace import Store, validate_name
 
-__all__ = ["environment_spec", "request", "store_of"]
+__all__ = ["environment_spec", "profile_request"]
 
 
 def _ident(obj: Any, what: str) -> str:
@@ -50,8 +54,6 @@ def environment_spec(store: Store, env: Any) -> EnvironmentSpec | None:
 
 def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any]:
     if isinstance(config, str | Path):
-        from servesize.sdk import InferenceConfig
-
         config = InferenceConfig.from_file(Path(config), store)
     entry = getattr(config, "entry_script", None)
     if entry is None:
@@ -66,7 +68,7 @@ def _inference_config(store: Store, config: Any) -> tuple[Path, Path | None, Any
     return entry_path.resolve(), source_dir, getattr(config, "environment", None)
 
 
-def request(
+def profile_request(
     store: Store,
     *,
     name: str,
@@ -78,7 +80,9 @@ def request(
     description: str | None,
     settings: ProfileSettings,
 ) -> ProfileRequest:
+    """Check everything and resolve it to plain values; raises before anything starts."""
     validate_name(name, "profile name")
+    check_limits(cpu, memory_gb)
     if isinstance(models, str) or not isinstance(models, Iterable):
         models = [models]
     model_ids = tuple(store.models.get(_ident(m, "Model")).id for m in models)
@@ -91,7 +95,6 @@ def request(
     check_entry_script(entry)
     if source is not None and not source.is_dir():
         raise InvalidInputError(f"source directory not found: {source}")
-    check_limits(cpu, memory_gb)
     environment = environment_spec(store, env)
     missing = missing_requirements(environment.pip_requirements) if environment else []
     return ProfileRequest(

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from servesize.profiling.procedure import PHASES
+from servesize.profiling import PHASES
+from servesize.workspace import FINAL_STATES
 
 if TYPE_CHECKING:
-    from servesize.profiling.model_profile import ModelProfile
+    from servesize.sdk._profile import ModelProfile
 
 __all__ = ["follow"]
 
@@ -30,8 +31,6 @@ def follow(
     profile: ModelProfile, timeout: float | None = None, console: Console | None = None
 ) -> str:
     """Show the phases of a running profile until it ends; return the final state."""
-    from servesize.profiling.model_profile import FINAL_STATES
-
     console = console or Console(stderr=True)
     deadline = None if timeout is None else time.monotonic() + timeout
     columns = (

@@ -11,24 +11,27 @@ Example::
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import psutil
+from servesize.profiling import ProfileSettings, runner_alive, start_run
+from servesize.report import (
+    Comparison,
+    ProfileView,
+    default_filename,
+    parse_threshold,
+    write_report,
+)
+from servesize.report import compare as compare_views
+from servesize.sdk._resolve import profile_request
+from servesize.sdk._workspace import store_of
+from servesize.workspace import FINAL_STATES, Figures, ProfileRecord
 
-from servesize.errors import InvalidInputError
-from servesize.profiling import _resolve
-from servesize.profiling.procedure import ProfileRun
-from servesize.profiling.request import ProfileRequest
-from servesize.profiling.settings import ProfileSettings
-from servesize.workspace import ProfileRecord, Store
-
-__all__ = ["FINAL_STATES", "Details", "ModelProfile", "compare", "profile"]
-
-FINAL_STATES = frozenset({"Succeeded", "Failed", "Cancelled", "TimedOut"})
+__all__ = ["Details", "ModelProfile", "compare", "profile"]
 
 # Spellings users copied from Azure's documentation, mapped to the keys Azure returned.
 _ALIASES = {
@@ -67,7 +70,7 @@ class ModelProfile:
 
     def __init__(self, workspace: Any, name: str) -> None:
         self.workspace = workspace
-        self._store = _resolve.store_of(workspace)
+        self._store = store_of(workspace)
         self.name = name
         # set when this process runs the profile: the run's "finished" and "cancel"
         self._finished: threading.Event | None = None
@@ -76,23 +79,12 @@ class ModelProfile:
         self._store.profiles.get(name)  # NotFoundError for an unknown name
 
     @classmethod
-    def _start(cls, workspace: Any, store: Store, request: ProfileRequest) -> ModelProfile:
-        """Store the new profile and run it in a background thread of this process."""
+    def _run_here(cls, workspace: Any, name: str) -> ModelProfile:
+        """A handle on a profile this process is about to run (not stored yet)."""
         handle = cls.__new__(cls)
-        handle.workspace, handle._store, handle.name = workspace, store, request.name
+        handle.workspace, handle._store, handle.name = workspace, store_of(workspace), name
         handle.progress = {}
-        handle._cancel = threading.Event()
-        me = psutil.Process()
-        record = {
-            "id": request.name,
-            "request": request.to_dict(),
-            "runner": {"pid": me.pid, "createTime": me.create_time()},
-        }
-        store.profiles.create(request.name, request.description, request.to_dict())
-        store.profiles.update(request.name, state="NotStarted", record=record)
-        run = ProfileRun(store, request, cancel=handle._cancel, progress=handle._on_progress)
-        handle._finished = run.finished
-        threading.Thread(target=run.execute, name=f"servesize-profile-{request.name}").start()
+        handle._finished = handle._cancel = None
         return handle
 
     def _on_progress(self, phase: str, fraction: float, text: str) -> None:
@@ -121,13 +113,25 @@ class ModelProfile:
         return self._record().description
 
     @property
+    def model_ids(self) -> tuple[str, ...]:
+        """The ids of the profiled models, as resolved when the profile started."""
+        request = self._record().record.get("request") or {}
+        return tuple(str(m) for m in request.get("modelIds") or ())
+
+    @property
+    def missing_requirements(self) -> tuple[str, ...]:
+        """Requirements of the environment not installed here (reported, not fatal)."""
+        request = self._record().record.get("request") or {}
+        return tuple(str(r) for r in request.get("missingRequirements") or ())
+
+    @property
     def log_path(self) -> Path:
         return self._store.profile_log_path(self.name)
 
     def wait_for_completion(self, show_output: bool = False, timeout: float | None = None) -> str:
         """Block until the profile reaches a final state and return it."""
         if show_output:
-            from servesize.profiling._progress import follow
+            from servesize.sdk._progress import follow
 
             return follow(self, timeout=timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -146,10 +150,13 @@ class ModelProfile:
             return
         record = self._record()
         runner = record.record.get("runner") or {}
-        if record.state not in FINAL_STATES and _alive(runner):
-            import signal
-
+        if record.state not in FINAL_STATES and runner_alive(runner):
             os.kill(int(runner["pid"]), signal.SIGINT)
+
+    @property
+    def figures(self) -> Figures:
+        """The measured figures, typed (``get_details()`` shows them under Azure's keys)."""
+        return Figures.from_details(self._record().details)
 
     def get_details(self) -> Details:
         record = self._record()
@@ -183,8 +190,6 @@ class ModelProfile:
 
     def report(self, path: str | Path | None = None, format: str = "html") -> Path:
         """Write the report (html, md, json, csv, k8s, azure) and return its path."""
-        from servesize.report import ProfileView, default_filename, write_report
-
         view = ProfileView.from_store(self._store, self.name)
         target = Path(path) if path is not None else Path(default_filename(self.name, format))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +199,7 @@ class ModelProfile:
         record = self._store.profiles.get(self.name)
         if record.state in ("Running", "NotStarted") and self._finished is None:
             runner = record.record.get("runner") or {}
-            if runner and not _alive(runner):
+            if runner and not runner_alive(runner):
                 # its process died (killed, machine restart): say so instead of "Running" forever
                 self._store.profiles.update(
                     self.name,
@@ -208,14 +213,6 @@ class ModelProfile:
                 )
                 record = self._store.profiles.get(self.name)
         return record
-
-
-def _alive(runner: Mapping[str, Any]) -> bool:
-    try:
-        proc = psutil.Process(int(runner["pid"]))
-        return abs(proc.create_time() - float(runner["createTime"])) < 1.0
-    except (psutil.Error, KeyError, ValueError, TypeError):
-        return False
 
 
 def profile(
@@ -232,13 +229,13 @@ def profile(
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
 
     Returns at once; the profile runs in the background (like Azure's). Bad arguments
-    raise before anything starts.  ``settings`` are :class:`ProfileSettings` fields
-    (``qps``, ``min_duration``, ``min_queries``, ``safety_margin``, ``workers``, ...).
+    raise before anything starts.  ``cpu``/``memory_in_gb`` are the upper bound of the
+    sizing search.  ``settings`` are :class:`ProfileSettings` fields, notably
+    ``qps=40`` and ``slo="p99=150ms"`` (the smallest allocation meeting the objective at
+    that rate; docs/profiling.md), ``min_duration``, ``min_queries``, ``workers``, ...
     """
-    store = _resolve.store_of(workspace)
-    if cpu is not None and not isinstance(cpu, int | float):
-        raise InvalidInputError(f"cpu must be a number, got {cpu!r}")
-    request = _resolve.request(
+    store = store_of(workspace)
+    request = profile_request(
         store,
         name=profile_name,
         models=models,
@@ -249,17 +246,17 @@ def profile(
         description=description,
         settings=ProfileSettings.from_kwargs(settings),
     )
-    return ModelProfile._start(workspace, store, request)
+    handle = ModelProfile._run_here(workspace, request.name)
+    started = start_run(store, request, progress=handle._on_progress)
+    handle._finished, handle._cancel = started.finished, started.cancel
+    return handle
 
 
-def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Any:
+def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Comparison:
     """Compare profile ``b`` (candidate) with ``a`` (baseline); ``.regressed`` is the gate.
 
     ``max_regression`` is a share (0.1) or a percentage string ("10%").
     """
-    from servesize.report import ProfileView, parse_threshold
-    from servesize.report import compare as compare_views
-
     threshold = (
         parse_threshold(max_regression) if isinstance(max_regression, str) else max_regression
     )

@@ -1,0 +1,263 @@
+"""The figures of a profile: ONE typed definition, Azure's camelCase keys only at the edge.
+
+The procedure (``servesize.profiling``) fills a :class:`Figures`; the store keeps it as
+the profile's ``details`` JSON (:meth:`Figures.to_details`); ``get_details()``, the
+reports and ``--json`` show those camelCase keys; everything in between reads typed
+attributes (``figures.recommended_cpu``), so mypy checks every producer and consumer.
+
+Each field names its stored key once, with :func:`figure`::
+
+    recommended_cpu: float | None = figure("recommendedCpu")
+
+**Adding a figure is a one-place change:** add one such line to :class:`Figures` (or
+to a nested group: :class:`Confirmation`, :class:`Warmup`, :class:`Machine`), with the
+camelCase key the details should carry and ``None`` as default (a profile that fails
+early does not have it).  Set it where it is measured (``figures.my_figure = ...``)
+and read it where it is shown; the conversion both ways follows from the field.  A
+figure the load generator reports under the same key gets ``source="load"`` and is
+copied by ``take_load_metrics(result.metrics)`` (of :class:`Figures`, :class:`Warmup`
+or :class:`Confirmation`) without further code.  A new nested group is a dataclass
+like :class:`Warmup`, with its field declared ``figure("key", group=ThatClass)``.
+Reports read ``ProfileView.figures``; the SDK has ``ModelProfile.figures``.
+
+Reading is lenient (old profiles, hand-written details): missing keys are ``None``,
+keys this version does not know are kept in ``extra`` and written back unchanged, so
+a round trip ``Figures.from_details(d).to_details()`` loses nothing.  ``None`` values
+are left out of the details, as Azure's ``get_details()`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+__all__ = ["Confirmation", "ErrorInfo", "Figures", "Machine", "Warmup", "figure"]
+
+
+def figure(key: str, *, source: str = "", group: type | None = None) -> Any:
+    """A figure stored under ``key`` (default None); ``source="load"``: copied from the
+    load generator's metrics of the same key; ``group``: a nested group's class."""
+    return field(default=None, metadata={"key": key, "source": source, "group": group})
+
+
+class _Group:
+    """camelCase conversion shared by every group of figures (dataclass subclasses)."""
+
+    #: keep ``None`` values in the details (a group whose every key is always present)
+    keep_none: ClassVar[bool] = False
+    extra: dict[str, Any]
+
+    @classmethod
+    def _figure_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
+        return tuple(f for f in dataclasses.fields(cls) if "key" in f.metadata)  # type: ignore[arg-type]
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        """The stored key of field ``name`` (``KeyError`` for a field that is not one)."""
+        for f in cls._figure_fields():
+            if f.name == name:
+                return str(f.metadata["key"])
+        raise KeyError(name)
+
+    @classmethod
+    def coerce(cls, value: object) -> Self | None:
+        """A stored value as this group; None when it is not one (hand-edited details)."""
+        return cls.from_details(value) if isinstance(value, Mapping) else None
+
+    @classmethod
+    def from_details(cls, details: Mapping[str, Any]) -> Self:
+        values: dict[str, Any] = {}
+        known: set[str] = set()
+        for f in cls._figure_fields():
+            key = f.metadata["key"]
+            known.add(key)
+            value = details.get(key)
+            group = f.metadata["group"]
+            if group is not None and value is not None:
+                value = group.coerce(value)
+            values[f.name] = value
+        values["extra"] = {k: v for k, v in details.items() if k not in known}
+        return cls(**values)
+
+    def take_load_metrics(self, metrics: Mapping[str, Any]) -> None:
+        """Copy every ``source="load"`` figure from the load generator's metrics."""
+        for f in self._figure_fields():
+            if f.metadata["source"] == "load":
+                setattr(self, f.name, metrics.get(f.metadata["key"]))
+
+    def to_details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self._figure_fields():
+            value = getattr(self, f.name)
+            if isinstance(value, _Group):
+                value = value.to_details()
+            if value is not None or self.keep_none:
+                out[f.metadata["key"]] = value
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class ErrorInfo(_Group):
+    """Why a profile did not succeed: ``{"message": ..., "type": ...}``."""
+
+    message: str | None = figure("message")
+    type: str | None = figure("type")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def coerce(cls, value: object) -> Self | None:
+        if isinstance(value, str):  # an error stored as plain text
+            return cls(message=value)
+        return super().coerce(value)
+
+
+@dataclass
+class Machine(_Group):
+    """The machine the profile ran on."""
+
+    keep_none: ClassVar[bool] = True
+    cpu_count: int | None = figure("cpuCount")
+    usable_cpus: int | None = figure("usableCpus")
+    memory_in_gb: float | None = figure("memoryInGB")
+    cgroup_version: str | None = figure("cgroupVersion")
+    cgroup_note: str | None = figure("cgroupNote")
+    platform: str | None = figure("platform")
+    python: str | None = figure("python")
+    servesize_version: str | None = figure("servesizeVersion")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Warmup(_Group):
+    """Each dataset row sent once before anything is measured."""
+
+    total_queries: int | None = figure("totalQueries", source="load")
+    success_rate: float | None = figure("successRate", source="load")
+    errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Confirmation(_Group):
+    """The re-run under the recommended limits (or why it was skipped)."""
+
+    skipped: str | None = figure("skipped")
+    requested_cpu: float | None = figure("requestedCpu")
+    requested_memory_in_gb: float | None = figure("requestedMemoryInGB")
+    total_queries: int | None = figure("totalQueries", source="load")
+    success_rate: float | None = figure("successRate", source="load")
+    measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
+    latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
+    latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
+    held: bool | None = figure("held")
+    error: str | None = figure("error")
+    # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
+    workers: int | None = figure("workers")
+    threads: int | None = figure("threads")
+    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
+    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
+    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
+    throttled_share: float | None = figure("throttledShare")
+    utilized_cpu: float | None = figure("utilizedCpu")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Figures(_Group):
+    """Every figure a profile reports (spec/profiling.md); all optional."""
+
+    # -- what the service ran under --------------------------------------------------
+    requested_cpu: float | None = figure("requestedCpu")
+    requested_memory_in_gb: float | None = figure("requestedMemoryInGB")
+    service_cpus: list[int] | None = figure("serviceCpus")
+    generator_cpus: list[int] | None = figure("generatorCpus")
+    cpus_shared: bool | None = figure("cpusShared")
+    machine: Machine | None = figure("machine", group=Machine)
+    #: the ProfileSettings used, as ``ProfileSettings.to_dict()`` (its field names)
+    settings: dict[str, Any] | None = figure("settings")
+    workers: int | None = figure("workers")
+    missing_requirements: list[str] | None = figure("missingRequirements")
+    limits_enforced: bool | None = figure("limitsEnforced")
+    limits_note: str | None = figure("limitsNote")
+    # -- start-up --------------------------------------------------------------------
+    cold_start_seconds: float | None = figure("coldStartSeconds")
+    idle_memory_in_gb: float | None = figure("idleMemoryInGB")
+    warmup: Warmup | None = figure("warmup", group=Warmup)
+    # -- capacity search -------------------------------------------------------------
+    capacity_errors: dict[str, int] | None = figure("capacityErrors")
+    capacity_stop_reason: str | None = figure("capacityStopReason")
+    max_sustainable_queries_per_second: float | None = figure("maxSustainableQueriesPerSecond")
+    capacity_concurrency: int | None = figure("capacityConcurrency")
+    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
+    # -- measurement (the load generator's metrics) ------------------------------------
+    total_queries: int | None = figure("totalQueries", source="load")
+    success_queries: int | None = figure("successQueries", source="load")
+    success_rate: float | None = figure("successRate", source="load")
+    average_latency_in_ms: float | None = figure("averageLatencyInMs", source="load")
+    min_latency_in_ms: float | None = figure("minLatencyInMs", source="load")
+    max_latency_in_ms: float | None = figure("maxLatencyInMs", source="load")
+    service_time_average_in_ms: float | None = figure("serviceTimeAverageInMs", source="load")
+    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
+    latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
+    latency_percentile95_in_ms: float | None = figure("latencyPercentile95InMs", source="load")
+    latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
+    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
+    measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
+    service_time_percentile50_in_ms: float | None = figure(
+        "serviceTimePercentile50InMs", source="load"
+    )
+    service_time_percentile90_in_ms: float | None = figure(
+        "serviceTimePercentile90InMs", source="load"
+    )
+    service_time_percentile95_in_ms: float | None = figure(
+        "serviceTimePercentile95InMs", source="load"
+    )
+    service_time_percentile99_in_ms: float | None = figure(
+        "serviceTimePercentile99InMs", source="load"
+    )
+    service_time_percentile999_in_ms: float | None = figure(
+        "serviceTimePercentile999InMs", source="load"
+    )
+    errors_by_status: dict[str, int] | None = figure("errorsByStatus", source="load")
+    errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
+    late_send_share: float | None = figure("lateSendShare", source="load")
+    duration_seconds: float | None = figure("durationSeconds", source="load")
+    # -- utilisation and the recommendation ------------------------------------------
+    cpu_seconds_per_query: float | None = figure("cpuSecondsPerQuery")
+    average_utilized_cpu: float | None = figure("averageUtilizedCpu")
+    max_utilized_cpu: float | None = figure("maxUtilizedCpu")
+    max_utilized_memory_in_gb: float | None = figure("maxUtilizedMemoryInGB")
+    recommended_cpu: float | None = figure("recommendedCpu")
+    recommended_memory_in_gb: float | None = figure("recommendedMemoryInGB")
+    confirmation: Confirmation | None = figure("confirmation", group=Confirmation)
+    #: the objective's percentile under the recommended limits (p90 without a sizing)
+    recommendation_latency_in_ms: float | None = figure("recommendationLatencyInMs")
+    # -- sizing for a latency objective (docs/profiling.md, "Sizing") ------------------
+    latency_objective: str | None = figure("latencyObjective")
+    latency_objective_source: str | None = figure("latencyObjectiveSource")
+    slo_met: bool | None = figure("sloMet")
+    recommended_workers: int | None = figure("recommendedWorkers")
+    recommended_threads: int | None = figure("recommendedThreads")
+    recommended_replicas: int | None = figure("recommendedReplicas")
+    max_queries_per_second_within_slo: float | None = figure("maxQueriesPerSecondWithinSlo")
+    #: share of CFS periods the measurement was throttled in
+    throttled_share: float | None = figure("throttledShare")
+    #: rows of Trial.to_row(): each allocation measured or predicted
+    sizing: list[dict[str, Any]] | None = figure("sizing")
+    sizing_note: str | None = figure("sizingNote")
+    sizing_model: dict[str, Any] | None = figure("sizingModel")
+    best_latency_in_ms: float | None = figure("bestLatencyInMs")
+    best_latency_by: str | None = figure("bestLatencyBy")
+    # -- verdict and outcome ---------------------------------------------------------
+    validity: str | None = figure("validity")
+    validity_reasons: list[str] | None = figure("validityReasons")
+    error: ErrorInfo | None = figure("error", group=ErrorInfo)
+    oom_killed: bool | None = figure("oomKilled")
+    oom_note: str | None = figure("oomNote")
+    profile_seconds: float | None = figure("profileSeconds")
+    completed_time: str | None = figure("completedTime")
+    #: stored keys this version does not know (kept, written back unchanged)
+    extra: dict[str, Any] = field(default_factory=dict)
