@@ -17,8 +17,7 @@ from pathlib import Path
 
 from _sizing_results import append, uptime
 
-from servesize.profiling import profile
-from servesize.sdk import InferenceConfig
+from servesize.sdk import InferenceConfig, profile
 from servesize.workspace import Store
 
 ROOT = Path(__file__).resolve().parent.parent

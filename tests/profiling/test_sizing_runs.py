@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from servesize.profiling import ModelProfile, profile
 from servesize.profiling.limits import detect
 from servesize.report import ProfileView, render
-from servesize.sdk import InferenceConfig
+from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
