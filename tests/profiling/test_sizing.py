@@ -168,3 +168,13 @@ def test_workers_share_the_quota_and_add_servers() -> None:
     assert 2.0 < two / one < 3.2
     # two workers under one core: the quota, not the workers, sets the capacity
     assert model.capacity(1.0, 2) == pytest.approx(100.0)
+
+
+def test_trials_last_long_enough_for_their_percentile() -> None:
+    from servesize.profiling._sizing_phase import trial_seconds
+
+    settings = ProfileSettings(trial_duration=5.0, trial_max_seconds=15.0)
+    # p99 at 40/s: 3 requests beyond it need 300 requests, 7.5 s
+    assert trial_seconds(settings, parse_slo("p99=1s"), 40.0, 5.0) == pytest.approx(7.5)
+    assert trial_seconds(settings, parse_slo("p90=1s"), 40.0, 5.0) == 5.0
+    assert trial_seconds(settings, parse_slo("p99.9=1s"), 40.0, 5.0) == 15.0  # capped
