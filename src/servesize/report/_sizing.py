@@ -129,8 +129,7 @@ def sizing_chart(view: ProfileView) -> str:
         c, q = _num(r.get("cpu")), _num(r.get("queriesPerSecond"))
         if r.get("source") == "measured" and c is not None and q is not None:
             color = GREEN if r.get("sloMet") else RED
-            label = "met" if r.get("sloMet") else "missed"
-            chart.markers.append(Marker(c, q, f"{label} ({r.get('phase')})", color, "diamond"))
+            chart.markers.append(Marker(c, q, "", color, "diamond"))
     f = view.figures
     cpu, rate = _num(f.recommended_cpu), _num(f.max_queries_per_second_within_slo)
     if cpu is not None and rate is not None:
