@@ -39,19 +39,6 @@ class LowLoad:
     histogram: list[tuple[float, int]]
 
 
-class _Run(Protocol):
-    @property
-    def allocation(self) -> Allocation: ...
-    @property
-    def memory_limit(self) -> int | None: ...
-    @property
-    def service(self) -> Any: ...
-    @property
-    def sampler(self) -> Any: ...
-
-    def stop(self) -> None: ...
-
-
 class _Host(Protocol):
     """What the phase needs of :class:`ProfileRun`."""
 
