@@ -10,7 +10,7 @@ export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,ray]"
 	touch $@
 
 venv: $(VENV)/.installed
