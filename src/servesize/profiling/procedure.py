@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import servesize.profiling._service as _service
+from servesize.environments import BuiltEnvironment
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling._sizing_phase import LowLoad, SizingPhase
@@ -69,6 +70,7 @@ class ProfileRun:
         self._workdir: Path | None = None
         self._plan: _service.Plan | None = None
         self._low_load: LowLoad | None = None
+        self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
 
     # -- the whole run -------------------------------------------------------------
@@ -119,6 +121,18 @@ class ProfileRun:
         self.figures.workers = bound.workers
         if self.request.missing_requirements:
             self.figures.missing_requirements = list(self.request.missing_requirements)
+        if self.request.environment is not None:
+            self._phase("prepare", 0.5, f"environment {self.request.environment.name or ''}")
+        self._environment = _service.prepare_environment(
+            self.store, self.request, self.cancel.is_set
+        )
+        self.figures.environment = self._environment.figure()
+        if self._environment.cached is False:
+            self._phase("prepare", 0.8, "first start in the new environment (bytecode)")
+            seconds = _service.first_start(
+                self.request, workdir, self.log_path, plan.service_cpus, self._environment
+            )
+            self.figures.environment.first_start_seconds = round(seconds, 3)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start_allocation("coldstart", bound, plan.memory_bytes)
             self.figures.limits_enforced = run.service.limits_enforced
@@ -174,6 +188,7 @@ class ProfileRun:
             alloc.cores,
             memory_bytes,
             self._plan.service_cpus,
+            self._environment,
             workers=alloc.workers,
             threads=alloc.threads if self.settings.match_threads else None,
         )
@@ -196,6 +211,7 @@ class ProfileRun:
                     alloc.cores,
                     memory_bytes,
                     self._plan.service_cpus,
+                    self._environment,
                     workers=alloc.workers,
                     threads=alloc.threads if self.settings.match_threads else None,
                 )
