@@ -23,6 +23,7 @@ from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.recommend import after_oom_gb, round_up
 from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.profiling.sizing import Allocation, Outcome, Sizer, Trial, allocation_for, grid
+from servesize.profiling.verdict import judge_run
 from servesize.workspace import Confirmation, Figures
 
 __all__ = ["LowLoad", "SizingPhase"]
@@ -268,19 +269,19 @@ class SizingPhase:
             return [f"the service did not run under the recommended limits: {info.error}"]
         m = trial.metrics
         info.take_load_metrics(m)
-        info.throttled_share = trial.throttled_share
+        figures = run.sampler.phase_figures("confirmation")
+        figures.put_into(info)  # contention and throttling of the run
         info.utilized_cpu = trial.utilized_cpu
         f.slo_met = trial.met
         f.recommendation_latency_in_ms = trial.value_ms
         f.sizing = [*(f.sizing or []), trial.to_row()]
-        reasons = []
+        # the same judgement as the measurement's: schedule kept, answered, kept up, no
+        # contention (servesize.profiling.verdict)
+        reasons = judge_run(
+            m, settings=s, min_duration=seconds, figures=figures, phase="confirmation"
+        )
         if float(m.get("successRate") or 0) < self.baseline_success - _ERROR_SLACK:
             reasons.append(f"the success rate fell to {float(m.get('successRate') or 0):.1%}")
-        achieved = float(m.get("measuredQueriesPerSecond") or 0)
-        # a Poisson count of n arrivals spreads by sqrt(n): judge beyond 3 of those
-        allowed = max(s.max_rate_error, 3.0 / math.sqrt(max(rate * seconds, 1.0)))
-        if rate and abs(achieved - rate) / rate > allowed:
-            reasons.append(f"the service served {achieved:.1f}/s of the {rate:.1f}/s asked")
         info.held = not reasons and trial.met
         return reasons
 

@@ -91,9 +91,8 @@ class ProfileSettings:
     # confirmation under the recommended limits
     confirm: bool = True
     confirm_duration: float = 10.0
-    # verdict
+    # verdict (the other rules are fixed: see servesize.profiling.verdict)
     max_late_share: float = 0.01
-    max_rate_error: float = 0.05
     #: worker processes; None: one per core of the allocation above one core
     workers: int | None = None
     #: False runs the service without cgroups (unlimited, measured with psutil), as on a
@@ -174,7 +173,6 @@ _NOT_NEGATIVE = (
     "min_queries",
     "min_gain",
     "safety_margin",
-    "max_rate_error",
     "efficiency_tie",
 )
 

@@ -162,6 +162,17 @@ class Confirmation(_Group):
     measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
     latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
     latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
+    late_send_share: float | None = figure("lateSendShare", source="load")
+    scheduled_queries: int | None = figure("scheduledQueries", source="load")
+    backlog_at_schedule_end: int | None = figure("backlogAtScheduleEnd", source="load")
+    # CPU contention and quota throttling of the run (docs/verdict.md)
+    cpu_contention_share: float | None = figure("cpuContentionShare")
+    cpu_contention_seconds: float | None = figure("cpuContentionSeconds")
+    throttled_share: float | None = figure("throttledShare")
+    throttled_seconds: float | None = figure("throttledSeconds")
+    throttled_periods: int | None = figure("throttledPeriods")
+    periods: int | None = figure("periods")
+    cpu_pressure_share: float | None = figure("cpuPressureShare")
     held: bool | None = figure("held")
     error: str | None = figure("error")
     # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
@@ -170,7 +181,6 @@ class Confirmation(_Group):
     requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
     latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
     latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
-    throttled_share: float | None = figure("throttledShare")
     utilized_cpu: float | None = figure("utilizedCpu")
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -264,6 +274,20 @@ class Figures(_Group):
     run_errors: list[dict[str, Any]] | None = figure("runErrors")
     late_send_share: float | None = figure("lateSendShare", source="load")
     duration_seconds: float | None = figure("durationSeconds", source="load")
+    #: requests the schedule issued, and those unanswered when it ended (the verdict's
+    #: test of whether the service kept up)
+    scheduled_queries: int | None = figure("scheduledQueries", source="load")
+    backlog_at_schedule_end: int | None = figure("backlogAtScheduleEnd", source="load")
+    # -- CPU contention and quota throttling of the measurement (docs/verdict.md) ------
+    cpu_contention_share: float | None = figure("cpuContentionShare")
+    cpu_contention_seconds: float | None = figure("cpuContentionSeconds")
+    throttled_share: float | None = figure("throttledShare")
+    throttled_seconds: float | None = figure("throttledSeconds")
+    throttled_periods: int | None = figure("throttledPeriods")
+    periods: int | None = figure("periods")
+    cpu_pressure_share: float | None = figure("cpuPressureShare")
+    #: the same figures for every phase: ``{phase: {"cpuContentionShare": ..., ...}}``
+    phase_figures: dict[str, dict[str, Any]] | None = figure("phaseFigures")
     # -- utilisation and the recommendation ------------------------------------------
     cpu_seconds_per_query: float | None = figure("cpuSecondsPerQuery")
     average_utilized_cpu: float | None = figure("averageUtilizedCpu")
@@ -282,8 +306,6 @@ class Figures(_Group):
     recommended_threads: int | None = figure("recommendedThreads")
     recommended_replicas: int | None = figure("recommendedReplicas")
     max_queries_per_second_within_slo: float | None = figure("maxQueriesPerSecondWithinSlo")
-    #: share of CFS periods the measurement was throttled in
-    throttled_share: float | None = figure("throttledShare")
     #: rows of Trial.to_row(): each allocation measured or predicted
     sizing: list[dict[str, Any]] | None = figure("sizing")
     sizing_note: str | None = figure("sizingNote")
@@ -296,6 +318,8 @@ class Figures(_Group):
     error: ErrorInfo | None = figure("error", group=ErrorInfo)
     oom_killed: bool | None = figure("oomKilled")
     oom_note: str | None = figure("oomNote")
+    #: the process running the profile died before it finished (state ``Failed``)
+    interrupted: bool | None = figure("interrupted")
     profile_seconds: float | None = figure("profileSeconds")
     completed_time: str | None = figure("completedTime")
     # -- where a sweep ran it (servesize sweep): node, its cores, when they were held ----
