@@ -157,6 +157,10 @@ class ProfileRun:
                 assert self._low_load is not None
                 cpq = float(self.figures.cpu_seconds_per_query or 0.0)
                 held_reasons = sizing.run(self._low_load, trial, cpq)
+                if self.figures.confirmation is None and self.figures.recommended_cpu:
+                    # the default objective was out of reach: the usage-based
+                    # recommendation stands, confirmed the way it always was
+                    held_reasons = self._confirm(rec, rate)
             else:
                 run.stop()
                 held_reasons = self._confirm(rec, rate)
