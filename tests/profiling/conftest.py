@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from limits_helpers import CHILDREN, cgroups_writable, gone
 
 from servesize.profiling import Service, detect, launch
+
+from .limits_helpers import CHILDREN, cgroups_writable, gone
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from limits_helpers import wait_until
 
 from servesize.profiling import Sampler, Service
+
+from .limits_helpers import wait_until
 
 Start = Callable[..., Service]
 
@@ -30,6 +31,7 @@ class Counter:
         return 0
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 @pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
 def test_half_a_core_quota_is_measured_as_half_a_core(start: Start) -> None:
@@ -80,6 +82,7 @@ def test_per_second_buckets_are_time_weighted() -> None:
     assert sampler.per_second("missing") == []
 
 
+@pytest.mark.timing
 def test_the_sampler_is_cheap(start: Start) -> None:
     service = start("idle.py", cgroups=False)
     before = time.thread_time()

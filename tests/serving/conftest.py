@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving_helpers import AZMLINFSRV, SCRIPTS, Server, start_azmlinfsrv, start_servesize
+
+from .serving_helpers import AZMLINFSRV, SCRIPTS, Server, start_azmlinfsrv, start_servesize
 
 TIMEOUT_ENV = {"SCORING_TIMEOUT_MS": "300"}
 

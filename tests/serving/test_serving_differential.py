@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Pairs
-from serving_helpers import Reply, Server
+
+from .conftest import Pairs
+from .serving_helpers import Reply, Server
 
 JSON = {"Content-Type": "application/json"}
 LONG_ID = "r" * 101
