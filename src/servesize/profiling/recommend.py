@@ -2,7 +2,7 @@
 
 CPU follows Kubernetes VPA's target (a high percentile of per-second use) and memory
 the peak working set, each times a safety margin; an OOM kill bumps memory the way
-VPA does (max(limit x 1.2, limit + 100 MiB)).  See spec/profiling.md, step 7 and 9.
+VPA does (max(limit x 1.2, limit + 100 MiB)).  See docs/profiling.md, steps 8 and 10.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def verdict(
     settings: ProfileSettings,
     extra: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
-    """VALID only when every condition of spec/profiling.md step 9 holds; else the reasons."""
+    """VALID only when every condition of docs/profiling.md step 10 holds; else the reasons."""
     reasons: list[str] = []
     # 1% slack on the duration: the generator stops on the first window edge past it
     if duration < settings.min_duration * 0.99:

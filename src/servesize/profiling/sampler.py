@@ -8,7 +8,7 @@ spawned; ``cpu``: cores used over the interval; ``memoryInGB``: working set in G
 ``per_second(phase)`` gives the CPU cores of each 1 s bucket of a phase.
 
 The service's counters come from cgroup files kept open and re-read with ``pread``,
-so a sample costs a few system calls (measured in docs/readme-limits.md).
+so a sample costs a few system calls (measured in docs/limits.md, "Cost of the sampler").
 
 >>> with Sampler(service) as sampler:  # doctest: +SKIP
 ...     sampler.phase = "measurement"

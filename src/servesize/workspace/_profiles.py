@@ -1,4 +1,4 @@
-"""The profiles table the profiler fills (see docs/profile-record.md), and its series."""
+"""The profiles table the profiler fills, and its series (docs/profiling.md)."""
 
 from __future__ import annotations
 
