@@ -10,7 +10,7 @@ export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,ray]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -42,9 +42,10 @@ lint: $(VENV)/.installed
 test: test-deps lint
 	$(PY) -m pytest -q --cov=servesize --cov-report=term
 
-# The quick loop while editing: no real profiles or servers under load, no wall-clock assertions.
+# The quick loop while editing: no real profiles or servers under load, no wall-clock
+# assertions, no Ray cluster.
 # Not a substitute for `make test`, which runs everything.
-FAST := not slow and not timing
+FAST := not slow and not timing and not ray
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "$(FAST)"
 

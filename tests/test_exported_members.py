@@ -13,6 +13,7 @@ import servesize.profiling
 import servesize.report
 import servesize.sdk
 import servesize.serving
+import servesize.sweeps
 import servesize.workspace
 
 # Each package's public surface, exactly: adding a name is a decision too (update here).
@@ -21,8 +22,9 @@ SURFACES: dict[ModuleType, set[str]] = {
         "CondaDependencies", "DataPath", "Dataset", "Datastore", "Environment",
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
         "PromoteHeadersBehavior", "ServesizeError", "TabularDataset", "Workspace",
-        "__version__", "compare", "dataset_type_definitions",
+        "__version__", "compare", "dataset_type_definitions", "sweep",
     },
+    servesize.sweeps: {"SweepSpec", "Trial", "read_sweep", "sweep", "sweep_table"},
     servesize.sdk: {
         "CondaDependencies", "DataPath", "Dataset", "Datastore", "Details", "Environment",
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",

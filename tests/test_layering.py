@@ -1,6 +1,6 @@
 """Imports between servesize's packages go one way (docs/architecture.md):
 
-    cli -> sdk -> {profiling, report} -> {load, serving, workspace} -> errors
+    cli -> sweeps -> sdk -> {profiling, report} -> {load, serving, workspace} -> errors
 
 Read from the source with ``ast`` (nothing is imported), so a function-level import
 counts too.  The package root may be imported from anywhere for ``__version__`` only.
@@ -25,8 +25,9 @@ RANK = {
     "profiling": 2,
     "report": 2,
     "sdk": 3,
-    "cli": 4,
-    "__main__": 5,
+    "sweeps": 4,
+    "cli": 5,
+    "__main__": 6,
 }
 
 

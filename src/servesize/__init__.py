@@ -30,6 +30,7 @@ from servesize.sdk import (
     compare,
     dataset_type_definitions,
 )
+from servesize.sweeps import sweep
 
 # Azure's ``from azureml.data.dataset_type_definitions import ...`` ports as
 # ``from servesize.dataset_type_definitions import ...``: register the module there too.
@@ -52,4 +53,5 @@ __all__ = [
     "__version__",
     "compare",
     "dataset_type_definitions",
+    "sweep",
 ]

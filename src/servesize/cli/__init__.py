@@ -8,6 +8,7 @@ from servesize.cli import (  # noqa: F401  (importing registers the commands)
     model_profile,
     profile,
     serve,
+    sweep,
 )
 from servesize.cli._app import app, main
 

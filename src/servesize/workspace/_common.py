@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from servesize.errors import InvalidInputError, NotFoundError
+from servesize.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from servesize.workspace._names import validate_name
 
 __all__ = [
@@ -52,9 +52,28 @@ def string_map(value: Mapping[str, object] | None, what: str) -> dict[str, str]:
     return result
 
 
-def next_version(conn: sqlite3.Connection, registry: str, name: str) -> int:
+def next_version(
+    conn: sqlite3.Connection, registry: str, name: str, wanted: int | None = None
+) -> int:
     """Allocate the next version of ``name``; call inside a ``BEGIN IMMEDIATE`` transaction,
-    which is what makes concurrent processes get distinct consecutive numbers."""
+    which is what makes concurrent processes get distinct consecutive numbers.
+
+    ``wanted`` claims that exact version instead (a copy of another workspace's version,
+    as a sweep's worker node makes); it must be above every version handed out so far.
+    """
+    if wanted is not None:
+        row = conn.execute(
+            "SELECT last_version FROM version_counters WHERE registry = ? AND name = ?",
+            (registry, name),
+        ).fetchone()
+        if wanted < 1 or (row is not None and int(row[0]) >= wanted):
+            raise AlreadyExistsError(f"version {wanted} of {name!r} is taken or invalid")
+        conn.execute(
+            "INSERT INTO version_counters (registry, name, last_version) VALUES (?, ?, ?) "
+            "ON CONFLICT (registry, name) DO UPDATE SET last_version = excluded.last_version",
+            (registry, name, wanted),
+        )
+        return wanted
     conn.execute(
         "INSERT INTO version_counters (registry, name, last_version) VALUES (?, ?, 1) "
         "ON CONFLICT (registry, name) DO UPDATE SET last_version = last_version + 1",

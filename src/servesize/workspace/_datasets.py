@@ -41,8 +41,10 @@ class DatasetRegistry:
         format: DatasetFormat = "lines",
         source: str | None = None,
         create_new_version: bool = True,
+        version: int | None = None,
     ) -> DatasetRecord:
-        """Store ``rows`` as the next version of ``name`` (at least one row, all strings)."""
+        """Store ``rows`` as the next version of ``name`` (at least one row, all strings),
+        or as ``version``, which must be above every version of ``name`` so far."""
         validate_name(name, "dataset name")
         if isinstance(rows, str | bytes) or not all(isinstance(r, str) for r in rows):
             raise InvalidInputError("dataset rows must be a list of strings")
@@ -61,7 +63,7 @@ class DatasetRegistry:
                 raise AlreadyExistsError(
                     f"dataset {name!r} already exists (register with create_new_version=True)"
                 )
-            version = next_version(conn, "datasets", name)
+            version = next_version(conn, "datasets", name, version)
             conn.execute(
                 "INSERT INTO datasets (name, version, description, tags, format, row_count, "
                 "rows_sha256, source, created_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

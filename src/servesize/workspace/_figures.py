@@ -235,5 +235,13 @@ class Figures(_Group):
     oom_note: str | None = figure("oomNote")
     profile_seconds: float | None = figure("profileSeconds")
     completed_time: str | None = figure("completedTime")
+    # -- where a sweep ran it (servesize sweep): node, its cores, when they were held ----
+    node: str | None = figure("node")
+    node_address: str | None = figure("nodeAddress")
+    ray_node_id: str | None = figure("rayNodeId")
+    node_cpus: list[int] | None = figure("nodeCpus")
+    sweep_runner: str | None = figure("sweepRunner")
+    trial_start_time: str | None = figure("trialStartTime")
+    trial_end_time: str | None = figure("trialEndTime")
     #: stored keys this version does not know (kept, written back unchanged)
     extra: dict[str, Any] = field(default_factory=dict)

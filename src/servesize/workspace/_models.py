@@ -40,8 +40,10 @@ class ModelRegistry:
         description: str | None = None,
         tags: Mapping[str, object] | None = None,
         properties: Mapping[str, object] | None = None,
+        version: int | None = None,
     ) -> ModelRecord:
-        """Store a file or a folder as the next version of ``name``."""
+        """Store a file or a folder as the next version of ``name`` (or as ``version``,
+        which must be above every version of ``name`` so far)."""
         validate_name(name, "model name")
         tag_map, property_map = string_map(tags, "tags"), string_map(properties, "properties")
         source = Path(path)
@@ -55,7 +57,7 @@ class ModelRegistry:
                 # A concurrent delete may have removed an identical blob meanwhile.
                 if not self._artifacts.exists(digest):
                     self._artifacts.put_file(src)
-            version = next_version(conn, "models", name)
+            version = next_version(conn, "models", name, version)
             cursor = conn.execute(
                 "INSERT INTO models (name, version, description, tags, properties, "
                 "created_time, path_name, is_folder) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -117,6 +117,15 @@ class ProfileRegistry:
                 (name, kind, text),
             )
 
+    def series_kinds(self, name: str) -> builtins.list[str]:
+        """The kinds of series stored for a profile, sorted."""
+        validate_name(name, "profile name")
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT kind FROM profile_series WHERE profile = ? ORDER BY kind", (name,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def get_series(self, name: str, kind: str) -> builtins.list[dict[str, Any]]:
         """One series of a profile; a kind never stored is an empty list."""
         validate_name(name, "profile name")
