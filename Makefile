@@ -23,8 +23,15 @@ $(AZML_VENV)/.installed:
 	$(AZML_VENV)/bin/pip install --quiet "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy "scikit-learn>=1.4,<2" joblib
 	touch $@
 
+# The real Azure ML SDK v1 and data collector beside it, so tests compare servesize's
+# stand-ins for azureml.core (Model.get_model_path...) and azureml.ai.monitoring with
+# the real thing. A stamp of its own, so an existing reference environment gets it too.
+$(AZML_VENV)/.installed-sdk: $(AZML_VENV)/.installed
+	$(AZML_VENV)/bin/pip install --quiet "azureml-core>=1.60,<2" "azureml-ai-monitoring>=1,<2"
+	touch $@
+
 # Headless Chromium renders the HTML report in its test (Debian package, root only).
-test-deps: $(VENV)/.installed $(AZML_VENV)/.installed
+test-deps: $(VENV)/.installed $(AZML_VENV)/.installed $(AZML_VENV)/.installed-sdk
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "note: chromium not installed; the report rendering test will be skipped"; }

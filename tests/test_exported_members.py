@@ -57,7 +57,7 @@ SURFACES: dict[ModuleType, set[str]] = {
     },
     servesize.serving: {
         "DEFAULT_SCORING_TIMEOUT_MS", "INIT_FAILED_EXIT_CODE", "AMLRequest", "AMLResponse",
-        "ServerConfig", "config_from_env", "rawhttp", "serve",
+        "ServerConfig", "config_from_env", "rawhttp", "read_run_errors", "serve",
     },
     servesize.errors: {
         "AlreadyExistsError", "CancelledError", "EntryScriptError", "InitError",

@@ -55,6 +55,22 @@ def test_early_exit_raises_with_code_and_log_tail(start: Start) -> None:
     assert not service.oom_killed
 
 
+def test_a_host_that_names_its_failure_gives_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "score.py"
+    script.write_text(
+        "import azureml.core.nothing_here\n\ndef init(): pass\n\ndef run(d): return d\n"
+    )
+    argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(script)]
+    log = tmp_path / "service.log"
+    service = launch([*argv, "--port", "0"], env={}, cwd=tmp_path, log_path=log)
+    with service, pytest.raises(ServiceError) as info:
+        service.wait_ready(closed_port_url(), timeout=30)
+    assert str(info.value) == (
+        f"cannot import {script}: ModuleNotFoundError: No module named "
+        "'azureml.core.nothing_here' (service exited with code 5 before it became ready)"
+    )
+
+
 def test_missing_executable_and_bad_limits(tmp_path: Path) -> None:
     with pytest.raises(ServiceError, match="cannot start"):
         launch([str(tmp_path / "nope")], env={}, cwd=tmp_path, log_path=tmp_path / "log")

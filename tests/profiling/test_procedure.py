@@ -181,6 +181,8 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert details["successRate"] == 1.0
     assert details["validity"] in ("VALID", "INVALID")
     assert details["coldStartSeconds"] > 0
+    # the host alone, measured the same way: a trivial script adds little to it
+    assert 0 < details["hostIdleMemoryInGB"] <= details["idleMemoryInGB"] * 1.5
     if details["limitsEnforced"]:
         assert details["confirmation"]["requestedCpu"] == details["recommendedCpu"]
         assert details["recommendationLatencyInMs"] > 0
@@ -213,7 +215,10 @@ def test_failing_init_fails_the_profile_with_its_log(store: Store) -> None:
     result = _run(store, "bad-init", "failing_init.py")
     details = result.get_details()
     assert result.state == "Failed"
-    assert "exit" in details["error"]["message"] or "init" in details["error"]["message"]
+    message = details["error"]["message"]
+    # one line naming the cause and the log, not a wrapped traceback (issue 13)
+    assert message.startswith("init() failed: RuntimeError: model file is corrupt (service exited")
+    assert "\n" not in message
     log = Path(details["errorLogsUri"].removeprefix("file://")).read_text()
     assert "model file is corrupt" in log
 
@@ -246,6 +251,14 @@ def test_rows_the_script_rejects_lower_the_success_rate(store: Store) -> None:
     # rows go out round-robin: one request in 11 carries the rejected row
     share = details["errorsByStatus"]["500"] / details["totalQueries"]
     assert share == pytest.approx(1 / 11, abs=0.02)
+    # counted by the host, not logged once per request (issue 13)
+    (counted,) = details["runErrors"]
+    assert counted["type"] == "ValueError"
+    assert counted["message"] == "cannot score this row"
+    assert counted["count"] >= details["errorsByStatus"]["500"]
+    log = Path(details["errorLogsUri"].removeprefix("file://")).read_text()
+    # one traceback per launch of the service, each launch ending with its count
+    assert log.count("Traceback (most recent call last)") == log.count("run() errors: ") >= 1
 
 
 def test_a_hanging_run_is_counted_as_timeouts(store: Store) -> None:

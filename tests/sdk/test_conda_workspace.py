@@ -82,10 +82,9 @@ def test_azure_workspace_arguments_open_the_default_local_workspace(
 
 
 def test_dataset_type_definitions_import_forms() -> None:
-    from servesize.dataset_type_definitions import (  # type: ignore[import-not-found]
+    from servesize import PromoteHeadersBehavior, dataset_type_definitions
+    from servesize.dataset_type_definitions import (
         PromoteHeadersBehavior as Imported,
     )
-
-    from servesize import PromoteHeadersBehavior, dataset_type_definitions
 
     assert dataset_type_definitions.PromoteHeadersBehavior is PromoteHeadersBehavior is Imported

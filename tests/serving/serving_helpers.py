@@ -10,8 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 SCRIPTS = Path(__file__).parent / "scripts"
 AZMLINFSRV = os.environ.get("SERVESIZE_AZMLINFSRV", "/work/main/.venv-azml/bin/azmlinfsrv")
@@ -100,7 +103,14 @@ def start_servesize(
     deadline: float = 30.0,
 ) -> Server:
     argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(script), "--port", "0"]
-    proc, log = _spawn(argv + (args or []), workdir, env or {})
+    return wait_for_port(argv + (args or []), workdir, env, deadline)
+
+
+def wait_for_port(
+    argv: list[str], workdir: Path, env: dict[str, str] | None = None, deadline: float = 30.0
+) -> Server:
+    """Spawn a servesize host (any command line) and wait until it is listening and healthy."""
+    proc, log = _spawn(argv, workdir, env or {})
     server = Server(proc, log)
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -117,10 +127,14 @@ def start_servesize(
 
 
 def start_azmlinfsrv(
-    script: Path, workdir: Path, env: dict[str, str] | None = None, deadline: float = 60.0
+    script: Path,
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    deadline: float = 60.0,
+    exe: str = AZMLINFSRV,
 ) -> Server:
     port = free_port()
-    argv = [AZMLINFSRV, "--entry_script", str(script), "--port", str(port)]
+    argv = [exe, "--entry_script", str(script), "--port", str(port)]
     proc, log = _spawn(argv, workdir, env or {})
     server = Server(proc, log, port=port)
     _wait_healthy(server, time.monotonic() + deadline)
@@ -158,3 +172,51 @@ def run_to_exit(
         done.stdout.decode(errors="replace"),
         done.stderr.decode(errors="replace"),
     )
+
+
+TIMEOUT_ENV = {"SCORING_TIMEOUT_MS": "300"}
+
+
+def require_azmlinfsrv() -> str:
+    if not os.access(AZMLINFSRV, os.X_OK):
+        message = f"azmlinfsrv not found at {AZMLINFSRV} (set SERVESIZE_AZMLINFSRV)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AZMLINFSRV
+
+
+class Pairs:
+    """(azmlinfsrv, servesize) per script, started on first use, with the same environment.
+
+    ``azmlinfsrv`` finds the reference server's executable (or skips/fails the test).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        env: dict[str, str] | None = None,
+        azmlinfsrv: Callable[[], str] = require_azmlinfsrv,
+    ) -> None:
+        self.root = root
+        self.env = TIMEOUT_ENV if env is None else env
+        self.azmlinfsrv = azmlinfsrv
+        self.started: dict[str, tuple[Server, Server]] = {}
+
+    def get(self, script: str) -> tuple[Server, Server]:
+        if script not in self.started:
+            exe = self.azmlinfsrv()
+            path = SCRIPTS / f"{script}.py"
+            ours = start_servesize(path, self.root / script / "servesize", self.env)
+            try:
+                theirs = start_azmlinfsrv(path, self.root / script / "azml", self.env, exe=exe)
+            except BaseException:
+                ours.stop()
+                raise
+            self.started[script] = (theirs, ours)
+        return self.started[script]
+
+    def close(self) -> None:
+        for pair in self.started.values():
+            for server in pair:
+                server.stop()

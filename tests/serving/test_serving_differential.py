@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Pairs
-from .serving_helpers import Reply, Server
+from .serving_helpers import Pairs, Reply, Server
 
 JSON = {"Content-Type": "application/json"}
 LONG_ID = "r" * 101
@@ -19,6 +18,43 @@ SCHEMA_OK = b'{"data": [[1, 2], [3, 4]], "scale": 3}'
 
 # (method, path, body, headers)
 Case = tuple[str, str, bytes | None, dict[str, str]]
+BOUNDARY = "----servesize-probe-7f3a"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+MULTIPART = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def multipart(*parts: tuple[str, bytes], close: bool = True) -> bytes:
+    """A multipart body from (part headers, content) pairs, as browsers and requests send."""
+    out = b"preamble to ignore\r\n"
+    for headers, content in parts:
+        out += f"--{BOUNDARY}\r\n{headers}\r\n\r\n".encode() + content + b"\r\n"
+    return out + (f"--{BOUNDARY}--\r\n".encode() if close else b"")
+
+
+def field(name: str, value: str) -> tuple[str, bytes]:
+    return f'Content-Disposition: form-data; name="{name}"', value.encode()
+
+
+def upload(name: str, filename: str, content: bytes, kind: str | None) -> tuple[str, bytes]:
+    headers = f'Content-Disposition: form-data; name="{name}"; filename="{filename}"'
+    return headers + (f"\r\nContent-Type: {kind}" if kind else ""), content
+
+
+IRIS_CSV = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n5.9,3.0,4.2,1.5\n"
+CSV_UPLOAD = multipart(
+    upload("measurements", "field notes.csv", IRIS_CSV, "text/csv"), field("note", "batch 7")
+)
+PNG = bytes(range(256)) + b"\r\n--not-a-boundary\r\n" + bytes(range(255, -1, -1))
+UPLOADS = multipart(
+    field("label", "cat"),
+    upload("image", "photo 1.png", PNG, "image/png"),
+    field("label", "naïve"),
+    upload("image", "notes.txt", b"line one\nline two\n", "text/plain; charset=utf-8"),
+    (
+        "Content-Disposition: form-data; name=\"doc\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+        b"cv",
+    ),
+)
 COMMON: dict[str, Case] = {
     "malformed-json": ("POST", "/score", b"{bad", JSON),
     "non-utf8": ("POST", "/score", b"\xff\xfe\x00", {}),
@@ -69,6 +105,73 @@ SPECIFIC: dict[str, dict[str, Case]] = {
         "fail-503": ("POST", "/score", b'{"fail": true}', JSON),
         "none-202": ("POST", "/score", b'{"none": true}', JSON),
     },
+    "rawhttp_probe": {
+        "basic": ("GET", "/score?a=1&a=2&b=&probe=basic", None, {"X-Probe": "1"}),
+        "no-query": ("GET", "/score", None, {}),
+        "header-case": ("POST", "/score", b"x", {"X-PROBE": "up", "x-probe-two": "low"}),
+        "form-urlencoded": ("POST", "/score?probe=form", b"a=1&b=2&a=3&c=%C3%A9", FORM),
+        "multipart": ("POST", "/score?probe=form", UPLOADS, MULTIPART),
+        "multipart-save": ("POST", "/score?probe=save", UPLOADS, MULTIPART),
+        "multipart-no-type": (
+            "POST",
+            "/score?probe=form",
+            multipart(upload("file", "blob.bin", b"\x00\x01", None)),
+            MULTIPART,
+        ),
+        "multipart-empty-filename": (
+            "POST",
+            "/score?probe=form",
+            multipart(upload("file", "", b"", "application/octet-stream"), field("k", "v")),
+            MULTIPART,
+        ),
+        "multipart-unclosed": (
+            "POST",
+            "/score?probe=form",
+            multipart(field("k", "v"), close=False),
+            MULTIPART,
+        ),
+        "multipart-no-boundary": (
+            "POST",
+            "/score?probe=form",
+            b"--x\r\n",
+            {"Content-Type": "multipart/form-data"},
+        ),
+        "json": ("POST", "/score?probe=json", b'{"a": [1, 2]}', JSON),
+        "json-plus": ("POST", "/score?probe=json", b"[1]", {"Content-Type": "application/x+json"}),
+        "json-wrong-type": (
+            "POST",
+            "/score?probe=json",
+            b'{"a": 1}',
+            {"Content-Type": "text/plain"},
+        ),
+        "json-invalid": ("POST", "/score?probe=json", b"{bad", JSON),
+        "json-strict-wrong-type": ("POST", "/score?probe=json-strict", b"{}", FORM),
+        "json-strict-invalid": ("POST", "/score?probe=json-strict", b"{bad", JSON),
+        "data-text": ("POST", "/score?probe=data", "héllo".encode(), {}),
+        "data-binary": ("POST", "/score?probe=data", b"\xff\xfeok", {}),
+    },
+    "rawhttp_csv_upload": {
+        "csv": ("POST", "/score", CSV_UPLOAD, MULTIPART),
+        "csv-crlf": (
+            "POST",
+            "/score",
+            multipart(upload("measurements", "w.csv", IRIS_CSV.replace(b"\n", b"\r\n"), None)),
+            MULTIPART,
+        ),
+        "no-file": ("POST", "/score", multipart(field("note", "only a note")), MULTIPART),
+        "urlencoded": ("POST", "/score", b"note=x&measurements=1,2,3,4", FORM),
+        "bad-number": (
+            "POST",
+            "/score",
+            multipart(upload("measurements", "bad.csv", b"1,2,x,4\n", "text/csv")),
+            MULTIPART,
+        ),
+        "get": ("GET", "/score", None, {}),
+    },
+    "status_code": {
+        str(code): ("GET", f"/score?code={code}", None, {})
+        for code in (201, 204, 400, 404, 409, 418, 422, 429, 451, 500, 503)
+    },
     "schema": {
         "valid": ("POST", "/score", SCHEMA_OK, JSON),
         "charset": (
@@ -96,6 +199,9 @@ GOOD: dict[str, Case] = {
     "rawhttp_contrib": ("POST", "/score", b"ok", {}),
     "rawhttp_response": ("POST", "/score", b'{"x": [1]}', JSON),
     "schema": ("POST", "/score", SCHEMA_OK, JSON),
+    "rawhttp_probe": ("GET", "/score", None, {}),
+    "rawhttp_csv_upload": ("POST", "/score", CSV_UPLOAD, MULTIPART),
+    "status_code": ("GET", "/score", None, {}),
 }
 # Headers whose values must be equal (besides the ones compared specially below).
 SAME_VALUE = {

@@ -296,7 +296,10 @@ def test_cli_serve_materialises_registered_models(tmp_path: Path) -> None:
             time.sleep(0.05)  # waiting for the port line, bounded by the deadline
         server.port = int(log.read_text().split("Listening at http://127.0.0.1:")[1].split()[0])
         _wait_healthy(server, deadline)
-        assert json.loads(server.request("POST", "/score", b"x").body)["files"] == ["model.joblib"]
+        answer = json.loads(server.request("POST", "/score", b"x").body)
+        assert answer["files"] == ["model.joblib"]
     finally:
         server.stop()
+    # the host removed the temporary model folder the CLI handed over to it
+    assert not Path(answer["root"]).exists()
     assert os.path.exists(tmp_path / "run")

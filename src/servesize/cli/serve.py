@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +12,7 @@ from typing import Annotated
 import typer
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app
-from servesize.errors import InitError, InvalidInputError
+from servesize.errors import InvalidInputError
 
 
 @app.command()
@@ -32,31 +35,66 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: $WORKER_COUNT or 1).")
     ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds to receive a request's headers (default 30)."),
+    ] = None,
+    keep_alive_timeout: Annotated[
+        float | None, typer.Option(help="Seconds an idle connection stays open (default 60).")
+    ] = None,
+    max_connections: Annotated[
+        int | None, typer.Option(help="Open connections per worker; more get 503 (default 2048).")
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="One log line per request.")
+    ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
-    from servesize.serving import INIT_FAILED_EXIT_CODE, config_from_env
-    from servesize.serving import serve as run_server
+    from servesize.serving import config_from_env
 
     if models and model_dir is not None:
         raise InvalidInputError("give either --model-dir or -m, not both")
-    with tempfile.TemporaryDirectory(prefix="servesize-models-") as tmp:
-        if models:
-            from servesize.workspace import Store
+    # Check here so mistakes end as the CLI's one-line errors before anything starts.
+    config = config_from_env(
+        entry_script,
+        source_directory=source_directory,
+        model_dir=model_dir,
+        host=host,
+        port=port,
+        workers=workers,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
+        max_connections=max_connections,
+        access_log=access_log or None,
+    )
+    config.validate()
+    config.script_path()
+    argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(entry_script)]
+    argv += ["--host", host, "--port", str(port), "--workers", str(config.workers)]
+    argv += ["--header-timeout", str(config.header_timeout)]
+    argv += ["--keep-alive-timeout", str(config.keep_alive_timeout)]
+    argv += ["--max-connections", str(config.max_connections)]
+    if config.access_log:
+        argv.append("--access-log")
+    if source_directory is not None:
+        argv += ["--source-directory", str(source_directory)]
+    if model_dir is not None:
+        argv += ["--model-dir", str(model_dir)]
+    if models:
+        from servesize.workspace import Store
 
-            with Store.open(workspace) as store:
-                model_dir = store.models.materialize(list(models), Path(tmp))
-        config = config_from_env(
-            entry_script,
-            source_directory=source_directory,
-            model_dir=model_dir,
-            host=host,
-            port=port,
-            workers=workers,
-        )
+        tmp = Path(tempfile.mkdtemp(prefix="servesize-models-"))
         try:
-            run_server(config)
-        except InitError as exc:
-            from servesize.cli._app import fail
-
-            raise fail(str(exc), INIT_FAILED_EXIT_CODE) from exc
+            with Store.open(workspace) as store:
+                materialized = store.models.materialize(list(models), tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        # The host removes the folder when it stops: nothing of this process survives exec.
+        argv += ["--model-dir", str(materialized), "--owned-dir", str(tmp)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process (typer, rich, the SDK) by the lean host, so `servesize serve`
+    # has the footprint and start-up time of `python -m servesize.serving` (issue 9).
+    os.execv(sys.executable, argv)

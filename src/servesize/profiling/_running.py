@@ -111,6 +111,12 @@ class Service:
             with contextlib.suppress(ValueError):
                 how = f"code {rc} ({signal.Signals(-rc).name})"
         oom = ", killed by the OOM killer at its memory limit" if self.oom_killed else ""
+        # The scoring host's last line names the cause ("error: init() failed: ..."):
+        # then one line says it all (callers add the log's path), the log keeps the traceback.
+        last = (log_tail(self.log_path, lines=1) or "").strip()
+        if last.startswith("error: ") and not oom:
+            cause = last.removeprefix("error: ")
+            return f"{cause} (service exited with {how} {when})"
         return f"service exited with {how} {when}{oom}{self._tail()}"
 
     def _tail(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import platform
 import shutil
@@ -24,6 +25,7 @@ from servesize.workspace import Figures, Machine, Store
 __all__ = [
     "Plan",
     "generator_affinity",
+    "host_idle_memory",
     "launch_service",
     "machine_facts",
     "plan",
@@ -142,6 +144,30 @@ def launch_service(
         cgroups=settings.cgroups,
     )
     return service, f"http://127.0.0.1:{port}"
+
+
+_NOOP_SCRIPT = "def init():\n    pass\n\n\ndef run(data):\n    return None\n"
+
+
+def host_idle_memory(
+    request: ProfileRequest,
+    workdir: Path,
+    cpu: float | None,
+    memory_bytes: int | None,
+    cpus: tuple[int, ...] | None,
+) -> int:
+    """The scoring host's own idle memory: a no-op ``score.py`` served the same way (same
+    host, workers, environment and limits) and measured as the service's idle memory is,
+    so the two figures compare (cgroup usage counts pages differently from RSS)."""
+    folder = workdir / "host-only"
+    folder.mkdir(exist_ok=True)
+    script = folder / "score.py"
+    script.write_text(_NOOP_SCRIPT, encoding="utf-8")
+    noop = dataclasses.replace(request, entry_script=script, source_directory=folder)
+    service, url = launch_service(noop, workdir, folder / "host.log", cpu, memory_bytes, cpus)
+    with service:
+        service.wait_ready(url, request.settings.startup_timeout)
+        return service.memory_bytes()
 
 
 @contextlib.contextmanager

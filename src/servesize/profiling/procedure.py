@@ -28,6 +28,7 @@ from servesize.profiling.recommend import Recommendation, after_oom_gb, recommen
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
+from servesize.serving import read_run_errors
 from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
@@ -89,6 +90,8 @@ class ProfileRun:
         finally:
             self._teardown()
             self._note_oom()
+            # run() failures, counted by the host per (type, message) instead of logged each
+            self.figures.run_errors = read_run_errors(self.log_path) or None
             self.figures.profile_seconds = round(time.monotonic() - started, 3)
             self.figures.completed_time = datetime.now(UTC).isoformat()
             try:
@@ -153,6 +156,12 @@ class ProfileRun:
         if phase == "coldstart":
             self.figures.cold_start_seconds = round(seconds, 3)
             self.figures.idle_memory_in_gb = round(service.memory_bytes() / GIB, 4)
+            # The server's own share of it: a no-op script's host under the same limits.
+            with contextlib.suppress(ServesizeError):
+                host = _service.host_idle_memory(
+                    self.request, workdir, cpu, memory_bytes, plan.service_cpus
+                )
+                self.figures.host_idle_memory_in_gb = round(host / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
 

@@ -157,6 +157,7 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Memory limit (requested)", fmt_gb(f.requested_memory_in_gb)),
         ("Peak memory (working set)", fmt_gb(f.max_utilized_memory_in_gb)),
         ("Idle memory after init()", fmt_gb(f.idle_memory_in_gb)),
+        ("  of which the scoring host", fmt_gb(f.host_idle_memory_in_gb)),
         ("Cold start", fmt(f.cold_start_seconds, "s")),
         ("Limits enforced", enforced),
         ("Killed for lack of memory", yes_no(f.oom_killed)),

@@ -15,6 +15,7 @@ from servesize.serving._config import (
     ServerConfig,
     config_from_env,
 )
+from servesize.serving._errors import read_run_errors
 from servesize.serving._server import serve
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "ServerConfig",
     "config_from_env",
     "rawhttp",
+    "read_run_errors",
     "serve",
 ]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
 from servesize.errors import InitError, ServesizeError
-from servesize.serving._config import INIT_FAILED_EXIT_CODE, config_from_env
+from servesize.serving._config import (
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_KEEP_ALIVE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    INIT_FAILED_EXIT_CODE,
+    config_from_env,
+)
 from servesize.serving._server import serve
 
 
@@ -25,7 +32,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5001, help="0 picks a free port (logged)")
     parser.add_argument("--workers", type=int, help="processes (default: $WORKER_COUNT or 1)")
     parser.add_argument("--max-body-bytes", type=int, default=100 * 1024 * 1024)
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        help="seconds to receive a request's headers, and the longest pause in its body "
+        f"(default: $SERVESIZE_HEADER_TIMEOUT or {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--keep-alive-timeout",
+        type=float,
+        help="seconds an idle keep-alive connection stays open "
+        f"(default: $SERVESIZE_KEEP_ALIVE_TIMEOUT or {DEFAULT_KEEP_ALIVE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        help="open connections per worker; more get 503 "
+        f"(default: $SERVESIZE_MAX_CONNECTIONS or {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="log one line per request (default: $SERVESIZE_ACCESS_LOG)",
+    )
+    # `servesize serve -m` execs this host with the models in a temporary folder it owns.
+    parser.add_argument("--owned-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        return _serve(args)
+    finally:
+        if args.owned_dir is not None:
+            shutil.rmtree(args.owned_dir, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     try:
         config = config_from_env(
             args.entry_script,
@@ -35,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             workers=args.workers,
             max_body_bytes=args.max_body_bytes,
+            header_timeout=args.header_timeout,
+            keep_alive_timeout=args.keep_alive_timeout,
+            max_connections=args.max_connections,
+            access_log=args.access_log,
         )
         serve(config)
     except ServesizeError as exc:

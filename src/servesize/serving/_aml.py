@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from servesize.serving._multipart import FileStorage
 
 __all__ = ["AMLRequest", "AMLResponse", "Headers", "MultiDict", "rawhttp"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_V = TypeVar("_V")
 
 #: Set by :func:`rawhttp`; azmlinfsrv keeps the same module-global flag.
 _rawHttpRequested = False
@@ -27,15 +31,16 @@ def rawhttp(func: _F) -> _F:
     return func
 
 
-class MultiDict(Mapping[str, str]):
-    """Query arguments: ``args[k]`` and ``get`` give the first value, ``getlist`` all."""
+class MultiDict(Mapping[str, _V], Generic[_V]):
+    """Query arguments, form fields, files: ``d[k]`` and ``get`` give the first value,
+    ``getlist`` all of them, in request order."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._lists: dict[str, list[str]] = {}
+    def __init__(self, pairs: Iterable[tuple[str, _V]] = ()) -> None:
+        self._lists: dict[str, list[_V]] = {}
         for key, value in pairs:
             self._lists.setdefault(key, []).append(value)
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> _V:
         return self._lists[key][0]
 
     def __iter__(self) -> Iterator[str]:
@@ -44,7 +49,7 @@ class MultiDict(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._lists)
 
-    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+    def get(self, key: str, default: Any = None, type: Callable[[_V], Any] | None = None) -> Any:
         """The first value of ``key``, converted by ``type`` (``default`` if that fails)."""
         if key not in self._lists:
             return default
@@ -56,9 +61,15 @@ class MultiDict(Mapping[str, str]):
         except (ValueError, TypeError):
             return default
 
-    def getlist(self, key: str) -> list[str]:
+    def getlist(self, key: str) -> list[_V]:
         """Every value of ``key``, in request order."""
         return list(self._lists.get(key, []))
+
+    def items(self, multi: bool = False) -> Any:
+        """``(key, first value)`` pairs, or every pair with ``multi=True`` (Werkzeug's)."""
+        if multi:
+            return [(k, v) for k, values in self._lists.items() for v in values]
+        return [(k, v[0]) for k, v in self._lists.items()]
 
     def to_dict(self, flat: bool = True) -> dict[str, Any]:
         """First values (``flat``) or lists of values."""
@@ -124,6 +135,24 @@ class Headers:
         return list(self._items)
 
 
+class HTTPException(Exception):
+    """Werkzeug's names for the errors ``get_json`` raises, so ``except`` clauses port."""
+
+    code = 500
+
+    def __init__(self, description: str = "") -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class BadRequest(HTTPException):
+    code = 400
+
+
+class UnsupportedMediaType(HTTPException):
+    code = 415
+
+
 def _mimetype(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -135,9 +164,11 @@ class AMLRequest:
         self.method = method
         self.path = path
         self.query_string = query
-        self.headers = headers
+        # Werkzeug rebuilds names from the WSGI environ: "x-probe-two" reads "X-Probe-Two".
+        self.headers = Headers((name.title(), value) for name, value in headers)
         self._body = body
         self.args = MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        self._parsed: tuple[MultiDict[str], MultiDict[FileStorage]] | None = None
 
     @property
     def full_path(self) -> str:
@@ -181,37 +212,49 @@ class AMLRequest:
         if not (force or self.is_json):
             if silent:
                 return None
-            raise ValueError(
+            raise UnsupportedMediaType(
                 "Did not attempt to load JSON data because the request "
                 "Content-Type was not 'application/json'."
             )
         try:
             return json.loads(self._body)
-        except ValueError:
+        except ValueError as exc:
             if silent:
                 return None
-            raise
+            raise BadRequest(f"Failed to decode JSON object: {exc}") from exc
 
     @property
     def json(self) -> Any:
         return self.get_json()
 
-    @property
-    def form(self) -> MultiDict:
-        if self.mimetype != "application/x-www-form-urlencoded":
-            return MultiDict()
-        return MultiDict(parse_qsl(self._body.decode("utf-8", "replace"), keep_blank_values=True))
+    def _form_and_files(self) -> tuple[MultiDict[str], MultiDict[FileStorage]]:
+        if self._parsed is None:
+            mimetype = self.mimetype
+            if mimetype == "application/x-www-form-urlencoded":
+                text = self._body.decode("utf-8", "replace")
+                self._parsed = MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict()
+            elif mimetype == "multipart/form-data":
+                from servesize.serving._multipart import parse_multipart
+
+                fields, files = parse_multipart(self._body, self.content_type)
+                self._parsed = MultiDict(fields), MultiDict(files)
+            else:
+                self._parsed = MultiDict(), MultiDict()
+        return self._parsed
 
     @property
-    def values(self) -> MultiDict:
-        return MultiDict([*self.args_pairs(), *self.form_pairs()])
+    def form(self) -> MultiDict[str]:
+        """Form fields of an urlencoded or a multipart body (files are in ``files``)."""
+        return self._form_and_files()[0]
 
-    def args_pairs(self) -> list[tuple[str, str]]:
-        return [(k, v) for k in self.args for v in self.args.getlist(k)]
+    @property
+    def files(self) -> MultiDict[FileStorage]:
+        """Uploaded files of a multipart body: ``files["image"].read()``."""
+        return self._form_and_files()[1]
 
-    def form_pairs(self) -> list[tuple[str, str]]:
-        form = self.form
-        return [(k, v) for k in form for v in form.getlist(k)]
+    @property
+    def values(self) -> MultiDict[str]:
+        return MultiDict([*self.args.items(multi=True), *self.form.items(multi=True)])
 
     def __repr__(self) -> str:
         return f"<AMLRequest '{self.url}' [{self.method}]>"

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from servesize import __version__
 from servesize.serving._aml import AMLResponse
+from servesize.serving._errors import RunErrors
 from servesize.serving._inputs import (
     BadInput,
     Request,
@@ -82,6 +83,7 @@ class Handler:
     def __init__(self, script: EntryScript, timeout_ms: int, app_root: str) -> None:
         self.script = script
         self.timer = ScoringTimer(timeout_ms)
+        self.errors = RunErrors()
         self.swagger = SwaggerDocs(Path(app_root), script.run, script.mode == "schema")
         enabled = os.environ.get("SERVER_VERSION_LOG_RESPONSE_ENABLED", "true").lower() == "true"
         self.server_version = f"servesize/{__version__}" if enabled else ""
@@ -144,11 +146,11 @@ class Handler:
                 output = script.run(**kwargs)
             finally:
                 timer.disarm()
-        except TimeoutError:
-            logger.exception("Scoring timeout after %d ms", timer.timeout_ms)
+        except TimeoutError as exc:
+            self.errors.record(exc, f"Scoring timeout after {timer.timeout_ms} ms")
             return error_response(500, f"Scoring timeout after {timer.timeout_ms} ms", True)
-        except (Exception, SystemExit):
-            logger.exception("Encountered Exception in run()")
+        except (Exception, SystemExit) as exc:
+            self.errors.record(exc, "Encountered Exception in run()")
             return error_response(500, _RUN_FAILED, True)
         elapsed = f"{(time.perf_counter() - start) * 1000:.3f}"
         response = _to_response(output)

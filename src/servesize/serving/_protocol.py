@@ -11,6 +11,7 @@ import asyncio
 import email.utils
 import logging
 import time
+from http import HTTPStatus
 from typing import Any
 
 import httptools
@@ -18,37 +19,46 @@ import httptools
 from servesize.serving._handler import Handler, Response, error_response
 from servesize.serving._inputs import Request
 
-__all__ = ["HttpProtocol", "Limits"]
+__all__ = ["HttpProtocol", "Limits", "sweep"]
 
 logger = logging.getLogger("servesize.serving")
 
-_REASONS = {
-    200: b"OK",
-    201: b"Created",
-    202: b"Accepted",
-    204: b"No Content",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    403: b"Forbidden",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    413: b"Content Too Large",
-    415: b"Unsupported Media Type",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    503: b"Service Unavailable",
-}
+# Every registered status with its standard phrase (a user's 422 or 429 included).
+_REASONS = {status.value: status.phrase.encode("latin-1") for status in HTTPStatus}
+_BODILESS = frozenset({100, 101, 102, 103, 204, 304})
 _LINGER_SECONDS = 5.0
 
 
+access_logger = logging.getLogger("servesize.serving.access")
+
+
 class Limits:
-    """Per-request size limits."""
+    """Per-request size limits, the connection timeouts and cap, the access-log switch."""
 
-    __slots__ = ("body", "header")
+    __slots__ = (
+        "access_log",
+        "body",
+        "header",
+        "header_timeout",
+        "keep_alive_timeout",
+        "max_connections",
+    )
 
-    def __init__(self, body: int, header: int) -> None:
+    def __init__(
+        self,
+        body: int,
+        header: int,
+        header_timeout: float = 30.0,
+        keep_alive_timeout: float = 60.0,
+        max_connections: int = 2048,
+        access_log: bool = False,
+    ) -> None:
         self.body = body
         self.header = header
+        self.header_timeout = header_timeout
+        self.keep_alive_timeout = keep_alive_timeout
+        self.max_connections = max_connections
+        self.access_log = access_log
 
 
 class _Refuse(Exception):
@@ -89,11 +99,29 @@ class HttpProtocol(asyncio.Protocol):
         self.body: list[bytes] = []
         self.body_bytes = 0
         self.discarding = False
+        #: when the current wait ends (monotonic); :func:`sweep` enforces it
+        self.deadline = 0.0
+        #: waiting for a request's bytes (408 on timeout), not idle between requests
+        self.mid_request = False
+        self.started = 0.0
+        self.peer = "-"
 
     # asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
+        if len(self.connections) >= self.limits.max_connections:
+            # Answer rather than reset, so a client learns why; it never reaches a parser.
+            self.discarding = True
+            self._refuse(
+                error_response(503, "Too many open connections; retry later."), linger=False
+            )
+            return
         self.connections.add(self)
+        # a new connection has the header timeout to send its first request
+        self.deadline = time.monotonic() + self.limits.header_timeout
+        if self.limits.access_log:
+            peer = transport.get_extra_info("peername")
+            self.peer = str(peer[0]) if isinstance(peer, tuple) else "-"
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
@@ -120,6 +148,10 @@ class HttpProtocol(asyncio.Protocol):
 
     # httptools callbacks -----------------------------------------------------------
     def on_message_begin(self) -> None:
+        now = time.monotonic()
+        self.deadline = now + self.limits.header_timeout  # not extended by trickling bytes
+        self.mid_request = True
+        self.started = now
         self.url = b""
         self.headers = []
         self.header_bytes = 0
@@ -144,6 +176,8 @@ class HttpProtocol(asyncio.Protocol):
             )
 
     def on_headers_complete(self) -> None:
+        # the body may take long, but must not pause longer than the header timeout
+        self.deadline = time.monotonic() + self.limits.header_timeout
         for name, value in self.headers:
             lowered = name.lower()
             if lowered == "content-length" and value.strip().isdigit():
@@ -152,6 +186,7 @@ class HttpProtocol(asyncio.Protocol):
                 self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
+        self.deadline = time.monotonic() + self.limits.header_timeout
         self.body_bytes += len(body)
         self._check_body(self.body_bytes)
         self.body.append(body)
@@ -184,7 +219,31 @@ class HttpProtocol(asyncio.Protocol):
             )
         keep_alive = parser.should_keep_alive()
         self._write(response, method == "HEAD", keep_alive, parser.get_http_version() == "1.0")
+        self.mid_request = False
+        self.deadline = time.monotonic() + self.limits.keep_alive_timeout
+        if self.limits.access_log:
+            self._access(method, response)
         if not keep_alive and self.transport is not None:
+            self.transport.close()
+
+    def _access(self, method: str, response: Response) -> None:
+        access_logger.info(
+            '%s "%s %s HTTP/%s" %d %d %.3f',
+            self.peer,
+            method,
+            self.url.decode("latin-1"),
+            self.parser.get_http_version(),
+            response.status,
+            len(response.body),
+            (time.monotonic() - self.started) * 1000,
+        )
+
+    def expire(self) -> None:
+        """The wait is over: a request that stalled gets 408, an idle connection closes."""
+        self.deadline = 0.0
+        if self.mid_request and not self.discarding:
+            self._refuse(error_response(408, "The request was not received in time."))
+        elif self.transport is not None:
             self.transport.close()
 
     # responses ---------------------------------------------------------------------
@@ -194,10 +253,19 @@ class HttpProtocol(asyncio.Protocol):
             return
         status = response.status
         reason = _REASONS.get(status, b"Unknown")
-        parts = [
-            b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
-            % (status, reason, _CLOCK.date(), len(response.body))
-        ]
+        if status in _BODILESS:
+            # These statuses carry no body (RFC 9110): a user's body would otherwise be
+            # read as the start of the next response on a keep-alive connection.
+            head = True
+            parts = [
+                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\n"
+                % (status, reason, _CLOCK.date())
+            ]
+        else:
+            parts = [
+                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
+                % (status, reason, _CLOCK.date(), len(response.body))
+            ]
         for name, value in response.headers:
             # Header values come from user code too: never let them split the response.
             parts.append(b"%s: %s\r\n" % (_clean(name), _clean(value)))
@@ -210,22 +278,34 @@ class HttpProtocol(asyncio.Protocol):
             parts.append(response.body)
         transport.write(b"".join(parts))
 
-    def _refuse(self, response: Response) -> None:
-        """Answer an unparseable or oversized request, then close without resetting."""
+    def _refuse(self, response: Response, linger: bool = True) -> None:
+        """Answer an unparseable, oversized or late request, then close without resetting."""
         transport = self.transport
         if transport is None:
             return
         self._write(response, False, False, False)
         self.discarding = True
+        self.mid_request = False
+        self.deadline = 0.0  # the linger below ends it, not the sweep
         # Half-close so the client reads the answer while we drop what it still sends.
         if transport.can_write_eof():
             transport.write_eof()
+        if not linger:
+            transport.close()
+            return
         loop: Any = asyncio.get_event_loop()
         loop.call_later(_LINGER_SECONDS, transport.close)
 
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+def sweep(connections: set[HttpProtocol]) -> None:
+    """Expire every connection whose wait is over (run about once a second)."""
+    now = time.monotonic()
+    for conn in [c for c in connections if 0.0 < c.deadline < now]:
+        conn.expire()
 
 
 def _clean(text: str) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from servesize.errors import EntryScriptError
 from servesize.serving import _aml, _shims
+from servesize.serving._config import StopRequested
 
 __all__ = ["EntryScript", "InputMode", "load_entry_script"]
 
@@ -54,13 +55,13 @@ def _import(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
+    except StopRequested:
+        raise
     except SyntaxError as exc:
         where = f"{exc.filename}:{exc.lineno}" if exc.lineno else str(path)
         raise EntryScriptError(f"syntax error in entry script {where}: {exc.msg}") from exc
     except BaseException as exc:
-        raise EntryScriptError(
-            f"importing entry script {path} raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise EntryScriptError(f"cannot import {path}: {type(exc).__name__}: {exc}") from exc
     return module
 
 

@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from servesize.serving._config import ServerConfig
+from servesize.serving._config import ServerConfig, StopRequested
 from servesize.serving._supervisor import Supervisor
 from servesize.serving._worker import prepare_worker, serve_forever
 
@@ -91,6 +91,8 @@ def serve(config: ServerConfig) -> None:
             )
         else:
             Supervisor(config, script, sock, url).run()
+    except StopRequested:
+        logger.info("Stopped by SIGTERM during start-up")
     finally:
         sock.close()
     logger.info("Server stopped")

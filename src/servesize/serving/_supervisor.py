@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from servesize.errors import EntryScriptError, InitError, ServesizeError, ServiceError
-from servesize.serving._config import ServerConfig
+from servesize.serving._config import ServerConfig, StopRequested
 from servesize.serving._worker import prepare_worker, serve_forever
 
 __all__ = ["Supervisor"]
@@ -102,6 +102,9 @@ class Supervisor:
         return {int(pid_text)} if kind == "R" else set()
 
     def _open_port(self) -> None:
+        # Listen here, so the port accepts (queues) connections from the moment it is
+        # logged as open, before each worker's event loop has started.
+        self.sock.listen(2048)
         for go_w in self.children.values():
             os.write(go_w, b"g")
         logger.info("Listening at %s (%d workers)", self.url, len(self.children))
@@ -158,6 +161,8 @@ class Supervisor:
             if os.read(go_r, 1) != b"g":  # the supervisor went away
                 return
             serve_forever(handler, self.config, self.sock)
+        except StopRequested:
+            code = 0  # the supervisor stops its workers with SIGTERM, even during init()
         except BaseException:
             logger.exception("worker %d crashed", os.getpid())
             code = 1

@@ -15,11 +15,12 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 from servesize.errors import InitError
-from servesize.serving._config import ServerConfig
+from servesize.serving._config import ServerConfig, StopRequested
 from servesize.serving._handler import Handler
-from servesize.serving._protocol import HttpProtocol, Limits
+from servesize.serving._protocol import HttpProtocol, Limits, sweep
 from servesize.serving._script import load_entry_script
 
 __all__ = ["prepare_worker", "serve_forever"]
@@ -58,16 +59,26 @@ def prepare_worker(config: ServerConfig, script_path: Path) -> Handler:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(line_buffering=True)
+    # SIGTERM while the script loads or init() runs: stop cleanly (serve_forever's loop
+    # takes the signal over once it runs). Python runs the handler between bytecodes, so
+    # a long C call in init() finishes first.
+    signal.signal(signal.SIGTERM, _stop_requested)
     script = load_entry_script(script_path)
     logger.info("Loaded %s (input mode: %s); invoking init()", script_path, script.mode)
     try:
         script.init()
+    except StopRequested:
+        raise
     except BaseException as exc:
         logger.exception("User's init function failed")
         _log_model_dir()
         raise InitError(f"init() failed: {type(exc).__name__}: {exc}") from exc
     logger.info("init() completed in worker pid %d", os.getpid())
     return Handler(script, config.timeout_ms(), os.environ.get("AML_APP_ROOT", os.getcwd()))
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise StopRequested
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -94,10 +105,25 @@ def serve_forever(
     loop = _new_loop()
     asyncio.set_event_loop(loop)
     connections: set[HttpProtocol] = set()
-    limits = Limits(config.max_body_bytes, config.max_header_bytes)
+    limits = Limits(
+        config.max_body_bytes,
+        config.max_header_bytes,
+        config.header_timeout,
+        config.keep_alive_timeout,
+        config.max_connections,
+        config.access_log,
+    )
     stop = loop.create_future()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _resolve, stop)
+    # One timer for all connections' timeouts, instead of one per connection and request.
+    interval = min(1.0, config.header_timeout / 4, config.keep_alive_timeout / 4)
+
+    def tick() -> None:
+        sweep(connections)
+        loop.call_later(interval, tick)
+
+    loop.call_later(interval, tick)
 
     async def main() -> None:
         server = await loop.create_server(
@@ -115,3 +141,4 @@ def serve_forever(
         loop.run_until_complete(main())
     finally:
         loop.close()
+        handler.errors.log_summary()

@@ -137,6 +137,8 @@ class Warmup(_Group):
     total_queries: int | None = figure("totalQueries", source="load")
     success_rate: float | None = figure("successRate", source="load")
     errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
+    #: failures of run() counted by the host: ``[{type, message, count}]``
+    run_errors: list[dict[str, Any]] | None = figure("runErrors")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -177,6 +179,8 @@ class Figures(_Group):
     # -- start-up --------------------------------------------------------------------
     cold_start_seconds: float | None = figure("coldStartSeconds")
     idle_memory_in_gb: float | None = figure("idleMemoryInGB")
+    #: the scoring host's own share of the idle memory (a no-op script's host)
+    host_idle_memory_in_gb: float | None = figure("hostIdleMemoryInGB")
     warmup: Warmup | None = figure("warmup", group=Warmup)
     # -- capacity search -------------------------------------------------------------
     capacity_errors: dict[str, int] | None = figure("capacityErrors")
@@ -215,6 +219,8 @@ class Figures(_Group):
     )
     errors_by_status: dict[str, int] | None = figure("errorsByStatus", source="load")
     errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
+    #: failures of run() counted by the host: ``[{type, message, count}]``
+    run_errors: list[dict[str, Any]] | None = figure("runErrors")
     late_send_share: float | None = figure("lateSendShare", source="load")
     duration_seconds: float | None = figure("durationSeconds", source="load")
     # -- utilisation and the recommendation ------------------------------------------

@@ -12,4 +12,4 @@ def init():
 
 
 def run(data):
-    return {"files": sorted(files), "pid": os.getpid()}
+    return {"files": sorted(files), "pid": os.getpid(), "root": os.environ["AZUREML_MODEL_DIR"]}

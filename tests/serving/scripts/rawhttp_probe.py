@@ -1,0 +1,65 @@
+"""@rawhttp: run() describes the request as it sees it (form, files, args, JSON, headers)."""
+
+import hashlib
+import os
+import tempfile
+
+from azureml.contrib.services.aml_request import rawhttp
+from azureml.contrib.services.aml_response import AMLResponse
+
+
+def init():
+    pass
+
+
+def _describe_file(upload):
+    first = upload.read(4)
+    rest = upload.stream.read()
+    return {
+        "field": upload.name,
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "mimetype": upload.mimetype,
+        "sha1": hashlib.sha1(first + rest).hexdigest(),
+        "size": len(first) + len(rest),
+    }
+
+
+def _saved_digests(files):
+    digests = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for index, (field, upload) in enumerate(files.items(multi=True)):
+            target = os.path.join(folder, f"upload-{index}")
+            upload.save(target)
+            with open(target, "rb") as handle:
+                digests[f"{field}-{index}"] = hashlib.sha1(handle.read()).hexdigest()
+    return digests
+
+
+@rawhttp
+def run(request):
+    probe = request.args.get("probe", "basic")
+    seen = {
+        "method": request.method,
+        "full_path": request.full_path,
+        "args": {k: request.args.getlist(k) for k in request.args},
+        "x_probe": request.headers.get("x-probe"),
+        "x_names": sorted(k for k, _ in request.headers if k.lower().startswith("x-p")),
+    }
+    if probe == "form":
+        seen["form"] = {k: request.form.getlist(k) for k in request.form}
+        seen["files"] = [_describe_file(f) for _, f in request.files.items(multi=True)]
+    elif probe == "save":
+        seen["saved"] = _saved_digests(request.files)
+    elif probe == "json":
+        seen["json"] = request.get_json(silent=True)
+        seen["is_json"] = request.is_json
+    elif probe == "json-strict":
+        try:
+            seen["json"] = request.json
+        except Exception as exc:
+            return AMLResponse({"error": type(exc).__name__}, 400, json_str=True)
+    elif probe == "data":
+        seen["data"] = request.get_data(as_text=True)
+        seen["raw_size"] = len(request.get_data())
+    return seen
