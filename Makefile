@@ -50,9 +50,9 @@ test: test-deps lint
 	$(PY) -m pytest -q --cov=servesize --cov-report=term
 
 # The quick loop while editing: no real profiles or servers under load, no wall-clock
-# assertions, no Ray cluster.
+# assertions, no Ray cluster, no package index.
 # Not a substitute for `make test`, which runs everything.
-FAST := not slow and not timing and not ray
+FAST := not slow and not timing and not ray and not network
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "$(FAST)"
 

@@ -7,6 +7,7 @@ workspace is ``$SERVESIZE_WORKSPACE`` or ``./.servesize``.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from servesize import (
     ServesizeError,
     Workspace,
 )
+from servesize.sdk import build_environment
 
 HERE = Path(__file__).resolve().parent
 MODEL_FILE = HERE / "model" / "model.joblib"
@@ -30,22 +32,29 @@ REQUESTS = HERE / "sample-requests.txt"
 REQUIREMENTS = HERE / "requirements.txt"
 
 
-def ensure_model() -> Path:
-    """Train the example model once (a few seconds; nothing is downloaded)."""
+def ensure_model(workspace: Workspace, environment_id: str) -> Path:
+    """Train the example model once, in the environment it will be served from (the
+    pinned scikit-learn: a pickle is only good for the version that wrote it). The
+    first run builds that environment with uv; later runs find it built, offline too."""
     if not MODEL_FILE.is_file():
-        from train import train
-
-        path, r2 = train(MODEL_FILE)
-        print(f"trained {path.name} (test R^2 {r2:.3f})")
+        built = build_environment(workspace, environment_id)
+        how = "found built" if built["cached"] else f"built in {built['buildSeconds']:.1f} s"
+        print(f"environment {environment_id} {how}: Python {built['pythonVersion']}")
+        python = Path(built["path"]) / "bin" / "python"
+        subprocess.run([str(python), str(HERE / "train.py")], check=True)
     return MODEL_FILE
 
 
 def prepare(workspace: Workspace) -> tuple[list[str], str, InferenceConfig]:
     """Register the model, the sample requests and the environment; return what a
     profile needs: the model ids, the dataset id and the inference config."""
+    environment = Environment.from_pip_requirements("diabetes-sklearn", REQUIREMENTS)
+    environment.environment_variables["OMP_NUM_THREADS"] = "1"
+    environment = environment.register(workspace)
+    assert environment.id is not None
     model = Model.register(
         workspace,
-        model_path=ensure_model(),
+        model_path=ensure_model(workspace, environment.id),
         model_name="diabetes-forest",
         tags={"framework": "scikit-learn", "dataset": "sklearn diabetes"},
         description="Random forest predicting diabetes progression (10 features)",
@@ -53,9 +62,6 @@ def prepare(workspace: Workspace) -> tuple[list[str], str, InferenceConfig]:
     dataset = Dataset.Tabular.from_delimited_files(
         REQUESTS, separator="\n", header=PromoteHeadersBehavior.NO_HEADERS
     ).register(workspace, "diabetes-requests", create_new_version=True)
-    environment = Environment.from_pip_requirements("diabetes-sklearn", REQUIREMENTS)
-    environment.environment_variables["OMP_NUM_THREADS"] = "1"
-    environment = environment.register(workspace)
     config = InferenceConfig(
         entry_script="score.py", source_directory=str(HERE), environment=environment
     )

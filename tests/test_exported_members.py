@@ -7,6 +7,7 @@ from types import ModuleType
 import pytest
 
 import servesize
+import servesize.environments
 import servesize.errors
 import servesize.load
 import servesize.profiling
@@ -29,7 +30,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "CondaDependencies", "DataPath", "Dataset", "Datastore", "Details", "Environment",
         "InferenceConfig", "Model", "ModelProfile", "ProfileSettings",
         "PromoteHeadersBehavior", "TabularDataset", "TabularDatasetFactory", "Workspace",
-        "compare", "dataset_type_definitions", "profile",
+        "build_environment", "built_environments", "compare", "dataset_type_definitions",
+        "prepare_environment", "profile", "prune_environments",
     },
     servesize.profiling: {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",
@@ -45,11 +47,17 @@ SURFACES: dict[ModuleType, set[str]] = {
     servesize.workspace: {
         "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "NAME_PATTERN", "PROFILE_STATES",
         "Confirmation", "DatasetFormat", "DatasetRecord", "EnvironmentRecord", "ErrorInfo",
-        "Figures", "Machine", "ModelFile", "ModelRecord", "ProfileRecord", "Store",
+        "Figures", "Machine", "ModelFile", "ModelRecord", "ProfileRecord", "RunEnvironment",
+        "Store",
         "Warmup", "default_workspace_path", "figure", "format_id", "parse_id",
         "pip_from_conda", "profile_log_file", "read_conda_specification", "read_csv_table",
         "read_dataset_file", "read_pip_requirements", "read_text", "rows_from_lines",
         "select_column", "validate_name",
+    },
+    servesize.environments: {
+        "HOST_REPLACES", "HOST_REQUIREMENTS", "BuildSpec", "BuiltEnvironment", "CachedEntry",
+        "EnvironmentCache", "available_pythons", "current_environment", "find_python",
+        "normalise", "spec_key",
     },
     servesize.load: {
         "Arrival", "Histogram", "LoadResult", "LoadSpec", "Progress", "parse_duration",
@@ -60,7 +68,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "ServerConfig", "config_from_env", "rawhttp", "read_run_errors", "serve",
     },
     servesize.errors: {
-        "AlreadyExistsError", "CancelledError", "EntryScriptError", "InitError",
+        "AlreadyExistsError", "CancelledError", "EntryScriptError", "EnvironmentBuildError",
+        "InitError",
         "InvalidInputError", "InvalidNameError", "LimitsError", "LoadGeneratorError",
         "NotFoundError", "ProfileError", "ServesizeError", "ServiceError", "UserError",
     },

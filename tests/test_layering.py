@@ -1,6 +1,7 @@
 """Imports between servesize's packages go one way (docs/architecture.md):
 
-    cli -> sweeps -> sdk -> {profiling, report} -> {load, serving, workspace} -> errors
+    cli -> sweeps -> sdk -> {profiling, report} -> environments
+        -> {load, serving, workspace} -> {errors, _process}
 
 Read from the source with ``ast`` (nothing is imported), so a function-level import
 counts too.  The package root may be imported from anywhere for ``__version__`` only.
@@ -19,15 +20,17 @@ SRC = Path(servesize.__file__).parent
 #: A package may import the packages of a lower rank, never its own rank or above.
 RANK = {
     "errors": 0,
-    "load": 1,
-    "serving": 1,
-    "workspace": 1,
-    "profiling": 2,
-    "report": 2,
-    "sdk": 3,
-    "sweeps": 4,
-    "cli": 5,
-    "__main__": 6,
+    "_process": 0,
+    "load": 10,
+    "serving": 10,
+    "workspace": 10,
+    "environments": 15,
+    "profiling": 20,
+    "report": 20,
+    "sdk": 30,
+    "sweeps": 40,
+    "cli": 50,
+    "__main__": 60,
 }
 
 

@@ -17,6 +17,7 @@ turns each into a one-line message and the class's ``exit_code``::
     ├── LoadGeneratorError              exit 7  the load could not be generated
     ├── LimitsError                     exit 8  cgroup / cpuset set-up failed
     ├── ProfileError                    exit 9  a profile ended Failed / TimedOut
+    ├── EnvironmentBuildError           exit 11 an environment could not be built
     └── CancelledError                  exit 130 Ctrl-C
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "AlreadyExistsError",
     "CancelledError",
     "EntryScriptError",
+    "EnvironmentBuildError",
     "InitError",
     "InvalidInputError",
     "InvalidNameError",
@@ -99,6 +101,13 @@ class ProfileError(ServesizeError):
     """A profile ended in a final state other than ``Succeeded``."""
 
     exit_code = 9
+
+
+class EnvironmentBuildError(ServesizeError):
+    """An environment could not be built: a requirement that does not resolve, no
+    package index and a cold cache, no interpreter for the Python version asked for."""
+
+    exit_code = 11
 
 
 class CancelledError(ServesizeError):

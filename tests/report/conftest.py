@@ -187,6 +187,16 @@ def _details(name: str) -> dict[str, Any]:
             "python": "3.11.2",
             "servesizeVersion": "0.1.0",
         },
+        "environment": {
+            "name": "sk",
+            "version": 2,
+            "cacheKey": "0123456789abcdef",
+            "cached": False,
+            "buildSeconds": 1.84,
+            "pythonVersion": "3.11.7",
+            "packages": ["joblib==1.4.2", "numpy==2.1.3", "scikit-learn==1.5.2"],
+            "isolated": True,
+        },
         "settings": {
             "minDurationSeconds": 60,
             "minQueries": 1024,

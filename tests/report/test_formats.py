@@ -48,6 +48,10 @@ def test_human_formats_say_what_happened(any_view: ProfileView, fmt: str) -> Non
     if any_view.has_recommendation:
         assert "0.50 cores" in plain
     assert str(any_view.log_location) in plain
+    if any_view.section("environment"):  # exactly what the script ran in
+        assert "sk:2" in plain
+        assert "built in 1.8 s" in plain
+        assert "joblib==1.4.2, numpy==2.1.3, scikit-learn==1.5.2" in plain
 
 
 def test_json_round_trips_with_every_series(valid_view: ProfileView) -> None:

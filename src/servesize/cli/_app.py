@@ -92,6 +92,17 @@ def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
+def format_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    scaled = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        scaled /= 1024
+        if scaled < 1024 or unit == "GiB":
+            break
+    return f"{scaled:.1f} {unit}"
+
+
 def print_json(value: object) -> None:
     """Machine-readable output: camelCase keys like Azure's CLI, one JSON document."""
     print(json.dumps(value, indent=2, ensure_ascii=False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from servesize.cli._app import (
     WorkspaceOption,
     app,
     format_pairs,
+    format_size,
     format_time,
     new_table,
     open_store,
@@ -20,12 +21,13 @@ from servesize.cli._app import (
     print_json,
 )
 from servesize.errors import InvalidInputError
+from servesize.sdk import build_environment, built_environments, prune_environments
 from servesize.workspace import EnvironmentRecord, read_conda_specification, read_pip_requirements
 
 __all__ = ["environment_app"]
 
 environment_app = typer.Typer(
-    help="Register environments: requirements and variables for the entry script.",
+    help="Register, build and prune environments: what the entry script runs in.",
     no_args_is_help=True,
 )
 app.add_typer(environment_app, name="environment")
@@ -81,21 +83,68 @@ def list_environments(
     as_json: JsonOption = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """List registered environment versions."""
-    records = open_store(workspace).environments.list(name)
+    """List registered environment versions, whether each is built, and its size."""
+    store = open_store(workspace)
+    records = store.environments.list(name)
+    built = {row["id"]: row for row in built_environments(store)}
     if as_json:
-        print_json([r.to_dict() for r in records])
+        print_json([{**r.to_dict(), **_build_fields(built.get(r.id))} for r in records])
         return
-    table = new_table("id", "kind", "requirements", "variables", "created")
+    table = new_table("id", "kind", "requirements", "variables", "built", "size", "created")
     for r in records:
+        row = built.get(r.id) or {}
         table.add_row(
             r.id,
             _kind(r),
             str(len(r.pip_requirements)),
             format_pairs(r.environment_variables),
+            _built_text(row),
+            _size_text(row.get("sizeBytes")),
             format_time(r.created_time),
         )
+    if name is None:  # built environments no registered version maps to
+        for key, row in built.items():
+            if key.startswith("("):
+                table.add_row(key, "", "", "", "built", _size_text(row["sizeBytes"]), "")
     out_console.print(table)
+
+
+@environment_app.command("build")
+def build(
+    environment_id: Annotated[str, typer.Argument(help="Environment id NAME[:VERSION].")],
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Build a registered environment with uv (or find it in the workspace's cache)."""
+    details = build_environment(open_store(workspace), environment_id)
+    if as_json:
+        print_json(details)
+        return
+    how = "cached" if details["cached"] else f"built in {details['buildSeconds']:.1f} s"
+    print(
+        f"{details['id']}: {how}, Python {details['pythonVersion']}, "
+        f"{len(details['packages'])} packages, {details['path']}"
+    )
+
+
+@environment_app.command("prune")
+def prune(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Remove every built environment, registered or not.")
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Remove built environments no registered version uses, and interrupted builds."""
+    result = prune_environments(open_store(workspace), everything=everything)
+    if as_json:
+        print_json(result)
+        return
+    print(
+        f"removed {len(result['removed'])} environment(s), {_size_text(result['freedBytes'])}"
+        f"; {result['leftoversRemoved']} interrupted build(s) cleaned"
+        + (f"; busy (being built): {', '.join(result['busy'])}" if result["busy"] else "")
+    )
 
 
 @environment_app.command("show")
@@ -124,6 +173,29 @@ def show(
     )
     table.add_row("created", format_time(record.created_time))
     out_console.print(table)
+
+
+def _build_fields(row: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    return {
+        "built": row.get("built", False),
+        "cacheKey": row.get("cacheKey"),
+        "sizeBytes": row.get("sizeBytes"),
+        "note": row.get("note") or None,
+    }
+
+
+def _built_text(row: dict[str, Any]) -> str:
+    note = str(row.get("note") or "")
+    if note.startswith("user-managed"):
+        return "user-managed"
+    if note and not row.get("built"):
+        return "cannot build (see `environment build`)"
+    return "built" if row.get("built") else "not built"
+
+
+def _size_text(size: int | None) -> str:
+    return "" if size is None else format_size(size)
 
 
 def _kind(record: EnvironmentRecord) -> str:

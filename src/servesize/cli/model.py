@@ -12,6 +12,7 @@ from servesize.cli._app import (
     WorkspaceOption,
     app,
     format_pairs,
+    format_size,
     format_time,
     new_table,
     open_store,
@@ -65,7 +66,7 @@ def list_models(
         table.add_row(
             r.id,
             str(len(r.files)),
-            _size(r.size),
+            format_size(r.size),
             format_pairs(r.tags),
             format_time(r.created_time),
             r.description or "",
@@ -130,16 +131,5 @@ def _print_model(record: ModelRecord, as_json: bool) -> None:
     table.add_row("properties", format_pairs(record.properties))
     table.add_row("created", format_time(record.created_time))
     table.add_row("path", record.path_name + ("/" if record.is_folder else ""))
-    table.add_row("files", f"{len(record.files)} ({_size(record.size)})")
+    table.add_row("files", f"{len(record.files)} ({format_size(record.size)})")
     out_console.print(table)
-
-
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    scaled = float(size)
-    for unit in ("KiB", "MiB", "GiB"):
-        scaled /= 1024
-        if scaled < 1024 or unit == "GiB":
-            break
-    return f"{scaled:.1f} {unit}"

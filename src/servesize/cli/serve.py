@@ -48,6 +48,14 @@ def serve(
     access_log: Annotated[
         bool, typer.Option("--access-log", help="One log line per request.")
     ] = False,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment",
+            "-e",
+            help="Registered environment NAME[:VERSION]: serve in it (built with uv if needed).",
+        ),
+    ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
@@ -97,4 +105,10 @@ def serve(
     sys.stderr.flush()
     # Replace this process (typer, rich, the SDK) by the lean host, so `servesize serve`
     # has the footprint and start-up time of `python -m servesize.serving` (issue 9).
+    if environment is not None:
+        from servesize.sdk import prepare_environment
+
+        built, variables = prepare_environment(workspace, environment)
+        env = built.launch_env(os.environ, variables)
+        os.execve(built.python, [built.python, *argv[1:]], env)
     os.execv(sys.executable, argv)

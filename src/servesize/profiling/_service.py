@@ -8,14 +8,14 @@ import os
 import platform
 import shutil
 import socket
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
 from servesize import __version__
+from servesize.environments import BuiltEnvironment, EnvironmentCache, current_environment
 from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
 from servesize.profiling.request import ProfileRequest
@@ -24,11 +24,13 @@ from servesize.workspace import Figures, Machine, Store
 
 __all__ = [
     "Plan",
+    "first_start",
     "generator_affinity",
     "host_idle_memory",
     "launch_service",
     "machine_facts",
     "plan",
+    "prepare_environment",
     "prepare_inputs",
 ]
 
@@ -88,6 +90,37 @@ def _free_port() -> int:
         return port
 
 
+def prepare_environment(
+    store: Store, request: ProfileRequest, cancelled: Callable[[], bool] | None = None
+) -> BuiltEnvironment:
+    """The environment the service runs in: built (or found in the workspace's cache)
+    from the request's environment, or the current interpreter when it has none or
+    its dependencies are user-managed. ``cancelled`` stops a build."""
+    spec = request.environment.build_spec() if request.environment else None
+    return EnvironmentCache(store.root / "envs").prepare(spec, cancelled)
+
+
+def first_start(
+    request: ProfileRequest,
+    workdir: Path,
+    log_path: Path,
+    cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment,
+) -> float:
+    """Start the service once in a newly built environment, unmeasured and unlimited,
+    and stop it; return the seconds it took to be ready.
+
+    A build does not compile bytecode (that would cost more than the install); this
+    start writes the bytecode of everything the script imports, ``init()`` included,
+    so the measured cold start that follows is that of a deployed image.
+    """
+    service, url = launch_service(request, workdir, log_path, None, None, cpus, environment)
+    try:
+        return service.wait_ready(url, request.settings.startup_timeout)
+    finally:
+        service.stop()
+
+
 def launch_service(
     request: ProfileRequest,
     workdir: Path,
@@ -95,14 +128,17 @@ def launch_service(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment | None = None,
 ) -> tuple[Service, str]:
-    """Start ``python -m servesize.serving`` under the given limits; return it and its URL."""
+    """Start ``python -m servesize.serving`` under the given limits (in ``environment``'s
+    interpreter when given); return it and its URL."""
     settings = request.settings
+    environment = environment or current_environment(None)
     model_dir = (workdir / "model_dir").read_text(encoding="utf-8")
     source = request.source_directory or request.entry_script.parent
     port = _free_port()
     argv = [
-        sys.executable,
+        environment.python,
         "-m",
         "servesize.serving",
         "--entry-script",
@@ -118,9 +154,8 @@ def launch_service(
         "--workers",
         str(settings.workers),
     ]
-    env = dict(os.environ)
-    if request.environment:
-        env.update(request.environment.environment_variables)
+    user = dict(request.environment.environment_variables) if request.environment else {}
+    env = environment.launch_env(os.environ, user)
     env.update(settings.extra_env)
     env.update(
         {
@@ -155,6 +190,7 @@ def host_idle_memory(
     cpu: float | None,
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
+    environment: BuiltEnvironment | None = None,
 ) -> int:
     """The scoring host's own idle memory: a no-op ``score.py`` served the same way (same
     host, workers, environment and limits) and measured as the service's idle memory is,
@@ -164,7 +200,8 @@ def host_idle_memory(
     script = folder / "score.py"
     script.write_text(_NOOP_SCRIPT, encoding="utf-8")
     noop = dataclasses.replace(request, entry_script=script, source_directory=folder)
-    service, url = launch_service(noop, workdir, folder / "host.log", cpu, memory_bytes, cpus)
+    log = folder / "host.log"
+    service, url = launch_service(noop, workdir, log, cpu, memory_bytes, cpus, environment)
     with service:
         service.wait_ready(url, request.settings.startup_timeout)
         return service.memory_bytes()

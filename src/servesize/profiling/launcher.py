@@ -17,15 +17,13 @@ says why, and accounting falls back to psutil over the process tree.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from servesize._process import parent_death_signal
 from servesize.errors import LimitsError, ServiceError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cpuset import format_cpu_list
@@ -36,7 +34,6 @@ from servesize.profiling.settings import check_limit_values
 __all__ = ["Service", "launch"]
 
 _UNLIMITED = "ran unlimited, measured with psutil"
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def launch(
@@ -58,7 +55,8 @@ def launch(
     check_limit_values(cpu, memory_bytes)
     cgroup, enforced, note = _make_cgroup(cgroups, support, cpu, memory_bytes, cpus)
     joins: list[Callable[[], None]] = [cgroup.preexec()] if cgroup else []
-    die_with_parent = _parent_death_signal()
+    # the service dies with a profiler killed outright (its workers follow the service)
+    die_with_parent = parent_death_signal()
     if die_with_parent is not None:
         joins.append(die_with_parent)
     if cpus and (cgroup is None or "cpuset" not in cgroup.support.controllers):
@@ -97,22 +95,6 @@ def launch(
         limits_note=note,
         memory_limit=memory_bytes if cgroup and "memory" in cgroup.support.controllers else None,
     )
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A preexec step that has the kernel SIGKILL the service if the thread that started
-    it dies (a profiler killed with SIGKILL cannot run its teardown); Linux only.
-
-    The service's own workers follow it (they have the same setting towards it).
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    # resolved here: the forked child only makes the call
-    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _make_cgroup(

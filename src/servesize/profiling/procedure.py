@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import servesize.profiling._service as _service
+from servesize.environments import BuiltEnvironment
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling.capacity import CapacityResult, search
@@ -64,6 +65,7 @@ class ProfileRun:
         self._runs: list[_Running] = []  # each launch of the service, in order
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
+        self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
 
     # -- the whole run -------------------------------------------------------------
@@ -112,6 +114,18 @@ class ProfileRun:
         self.figures.workers = s.workers
         if self.request.missing_requirements:
             self.figures.missing_requirements = list(self.request.missing_requirements)
+        if self.request.environment is not None:
+            self._phase("prepare", 0.5, f"environment {self.request.environment.name or ''}")
+        self._environment = _service.prepare_environment(
+            self.store, self.request, self.cancel.is_set
+        )
+        self.figures.environment = self._environment.figure()
+        if self._environment.cached is False:
+            self._phase("prepare", 0.8, "first start in the new environment (bytecode)")
+            seconds = _service.first_start(
+                self.request, workdir, self.log_path, plan.service_cpus, self._environment
+            )
+            self.figures.environment.first_start_seconds = round(seconds, 3)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
             self.figures.limits_enforced = run.service.limits_enforced
@@ -143,7 +157,13 @@ class ProfileRun:
     ) -> _Running:
         self._phase(phase, 0.0, "starting the service")
         service, url = _service.launch_service(
-            self.request, workdir, self.log_path, cpu, memory_bytes, plan.service_cpus
+            self.request,
+            workdir,
+            self.log_path,
+            cpu,
+            memory_bytes,
+            plan.service_cpus,
+            self._environment,
         )
         sampler = Sampler(service, interval=self.settings.sample_interval)
         sampler.phase = phase
@@ -159,7 +179,7 @@ class ProfileRun:
             # The server's own share of it: a no-op script's host under the same limits.
             with contextlib.suppress(ServesizeError):
                 host = _service.host_idle_memory(
-                    self.request, workdir, cpu, memory_bytes, plan.service_cpus
+                    self.request, workdir, cpu, memory_bytes, plan.service_cpus, self._environment
                 )
                 self.figures.host_idle_memory_in_gb = round(host / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from servesize.environments import BuildSpec
 from servesize.profiling.settings import ProfileSettings
 
 __all__ = ["EnvironmentSpec", "ProfileRequest"]
@@ -17,6 +18,19 @@ class EnvironmentSpec:
     version: int | str | None = None
     pip_requirements: tuple[str, ...] = ()
     environment_variables: dict[str, str] = field(default_factory=dict)
+    #: the Python version a conda specification asks for (None: the current one)
+    python: str | None = None
+    #: Azure's ``python.user_managed_dependencies``: run with the current interpreter
+    user_managed: bool = False
+
+    def build_spec(self) -> BuildSpec:
+        return BuildSpec(
+            self.name,
+            int(str(self.version)) if str(self.version).isdigit() else None,
+            self.pip_requirements,
+            self.python,
+            self.user_managed,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -24,6 +38,8 @@ class EnvironmentSpec:
             "version": self.version,
             "pipRequirements": list(self.pip_requirements),
             "environmentVariables": dict(self.environment_variables),
+            "python": self.python,
+            "userManagedDependencies": self.user_managed,
         }
 
 
@@ -39,7 +55,7 @@ class ProfileRequest:
     memory_gb: float | None = None
     description: str | None = None
     settings: ProfileSettings = field(default_factory=ProfileSettings)
-    #: requirements of the environment not installed here (reported, not fatal)
+    #: requirements of a user-managed environment not installed here (reported, not fatal)
     missing_requirements: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

@@ -205,6 +205,31 @@ def key_values(title: str, values: dict[str, Any]) -> FactTable:
     return FactTable(title, ("", "value"), rows)
 
 
+def environment(view: ProfileView) -> FactTable:
+    """What the script ran in: the built environment (or servesize's interpreter) and
+    every package in it."""
+    env = view.figures.environment
+    if env is None:
+        return FactTable("Environment", ("", "value"), [])
+    label = env.name or DASH
+    if env.name and env.version:
+        label = f"{env.name}:{env.version}"
+    if env.isolated is False:
+        how = "servesize's own interpreter"
+    elif env.cached:
+        how = f"cached {env.cache_key}"
+    else:
+        how = f"built in {fmt(env.build_seconds, 's', 1)}"
+    packages = env.packages or []
+    rows = [
+        ("Environment", label),
+        ("Ran in", how),
+        ("Python", fmt_value(env.python_version)),
+        (f"Packages ({len(packages)})", ", ".join(str(p) for p in packages) or DASH),
+    ]
+    return FactTable("Environment", ("", "value"), rows)
+
+
 def profile_info(view: ProfileView) -> FactTable:
     d = view.details
     rows = [
@@ -231,5 +256,6 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         errors(view),
         key_values("Settings", view.section("settings")),
         key_values("Machine", view.section("machine")),
+        environment(view),
         profile_info(view),
     ]

@@ -15,6 +15,12 @@ from servesize.sdk._dataset import (
 )
 from servesize.sdk._datastore import DataPath, Datastore
 from servesize.sdk._environment import Environment
+from servesize.sdk._environment_build import (
+    build_environment,
+    built_environments,
+    prepare_environment,
+    prune_environments,
+)
 from servesize.sdk._inference_config import InferenceConfig
 from servesize.sdk._model import Model
 from servesize.sdk._profile import Details, ModelProfile, compare, profile
@@ -35,7 +41,11 @@ __all__ = [
     "TabularDataset",
     "TabularDatasetFactory",
     "Workspace",
+    "build_environment",
+    "built_environments",
     "compare",
     "dataset_type_definitions",
+    "prepare_environment",
     "profile",
+    "prune_environments",
 ]

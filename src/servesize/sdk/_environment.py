@@ -26,9 +26,8 @@ WorkspaceLike = Workspace | Store | str | Path
 class PythonSection:
     """``env.python``: its ``conda_dependencies`` are the environment's requirements.
 
-    ``user_managed_dependencies`` and ``interpreter_path`` are accepted and recorded;
-    servesize always runs the entry script with the current Python (what Azure's
-    ``user_managed_dependencies = True`` means).
+    ``user_managed_dependencies = True`` (Azure's flag) runs the entry script with the
+    current Python instead of a built environment; ``interpreter_path`` is accepted.
     """
 
     def __init__(self, env: Environment) -> None:
@@ -157,6 +156,7 @@ class Environment:
         env._pip = list(record.pip_requirements)
         env.conda_dependencies = record.conda_dependencies
         env.environment_variables = dict(record.environment_variables)
+        env.python.user_managed_dependencies = record.user_managed
         return env
 
     @property
@@ -173,6 +173,7 @@ class Environment:
             environment_variables=self.environment_variables,
             description=self.description,
             spec=self._spec_text(),
+            user_managed=bool(self.python.user_managed_dependencies),
         )
         return Environment._from_record(workspace, record)
 
@@ -192,6 +193,8 @@ class Environment:
         python: dict[str, Any] = {"pip": list(self.pip_requirements)}
         if self.conda_dependencies is not None:
             python = {"condaDependencies": self.conda_dependencies}
+        if self.python.user_managed_dependencies:
+            python["userManagedDependencies"] = True
         data: dict[str, Any] = {
             "name": self.name,
             "python": python,

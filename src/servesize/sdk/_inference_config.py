@@ -170,6 +170,8 @@ def _environment(
         env.set_conda_dependencies(conda)
     elif isinstance(conda_file, str):
         env.set_conda_dependencies(read_conda_specification(folder / conda_file)[0])
+    managed = python.get("userManagedDependencies", python.get("user_managed_dependencies"))
+    env.python.user_managed_dependencies = bool(managed)
     if pip is not None:
         if not isinstance(pip, list) or not all(isinstance(p, str) for p in pip):
             raise InvalidInputError(f"{file}: 'pip' must be a list of requirement strings")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from servesize.environments import BuildSpec, normalise
 from servesize.errors import InvalidInputError
 from servesize.profiling import (
     EnvironmentSpec,
@@ -44,11 +45,25 @@ def environment_spec(store: Store, env: Any) -> EnvironmentSpec | None:
     pip = getattr(env, "pip_requirements", None)
     if pip is None:
         pip = getattr(env, "requirements", None) or []
+    managed = getattr(env, "user_managed", None)
+    if managed is None:
+        managed = getattr(getattr(env, "python", None), "user_managed_dependencies", False)
+    # checked now (conda-only packages are refused with a one-line error)
+    build = BuildSpec.from_parts(
+        getattr(env, "name", None),
+        getattr(env, "version", None),
+        [str(p) for p in pip],
+        getattr(env, "conda_dependencies", None),
+        bool(managed),
+    )
+    normalise(build.requirements)  # a line that is not a requirement fails here
     return EnvironmentSpec(
         name=getattr(env, "name", None),
         version=getattr(env, "version", None),
-        pip_requirements=tuple(str(p) for p in pip),
+        pip_requirements=build.requirements,
         environment_variables={str(k): str(v) for k, v in dict(variables).items()},
+        python=build.python,
+        user_managed=build.user_managed,
     )
 
 
@@ -96,7 +111,10 @@ def profile_request(
     if source is not None and not source.is_dir():
         raise InvalidInputError(f"source directory not found: {source}")
     environment = environment_spec(store, env)
-    missing = missing_requirements(environment.pip_requirements) if environment else []
+    # a built environment installs its requirements; servesize's own may lack them
+    missing = []
+    if environment is not None and environment.user_managed:
+        missing = missing_requirements(environment.pip_requirements)
     return ProfileRequest(
         name=name,
         model_ids=model_ids,

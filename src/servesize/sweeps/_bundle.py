@@ -118,6 +118,9 @@ def _environment(store: Store, env: Any) -> dict[str, Any] | None:
         "version": env.version,
         "environment_variables": dict(env.environment_variables),
         "pip_requirements": list(env.pip_requirements),
+        # what the node's environment build needs besides the pip lines
+        "conda_dependencies": env.conda_dependencies,
+        "user_managed": bool(env.python.user_managed_dependencies),
     }
 
 
@@ -180,7 +183,11 @@ def unpack(bundle: Bundle, root: Path) -> tuple[Store, TrialInputs]:
         environment = Environment(bundle.environment["name"])
         environment.version = bundle.environment["version"]
         environment.environment_variables = dict(bundle.environment["environment_variables"])
+        if bundle.environment.get("conda_dependencies") is not None:
+            environment.set_conda_dependencies(bundle.environment["conda_dependencies"])
         environment.pip_requirements = list(bundle.environment["pip_requirements"])
+        managed = bool(bundle.environment.get("user_managed"))
+        environment.python.user_managed_dependencies = managed
     config = InferenceConfig(str(source / bundle.entry), str(source), environment)
     models = tuple(f"{m.name}:{m.version}" for m in bundle.models)
     dataset = f"{bundle.dataset_name}:{bundle.dataset_version}"

@@ -19,6 +19,7 @@ from servesize.workspace._figures import (
     ErrorInfo,
     Figures,
     Machine,
+    RunEnvironment,
     Warmup,
     figure,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "ModelFile",
     "ModelRecord",
     "ProfileRecord",
+    "RunEnvironment",
     "Store",
     "Warmup",
     "default_workspace_path",

@@ -24,7 +24,7 @@ __all__ = ["EnvironmentRegistry"]
 
 _COLUMNS = (
     "name, version, description, pip_requirements, conda_dependencies, "
-    "environment_variables, created_time"
+    "environment_variables, created_time, user_managed"
 )
 
 
@@ -41,11 +41,14 @@ class EnvironmentRegistry:
         environment_variables: Mapping[str, object] | None = None,
         description: str | None = None,
         spec: str | None = None,
+        user_managed: bool = False,
     ) -> EnvironmentRecord:
         """Store the next version of ``name``.
 
         Without ``pip_requirements``, a conda specification's ``pip:`` section is used.
         ``spec`` is the original file text, kept in the artifact store.
+        ``user_managed`` is Azure's ``python.user_managed_dependencies``: the profile runs
+        with the current interpreter instead of building the environment.
         """
         validate_name(name, "environment name")
         if isinstance(pip_requirements, str):
@@ -62,8 +65,9 @@ class EnvironmentRegistry:
             version = next_version(conn, "environments", name)
             conn.execute(
                 "INSERT INTO environments (name, version, description, pip_requirements, "
-                "conda_dependencies, environment_variables, spec_sha256, created_time) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "conda_dependencies, environment_variables, spec_sha256, created_time, "
+                "user_managed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     name,
                     version,
@@ -73,6 +77,7 @@ class EnvironmentRegistry:
                     dumps(variables),
                     digest,
                     utc_now().isoformat(),
+                    int(bool(user_managed)),
                 ),
             )
         return self.get(format_id(name, version))
@@ -98,4 +103,5 @@ def _record(row: tuple[object, ...]) -> EnvironmentRecord:
         conda_dependencies=None if row[4] is None else load_json(str(row[4]), None),
         environment_variables=load_json(str(row[5]), {}),
         created_time=parse_time(str(row[6])),
+        user_managed=bool(row[7]),
     )

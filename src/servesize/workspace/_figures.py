@@ -33,7 +33,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-__all__ = ["Confirmation", "ErrorInfo", "Figures", "Machine", "Warmup", "figure"]
+__all__ = [
+    "Confirmation",
+    "ErrorInfo",
+    "Figures",
+    "Machine",
+    "RunEnvironment",
+    "Warmup",
+    "figure",
+]
 
 
 def figure(key: str, *, source: str = "", group: type | None = None) -> Any:
@@ -160,6 +168,30 @@ class Confirmation(_Group):
 
 
 @dataclass
+class RunEnvironment(_Group):
+    """What the entry script ran in (``servesize.environments``): a built environment,
+    or servesize's own interpreter (``isolated`` false; ``cacheKey``, ``cached`` null)."""
+
+    keep_none: ClassVar[bool] = True
+    name: str | None = figure("name")
+    version: int | None = figure("version")
+    cache_key: str | None = figure("cacheKey")
+    #: False: this profile built it (and started it once first: ``first_start_seconds``)
+    cached: bool | None = figure("cached")
+    build_seconds: float | None = figure("buildSeconds")
+    first_start_seconds: float | None = figure("firstStartSeconds")
+    python_version: str | None = figure("pythonVersion")
+    #: the environment's ``pip freeze``: exactly what ran
+    packages: list[str] | None = figure("packages")
+    isolated: bool | None = figure("isolated")
+    #: what servesize added for its host (httptools, uvloop) when the user did not pin it
+    host_requirements: list[str] | None = figure("hostRequirements")
+    #: Azure's serving packages left out of the build (the host replaces them)
+    replaced_by_host: list[str] | None = figure("replacedByHost")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Figures(_Group):
     """Every figure a profile reports (docs/profiling.md); all optional."""
 
@@ -174,6 +206,7 @@ class Figures(_Group):
     settings: dict[str, Any] | None = figure("settings")
     workers: int | None = figure("workers")
     missing_requirements: list[str] | None = figure("missingRequirements")
+    environment: RunEnvironment | None = figure("environment", group=RunEnvironment)
     limits_enforced: bool | None = figure("limitsEnforced")
     limits_note: str | None = figure("limitsNote")
     # -- start-up --------------------------------------------------------------------

@@ -123,6 +123,8 @@ class EnvironmentRecord:
     environment_variables: dict[str, str]
     created_time: datetime
     description: str | None = None
+    #: Azure's ``python.user_managed_dependencies``: run with the current interpreter.
+    user_managed: bool = False
 
     @property
     def id(self) -> str:
@@ -135,6 +137,7 @@ class EnvironmentRecord:
             "version": self.version,
             "description": self.description,
             "pipRequirements": list(self.pip_requirements),
+            "userManagedDependencies": self.user_managed,
             "condaDependencies": self.conda_dependencies,
             "environmentVariables": dict(self.environment_variables),
             "createdTime": _iso(self.created_time),

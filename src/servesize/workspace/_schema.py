@@ -102,4 +102,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "environment_user_managed",
+        (
+            # Azure's python.user_managed_dependencies: run with the current interpreter
+            # instead of building the environment.
+            "ALTER TABLE environments ADD COLUMN user_managed INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
