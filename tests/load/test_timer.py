@@ -9,7 +9,7 @@ from time import monotonic_ns
 
 import pytest
 
-from servesize.load._run import loop_factory
+from servesize.load._share import loop_factory
 from servesize.load._timer import LoopTimer, Timer, TimerFd, make_timer
 
 Factory = Callable[[asyncio.AbstractEventLoop, Callable[[], None]], Timer]

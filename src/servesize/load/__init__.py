@@ -15,7 +15,8 @@ time, so a stalled server cannot hide its stall (coordinated omission)::
 
 from servesize.load._histogram import Histogram
 from servesize.load._result import LoadResult
-from servesize.load._run import Progress, run_load, run_load_async
+from servesize.load._run import run_load, run_load_async
+from servesize.load._share import Progress
 from servesize.load._spec import Arrival, LoadSpec, parse_duration
 
 __all__ = [

@@ -1,8 +1,11 @@
 """The sender: turns a pace (a schedule, or "as soon as one completes") into requests.
 
-Open loop: each request goes out at its due time on a free keep-alive connection,
-or on a new one (up to the cap); at the cap it waits in line and its lateness is
-counted.  Closed loop: ``concurrency`` connections each send the next request the
+Open loop: each request goes out at its due time on a free keep-alive connection.
+Connections are opened ahead of need, off the critical path (see ``_pool``): spare
+idle ones from before the clock starts, refilled in the background as they are taken,
+and a pool sized from the rate and the observed latency.  A request that still finds
+none free waits in line for the first connection to open or free up, and its lateness
+is counted.  Closed loop: ``concurrency`` connections each send the next request the
 moment the last one completes (due time = send time).  Every request ends as one
 result in the recorder: a response, or an error kind (connect, reset, timeout,
 protocol).  A periodic sweep enforces timeouts, closes idle windows, reports
@@ -22,6 +25,7 @@ from typing import Protocol
 from servesize.errors import LoadGeneratorError
 from servesize.load._client import Connection, Target
 from servesize.load._pacer import Pacer
+from servesize.load._pool import CONNECT_FLOOR_S, pool_size, spare_connections
 from servesize.load._recorder import Recorder
 from servesize.load._spec import LoadSpec
 from servesize.load._timer import Timer, make_timer
@@ -34,6 +38,10 @@ __all__ = ["Engine", "StopFlag"]
 #: within a few microseconds of their schedule and I/O is still served meanwhile.
 _LEAD_NS = 40_000
 _SWEEP_S = 0.05
+#: How long ``prepare`` waits for the spare connections before the clock starts.
+_PREPARE_S = 2.0
+#: Weight of a new observation in the smoothed connect time and latency.
+_SMOOTHING = 1 / 16
 
 
 class StopFlag(Protocol):
@@ -43,37 +51,46 @@ class StopFlag(Protocol):
 
 
 class Engine:
-    """One process's sender for one run; ``await run()`` returns when the run is over."""
+    """One process's sender for one run: ``await prepare()`` (before the clock starts),
+    then ``await run(...)``, which returns when the run is over.
+
+    ``rate`` (requests/s of this process) makes it an open loop, else ``concurrency``
+    requests are always in flight.
+    """
 
     def __init__(
         self,
         spec: LoadSpec,
         target: Target,
         requests: list[bytes],
-        recorder: Recorder,
         *,
-        pacer: Pacer | None,
+        rate: float | None,
         concurrency: int,
         min_queries: int | None,
         stop: StopFlag | None,
-        on_second: Callable[[], None] | None,
     ) -> None:
         self.target = target
         self.requests = requests
-        self.rec = recorder
-        self.pacer = pacer
+        self.rate = rate
+        self.pacer: Pacer | None = None
+        self.rec: Recorder  # set by run()
         self.concurrency = concurrency
-        self.cap = spec.connection_cap if pacer is not None else concurrency
+        self.cap = spec.connection_cap if rate is not None else concurrency
         self.timeout_ns = int(spec.timeout * 1e9)
-        self.start = recorder.start
-        self.end = recorder.start + int((spec.duration or 0) * 1e9)
+        self.duration_ns = int((spec.duration or 0) * 1e9)
+        self.start = self.end = 0  # measurement start, and the duration's end (ns)
         self.min_queries = min_queries or 0
         self.stop = stop
-        self.on_second = on_second
+        self.on_second: Callable[[], None] | None = None
         self.conns: set[Connection] = set()
         self.free: list[Connection] = []
         self.waiting: deque[int] = deque()
         self.connecting: set[asyncio.Task[None]] = set()
+        self.spares = 0  # connects in progress that no request waits on yet
+        self.spare_target = 0  # open loop: idle connections to keep ready
+        self.pool_target = 0  # open loop: connections to hold open
+        self.connect_s = CONNECT_FLOOR_S  # smoothed observed connect time
+        self.latency_s = 0.0  # smoothed observed latency (due to done)
         self.inflight = 0  # requests assigned to a connection (connecting or sent)
         self.issued = 0  # measured requests issued so far
         self.next = 0  # round-robin index into requests
@@ -89,15 +106,42 @@ class Engine:
 
     # -- the run ------------------------------------------------------------------
 
-    async def run(self, begin_ns: int) -> int:
-        """Send from ``begin_ns`` (monotonic) until the stop rule holds; return the end."""
+    async def prepare(self) -> None:
+        """Resolve the target and, for an open loop, open the spare connections (as wrk2
+        does before its clock starts), waiting at most ``_PREPARE_S`` for them."""
         loop = self._loop = asyncio.get_running_loop()
         self.addr = await self._resolve(loop)
+        if self.rate is not None:
+            self.timer = make_timer(loop, self._tick)
+            self._size_pool()
+            self._top_up()
+            if self.connecting:
+                await asyncio.wait(set(self.connecting), timeout=_PREPARE_S)
+
+    async def run(
+        self,
+        begin_ns: int,
+        recorder: Recorder,
+        pacer: Pacer | None,
+        on_second: Callable[[], None] | None,
+    ) -> int:
+        """Send from ``begin_ns`` (monotonic) until the stop rule holds; return the end.
+
+        ``pacer`` gives the open loop's due times; ``on_second`` is called about once a
+        second.
+        """
+        if self._loop is None:
+            await self.prepare()
+        loop = self._loop
+        assert loop is not None
+        self.rec = recorder
+        self.pacer = pacer
+        self.on_second = on_second
+        self.start = recorder.start
+        self.end = recorder.start + self.duration_ns
         self._finished = loop.create_future()
         self._next_second = begin_ns + 1_000_000_000
         self._begin_ns = begin_ns
-        if self.pacer is not None:
-            self.timer = make_timer(loop, self._tick)
         loop.call_later(max(begin_ns - monotonic_ns(), 0) / 1e9, self._begin)
         sweep = loop.call_later(_SWEEP_S, self._sweep)
         try:
@@ -156,12 +200,12 @@ class Engine:
             if conn is not None:
                 conn.send(self.due, now, self._body())
                 self.inflight += 1
-            elif len(self.conns) + len(self.connecting) < self.cap:
-                self._connect(self.due)
             else:
                 self.waiting.append(self.due)
             self.due = self.pacer.next_due()  # type: ignore[union-attr]
             now = monotonic_ns()
+        if len(self.free) - len(self.waiting) < self.spare_target:
+            self._top_up()
         if self.due - now > _LEAD_NS:
             self.timer.at(self.due - _LEAD_NS)  # type: ignore[union-attr]
         else:
@@ -174,17 +218,40 @@ class Engine:
 
     # -- connections -----------------------------------------------------------------
 
-    def _connect(self, due: int) -> None:
-        """Open a connection for a request due at ``due`` (the connect counts in latency)."""
-        self.inflight += 1
+    def _connect(self, due: int | None) -> None:
+        """Open a connection for a request due at ``due`` (the connect counts in its
+        latency), or a spare one for whichever request needs it first (``None``)."""
+        if due is None:
+            self.spares += 1
+        else:
+            self.inflight += 1
         task = asyncio.ensure_future(self._open(due))
         self.connecting.add(task)
         task.add_done_callback(self.connecting.discard)
 
-    async def _open(self, due: int) -> None:
+    def _size_pool(self) -> None:
+        rate = self.rate
+        assert rate is not None
+        self.spare_target = min(self.cap, spare_connections(rate, self.connect_s))
+        self.pool_target = pool_size(rate, self.latency_s, self.connect_s, self.cap)
+
+    def _top_up(self, grow: bool = False) -> None:
+        """Open spare connections until the waiting requests and the spare target are
+        covered, within the cap; with ``grow`` also towards the pool target, by at most
+        ``spare_target`` at a time (a burst of connects would delay sends itself)."""
+        room = self.cap - len(self.conns) - len(self.connecting)
+        short = len(self.waiting) + self.spare_target - len(self.free) - self.spares
+        if grow:
+            pool_short = self.pool_target - len(self.conns) - len(self.connecting)
+            short = max(short, min(pool_short, self.spare_target))
+        for _ in range(min(short, room)):
+            self._connect(None)
+
+    async def _open(self, due: int | None) -> None:
         loop = self._loop
         assert loop is not None
         conn = Connection(self)
+        begin = monotonic_ns()
         try:
             async with asyncio.timeout(self.timeout_ns / 1e9):
                 await loop.create_connection(
@@ -199,6 +266,12 @@ class Engine:
                 return
             now = monotonic_ns()
             kind = "timeout" if isinstance(exc, TimeoutError) else "connect"
+            if due is None:  # a spare: the request waiting longest gets the error
+                self.spares -= 1
+                if not self.waiting:
+                    return  # no retry here: the next sweep or send tops up
+                due = self.waiting.popleft()
+                self.inflight += 1
             self.inflight -= 1
             self.rec.error(due, 0, now, kind)
             self._next_after(None, now)
@@ -208,11 +281,17 @@ class Engine:
             return
         self.conns.add(conn)
         now = monotonic_ns()
+        self.connect_s += ((now - begin) / 1e9 - self.connect_s) * _SMOOTHING
+        if due is None:
+            self.spares -= 1
+            self._next_after(conn, now)
+            return
         conn.send(due, now, self._body())
 
     def on_response(self, conn: Connection, status: int, keep_alive: bool) -> None:
         now = monotonic_ns()
         self.inflight -= 1
+        self.latency_s += ((now - conn.due) / 1e9 - self.latency_s) * _SMOOTHING
         self.rec.response(conn.due, conn.sent, now, status, conn.nbytes)
         if not keep_alive:
             self.conns.discard(conn)
@@ -233,7 +312,7 @@ class Engine:
 
     def _next_after(self, conn: Connection | None, now: int) -> None:
         """A request ended; give its connection (or its slot) the next request."""
-        if self.pacer is None:
+        if self.rate is None:
             if self._keep_issuing(now):
                 if conn is not None:
                     self.inflight += 1
@@ -242,12 +321,11 @@ class Engine:
                     self._connect(now)
                 return
         elif self.waiting:
-            due = self.waiting.popleft()
             if conn is not None:
                 self.inflight += 1
-                conn.send(due, now, self._body())
-            else:
-                self._connect(due)
+                conn.send(self.waiting.popleft(), now, self._body())
+            else:  # the connection closed: one opens for the waiting requests
+                self._top_up()
             return
         elif conn is not None:
             self.free.append(conn)
@@ -265,6 +343,9 @@ class Engine:
             if conn.busy and now - conn.sent > self.timeout_ns:
                 conn.abort("timeout")
         self.rec.roll(now)
+        if self.rate is not None and self.issuing:
+            self._size_pool()
+            self._top_up(grow=True)
         if now >= self._next_second:
             self._next_second += 1_000_000_000
             if self.on_second is not None:

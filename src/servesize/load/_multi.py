@@ -5,7 +5,14 @@ constant schedule, shifted by ``i / rate`` so the union is still evenly spaced; 
 Poisson, the union of independent Poisson processes is Poisson) or of the
 concurrency.  Children stream their closed windows to the parent as they go and
 send their totals at the end; the parent merges histograms, never percentiles.
-All children start at one instant of the shared monotonic clock.
+All children start at one instant of the shared monotonic clock.  With one process
+(``LoadSpec.isolated``) this runs the sender away from the caller's threads: they
+cannot hold its GIL when a request is due.
+
+Each child has two pipes and nothing else (no queue, no semaphore: no feeder thread
+beside the sender, no resource-tracker process): up, small typed records
+(:class:`Ready`, :class:`Window`, :class:`Done`, :class:`Failed`; NamedTuples, pickled
+as plain tuples); down, the start time, then anything at all to halt.
 """
 
 from __future__ import annotations
@@ -13,19 +20,56 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
-import queue
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from time import monotonic, monotonic_ns
-from typing import Any
+from typing import Any, NamedTuple
 
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
-from servesize.load._recorder import Totals
+from servesize.load._recorder import Totals, WindowPart
 from servesize.load._result import LoadResult, WindowMerger, build_result
-from servesize.load._run import Progress, Share, loop_factory, raise_fd_limit, run_share, snapshot
+from servesize.load._share import (
+    Progress,
+    Share,
+    loop_factory,
+    raise_fd_limit,
+    run_share,
+    snapshot,
+)
 from servesize.load._spec import LoadSpec
 
-__all__ = ["run_processes", "shares"]
+__all__ = ["Done", "Failed", "Ready", "Window", "run_processes", "shares"]
+
+
+class Ready(NamedTuple):
+    """The child imported everything and waits for the start time."""
+
+    child: int
+
+
+class Window(NamedTuple):
+    """A 1 s window the child closed."""
+
+    child: int
+    part: WindowPart
+
+
+class Done(NamedTuple):
+    """The child's share is over: its totals and when it ended (monotonic ns)."""
+
+    child: int
+    totals: Totals
+    end_ns: int
+
+
+class Failed(NamedTuple):
+    """The child stopped on a :class:`ServesizeError` (its one-line message)."""
+
+    child: int
+    message: str
+
+
+Message = Ready | Window | Done | Failed
 
 _START_LEAD_NS = 50_000_000  # children get the start time this far ahead
 _READY_TIMEOUT_S = 60.0
@@ -54,46 +98,48 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
     """Run ``spec`` over ``spec.processes`` child processes and merge their results."""
     ctx = mp.get_context("spawn")
     parts = shares(spec, spec.processes)
-    results: Any = ctx.Queue()
-    halt = ctx.Event()
-    pipes = [ctx.Pipe(duplex=False) for _ in parts]
+    ups = [ctx.Pipe(duplex=False) for _ in parts]  # (parent reads, child writes)
+    downs = [ctx.Pipe(duplex=False) for _ in parts]  # (child reads, parent writes)
     children = [
         ctx.Process(
             target=_child,
-            args=(spec, share, i, results, halt, pipes[i][0]),
+            args=(spec, share, i, ups[i][1], downs[i][0]),
             name=f"servesize-load-{i}",
             daemon=True,
         )
         for i, share in enumerate(parts)
     ]
+    inbox = _Inbox([r for r, _ in ups], children)
     try:
         for child in children:
             child.start()
-        _await(results, {"ready"}, len(children), children, stop, halt, _READY_TIMEOUT_S)
+        for _, w in ups:  # the children hold their ends: EOF now means a child is gone
+            w.close()
+        deadline = monotonic() + _READY_TIMEOUT_S
+        ready = 0
+        while ready < len(children):
+            if (stop is not None and stop.is_set()) or monotonic() > deadline:
+                raise LoadGeneratorError("the load generator processes did not start")
+            ready += sum(isinstance(m, Ready) for m in inbox.read(0.1))
         begin = monotonic_ns() + _START_LEAD_NS
-        for _, send in pipes:
-            send.send(begin)
+        for _, w in downs:
+            w.send(begin)
         measure_start = begin + int(spec.warmup * 1e9)
         merger = WindowMerger(len(children))
         totals: list[Totals] = []
         end = begin
         next_progress = monotonic() + 1.0
+        halted = False
         while len(totals) < len(children):
-            if stop is not None and stop.is_set():
-                halt.set()
-            try:
-                msg = results.get(timeout=0.1)
-            except queue.Empty:
-                _check_alive(children)
-                msg = None
-            if msg is not None:
-                if msg[0] == "window":
-                    merger.add(msg[2])
-                elif msg[0] == "done":
-                    totals.append(msg[2])
-                    end = max(end, msg[3])
-                elif msg[0] == "error":
-                    raise LoadGeneratorError(msg[2])
+            if not halted and stop is not None and stop.is_set():
+                halted = True
+                _halt(downs)
+            for msg in inbox.read(0.1):
+                if isinstance(msg, Window):
+                    merger.add(msg.part)
+                elif isinstance(msg, Done):
+                    totals.append(msg.totals)
+                    end = max(end, msg.end_ns)
             if progress is not None and monotonic() >= next_progress:
                 next_progress += 1.0
                 progress(snapshot(begin, measure_start, merger.rows, None))
@@ -106,73 +152,98 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
             end_ns=end,
         )
     finally:
-        halt.set()
+        _halt(downs)
         for child in children:
+            if child.pid is None:  # start() failed: nothing to join
+                continue
             child.join(timeout=5)
             if child.is_alive():
                 child.kill()
                 child.join()
-        results.close()
-        results.join_thread()
+        for r, w in [*ups, *downs]:
+            r.close()
+            w.close()
 
 
-def _await(
-    results: Any,
-    kinds: set[str],
-    count: int,
-    children: list[Any],
-    stop: StopFlag | None,
-    halt: Any,
-    timeout: float,
-) -> None:
-    """Wait until ``count`` messages of ``kinds`` arrived (children report ready)."""
-    deadline = monotonic() + timeout
-    seen = 0
-    while seen < count:
-        if (stop is not None and stop.is_set()) or monotonic() > deadline:
-            halt.set()
-            raise LoadGeneratorError("the load generator processes did not start")
+class _Inbox:
+    """The children's up pipes: the records that arrived, failures raised."""
+
+    def __init__(self, readers: list[Connection], children: list[Any]) -> None:
+        self.readers = readers
+        self.children = children
+
+    def read(self, timeout: float) -> list[Message]:
+        out: list[Message] = []
+        for conn in wait(self.readers, timeout):
+            assert isinstance(conn, Connection)
+            try:
+                msg: Message = conn.recv()
+            except EOFError:  # the child exited; it said why, or its exit code does
+                self.readers.remove(conn)
+                continue
+            if isinstance(msg, Failed):
+                raise LoadGeneratorError(msg.message)
+            out.append(msg)
+        if not out:
+            dead = [c for c in self.children if c.exitcode not in (None, 0)]
+            if dead:
+                code = dead[0].exitcode
+                raise LoadGeneratorError(f"a load generator process exited with code {code}")
+        return out
+
+
+def _halt(downs: list[tuple[Connection, Connection]]) -> None:
+    for _, w in downs:
+        with contextlib.suppress(OSError, ValueError):
+            w.send(None)
+
+
+class _Halted(Exception):
+    """The run was called off before this child's start time came."""
+
+
+class _DownFlag:
+    """The child's stop flag: anything arriving on its down pipe (or its end) halts."""
+
+    def __init__(self, down: Connection) -> None:
+        self.down = down
+        self.halted = False
+
+    def is_set(self) -> bool:
+        if not self.halted and self.down.poll():
+            self.halted = True
+        return self.halted
+
+
+def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Connection) -> None:
+    """Body of one child process: open connections, report ready, wait for the start
+    time, send, report."""
+
+    def wait_begin() -> int:
+        down.poll(None)
         try:
-            msg = results.get(timeout=0.1)
-        except queue.Empty:
-            _check_alive(children)
-            continue
-        if msg[0] == "error":
-            raise LoadGeneratorError(msg[2])
-        if msg[0] in kinds:
-            seen += 1
+            begin = down.recv()
+        except EOFError:
+            raise _Halted from None
+        if not isinstance(begin, int):
+            raise _Halted
+        return begin
 
+    async def begin() -> int:
+        up.send(Ready(index))
+        return await asyncio.get_running_loop().run_in_executor(None, wait_begin)
 
-def _check_alive(children: list[Any]) -> None:
-    dead = [c for c in children if c.exitcode not in (None, 0)]
-    if dead:
-        raise LoadGeneratorError(f"a load generator process exited with code {dead[0].exitcode}")
+    def sink(part: WindowPart) -> None:
+        up.send(Window(index, part))
 
-
-def _child(
-    spec: LoadSpec, share: Share, index: int, results: Any, halt: Any, start: Connection
-) -> None:
-    """Body of one child process: wait for the start time, send, report."""
     try:
         raise_fd_limit()
-        results.put(("ready", index))
-        while not start.poll(0.1):
-            if halt.is_set():
-                return
-        begin = start.recv()
-
-        def sink(part: Any) -> None:
-            results.put(("window", index, part))
-
-        async def go() -> tuple[Totals, int]:
-            return await run_share(spec, share, begin, sink, halt)
-
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            totals, end = runner.run(go())
-        results.put(("done", index, totals, end))
+            totals, end = runner.run(run_share(spec, share, begin, sink, _DownFlag(down)))
+        up.send(Done(index, totals, end))
+    except _Halted:
+        pass
     except ServesizeError as exc:
-        results.put(("error", index, str(exc)))
+        up.send(Failed(index, str(exc)))
     finally:
-        with contextlib.suppress(Exception):
-            results.close()
-            results.join_thread()
+        up.close()

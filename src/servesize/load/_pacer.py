@@ -25,6 +25,11 @@ class Pacer:
         self._rate = rate
         self._k = 0
 
+    @property
+    def rate(self) -> float:
+        """Requests per second (on average, for Poisson)."""
+        return self._rate
+
     def next_due(self) -> int:
         """The due time of the next request (ns on the monotonic clock)."""
         due = self._start + int(self._k * 1e9 / self._rate)

@@ -45,7 +45,10 @@ class LoadSpec:
     is set.  The run stops when both ``duration`` seconds and ``min_queries`` measured
     queries are reached (either may be None or 0, not both); ``warmup`` seconds come first
     and are not measured.  ``connections`` caps the open loop's connection pool
-    (default 1,024); in the closed loop it is ``concurrency``.
+    (default 1,024); in the closed loop it is ``concurrency``.  ``isolated`` sends
+    from a child process even when ``processes`` is 1, so that the caller's other
+    threads (a sampler, a progress display) never hold the sender's GIL when a request
+    is due; it costs a process start (~0.5-1 s) per run.
     """
 
     url: str
@@ -62,6 +65,7 @@ class LoadSpec:
     processes: int = 1
     seed: int | None = None
     connections: int | None = None
+    isolated: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -380,6 +380,9 @@ class ProfileRun:
                     bodies=self._bodies,
                     headers={"Content-Type": "application/json"},
                     timeout=self.settings.request_timeout,
+                    # an open loop keeps its schedule only if this process's threads
+                    # (sampler, watcher, display) cannot hold its GIL: own process
+                    isolated="rate" in spec,
                     **spec,
                 ),
                 progress=progress,
