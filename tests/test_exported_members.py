@@ -37,7 +37,7 @@ SURFACES: dict[ModuleType, set[str]] = {
         "GIB", "MIB", "PHASES", "Cgroup", "CgroupSupport", "CpuPlan", "EnvironmentSpec",
         "ProfileRequest", "ProfileSettings", "ProgressFn", "Sampler", "Service",
         "StartedRun", "check_entry_script", "check_limits", "detect", "launch",
-        "missing_requirements", "plan_cpus", "runner_alive", "start_run",
+        "missing_requirements", "plan_cpus", "start_run",
     },
     servesize.report: {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
@@ -45,7 +45,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "parse_threshold", "print_summary", "render", "summary_table", "write_report",
     },
     servesize.workspace: {
-        "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "NAME_PATTERN", "PROFILE_STATES",
+        "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "INTERRUPTED", "NAME_PATTERN",
+        "PROFILE_STATES", "owner_alive", "this_process",
         "Confirmation", "DatasetFormat", "DatasetRecord", "EnvironmentRecord", "ErrorInfo",
         "Figures", "Machine", "ModelFile", "ModelRecord", "ProfileRecord", "RunEnvironment",
         "Store",

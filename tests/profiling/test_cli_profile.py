@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from servesize.workspace import Store
+from servesize.sdk import ModelProfile
+from servesize.workspace import FINAL_STATES, Store
 
 SCRIPTS = Path(__file__).parent / "scripts"
 FAST = [
@@ -46,6 +49,23 @@ def _cli(workspace: Path, *args: str) -> list[str]:
         str(workspace),
         *args,
     ]
+
+
+def _wait_for_service(cli_pid: int) -> list[psutil.Process]:
+    """The scoring service under the CLI process, once it runs (at most 60 s)."""
+    cli = psutil.Process(cli_pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = []
+        for child in cli.children(recursive=True):
+            # short-lived helpers (a probe's interpreter) may exit or be zombies here
+            with contextlib.suppress(psutil.Error):
+                if "servesize.serving" in " ".join(child.cmdline()):
+                    found.append(child)
+        if found:
+            return found
+        time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
+    raise AssertionError("the service never started")
 
 
 def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Path) -> None:
@@ -128,17 +148,7 @@ def test_interrupt_cancels_and_leaves_nothing_running(
         text=True,
     )
     try:
-        cli = psutil.Process(proc.pid)
-        deadline = time.monotonic() + 60
-        service: list[psutil.Process] = []
-        while time.monotonic() < deadline and not service:
-            service = [
-                p
-                for p in cli.children(recursive=True)
-                if "servesize.serving" in " ".join(p.cmdline())
-            ]
-            time.sleep(0.1)  # polling for the service to appear, bounded by the deadline
-        assert service, "the service never started"
+        service = _wait_for_service(proc.pid)
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     finally:
@@ -152,3 +162,58 @@ def test_interrupt_cancels_and_leaves_nothing_running(
     for root in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
         if root.is_dir():
             assert not list(root.rglob(f"servesize-{proc.pid}-*"))
+
+
+def _own_cgroups(pid: int) -> list[Path]:
+    roots = (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))
+    return [p for r in roots if r.is_dir() for p in r.rglob(f"servesize-{pid}-*") if p.is_dir()]
+
+
+def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
+    workspace: Path,
+) -> None:
+    args = ["-n", "killed", "-m", "m", "--idi", "rows", "--duration", "60s"]
+    proc = subprocess.Popen(
+        _cli(workspace, *args, "--entry-script", str(SCRIPTS / "trivial.py")),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        service = _wait_for_service(proc.pid)
+        proc.kill()  # SIGKILL: no teardown runs
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    psutil.wait_procs(service, timeout=30)  # the kernel kills it (parent-death signal)
+    shown = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "list", "--workspace", str(workspace),
+         "--json"], capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    (listed,) = json.loads(shown.stdout)
+    listing = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "list", "--workspace", str(workspace)],
+        capture_output=True, text=True, timeout=60, check=True,
+        env={**os.environ, "COLUMNS": "200"},  # one line a profile
+    )  # fmt: skip
+    assert "Failed (interrupted)" in listing.stdout
+    assert listed["state"] == "Failed"
+    assert listed["error"]["message"].startswith("interrupted")
+    table = subprocess.run(
+        [sys.executable, "-m", "servesize", "profile", "show", "killed", "--workspace",
+         str(workspace)], capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Failed" in table.stdout
+    assert "interrupted" in table.stdout
+    assert ModelProfile(Store.open(workspace), "killed").state == "Failed"
+    # the next profile removes the dead run's cgroups (only servesize's, only dead ones)
+    assert _own_cgroups(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
+    nxt = subprocess.run(
+        _cli(workspace, "-n", "next", "-m", "m", "--idi", "rows", *FAST,
+             "--entry-script", str(SCRIPTS / "trivial.py")),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    # it ran (whatever its verdict on a busy machine): its cgroup creation swept
+    assert Store.open(workspace).profiles.get("next").state in FINAL_STATES, nxt.stderr
+    assert _own_cgroups(proc.pid) == []

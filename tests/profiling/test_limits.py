@@ -3,16 +3,20 @@ CPU planning, and real cgroups on this machine (marked ``cgroups``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from servesize.errors import InvalidInputError, InvalidNameError, LimitsError
 from servesize.profiling import Cgroup, CgroupSupport, detect, plan_cpus
-from servesize.profiling._cgroup_fs import keyed_value
+from servesize.profiling._cgroup_fs import Throttling, keyed_value
 from servesize.profiling._cgroup_v1 import V1Backend
 from servesize.profiling._cgroup_v2 import V2Backend
 from servesize.profiling._cpuset import format_cpu_list, parse_cpu_list
+from servesize.profiling.limits import start_ticks
 
 V1_FILES = {
     "cpu": ["cpu.cfs_quota_us", "cpu.cfs_period_us"],
@@ -273,3 +277,73 @@ def test_real_cgroup_limits_and_removal() -> None:
     assert not any(d.exists() for d in cgroup.dirs)
     cgroup.remove()  # idempotent
     assert cgroup.cpu_seconds() is None
+
+
+def test_v2_throttling_pressure_and_threads_on_a_fake_tree(tmp_path: Path) -> None:
+    # the machine's v2 hierarchy has no controllers, so v2 is read from a fake tree
+    backend = V2Backend(tmp_path, "servesize-1-s2-abcd", frozenset({"cpu", "cpuacct"}))
+    group = tmp_path / "servesize-1-s2-abcd"
+    group.mkdir()
+    stat = "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n"
+    (group / "cpu.stat").write_text(stat)
+    assert backend.throttling() is None  # no nr_periods: the cpu controller is off
+    (group / "cpu.stat").write_text(
+        stat + "nr_periods 200\nnr_throttled 50\nthrottled_usec 1250000\nnr_bursts 0\n"
+    )
+    assert backend.throttling() == Throttling(periods=200, throttled=50, seconds=1.25)
+    assert backend.pressure_seconds() is None  # no PSI in this kernel
+    (group / "cpu.pressure").write_text(
+        "some avg10=1.00 avg60=0.50 avg300=0.10 total=340000\n"
+        "full avg10=0.00 avg60=0.00 avg300=0.00 total=120000\n"
+    )
+    assert backend.pressure_seconds() == 0.34
+    (group / "cgroup.threads").write_text("101\n102\n205\n")
+    assert backend.threads() == [101, 102, 205]
+    backend.close()
+
+
+def test_v1_throttling_is_in_nanoseconds(tmp_path: Path) -> None:
+    parents = {c: tmp_path / c for c in ("cpu", "cpuacct")}
+    backend = V1Backend(parents, "servesize-1-abcd", with_cpuset=False)
+    touch(parents["cpu"] / "servesize-1-abcd", "x")
+    (parents["cpu"] / "servesize-1-abcd" / "cpu.stat").write_text(
+        "nr_periods 30\nnr_throttled 27\nthrottled_time 2400000000\nnr_bursts 0\nburst_time 0\n"
+    )
+    throttling = backend.throttling()
+    assert throttling is not None
+    assert (throttling.periods, throttling.throttled) == (30, 27)
+    assert throttling.seconds == pytest.approx(2.4)
+    backend.close()
+
+
+@pytest.mark.cgroups
+@pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
+def test_the_next_cgroup_sweeps_dead_owners_only() -> None:
+    support = detect()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    me = os.getpid()
+    parents = {p.resolve() for p in support.parents.values()}  # co-mounted: one directory
+    alive = Cgroup.create(support)  # ours, live: kept
+    assert alive.name.startswith(f"servesize-{me}-s{start_ticks(me)}-")
+    # each creation sweeps first, so the stale ones are made after the live one
+    dead = Cgroup.create(support, name=f"servesize-{gone.pid}-s{start_ticks(me)}-abcd01")
+    # a dead owner's service may still run inside: it is killed with its cgroup
+    orphan = subprocess.Popen(["sleep", "60"], preexec_fn=dead.preexec())
+    reused = [p / f"servesize-{me}-s{(start_ticks(me) or 0) + 1}-abcd02" for p in parents]
+    foreign = [p / "someone-else-1" for p in parents]
+    for directory in (*reused, *foreign):
+        directory.mkdir()
+    try:
+        latest = Cgroup.create(support)
+        assert orphan.wait(timeout=10) == -9
+        assert not any(d.exists() for d in dead.dirs)
+        assert not any(d.exists() for d in reused)
+        assert all(d.exists() for d in (*alive.dirs, *foreign))
+        latest.remove()
+    finally:
+        for cgroup in (alive, dead):
+            cgroup.remove()
+        for directory in (*reused, *foreign):
+            if directory.exists():
+                directory.rmdir()

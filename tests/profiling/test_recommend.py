@@ -1,7 +1,7 @@
 import pytest
 
 from servesize.errors import InvalidInputError
-from servesize.profiling.recommend import after_oom_gb, recommend, round_up, verdict
+from servesize.profiling.recommend import after_oom_gb, recommend, round_up
 from servesize.profiling.settings import GIB, MIB, ProfileSettings
 
 
@@ -29,30 +29,6 @@ def test_oom_bump_is_the_larger_of_twenty_percent_and_100_mib() -> None:
     settings = ProfileSettings()
     assert after_oom_gb(200 * MIB, settings) == round_up((300 * MIB) / GIB, 0.1)
     assert after_oom_gb(4 * GIB, settings) == round_up(4.8, 0.1)
-
-
-def test_verdict_lists_every_failed_condition() -> None:
-    state, reasons = verdict(
-        duration=5,
-        queries=10,
-        late_share=0.2,
-        requested_rate=100,
-        measured_rate=50,
-        capacity_stable=False,
-        settings=ProfileSettings(),
-    )
-    assert state == "INVALID"
-    assert len(reasons) == 5
-    state, reasons = verdict(
-        duration=20,
-        queries=2000,
-        late_share=0.0,
-        requested_rate=100,
-        measured_rate=99,
-        capacity_stable=True,
-        settings=ProfileSettings(),
-    )
-    assert (state, reasons) == ("VALID", [])
 
 
 def test_unknown_or_bad_settings_are_refused() -> None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from servesize.profiling import Sampler, Service
+from servesize.profiling.phases import PhaseFigures
+from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.verdict import judge_run
 
-from .limits_helpers import wait_until
+from .limits_helpers import CHILDREN, wait_until
 
 Start = Callable[..., Service]
 
@@ -47,7 +53,8 @@ def test_half_a_core_quota_is_measured_as_half_a_core(start: Start) -> None:
     times = [s["t"] for s in sampler.samples]
     assert times == sorted(times)
     assert times[0] > 0
-    assert set(sampler.samples[0]) == {"t", "phase", "cpu", "memoryInGB", "oomKills"}
+    assert set(sampler.samples[0]) == {
+        "t", "phase", "cpu", "memoryInGB", "oomKills", "contention", "throttled"}  # fmt: skip
     assert sampler.peak_memory_bytes > 0
 
 
@@ -104,3 +111,84 @@ def test_the_sampler_is_cheap(start: Start) -> None:
     assert used
     # A generous sanity bound (the machine is shared); the measured figure is in the docs.
     assert used[0] / 1.0 < 0.10
+
+
+def _one_cpu() -> int:
+    return max(os.sched_getaffinity(0))
+
+
+def _sample(service: Service, seconds: float = 2.0) -> tuple[PhaseFigures, Sampler]:
+    with Sampler(service, interval=0.1) as sampler:
+        sampler.phase = "measurement"
+        assert wait_until(lambda: sampler.phase_figures("measurement").seconds >= seconds, 30)
+    return sampler.phase_figures("measurement"), sampler
+
+
+@pytest.mark.timing
+@pytest.mark.cgroups
+@pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
+def test_a_busy_loop_under_a_fifth_of_a_core_is_throttled_not_contended(start: Start) -> None:
+    service = start("busy.py", cpu=0.2, cpus=(_one_cpu(),))
+    figures, sampler = _sample(service)
+    assert figures.periods is not None
+    assert figures.periods >= 15  # one per 100 ms it ran
+    assert figures.throttled_share is not None
+    assert figures.throttled_share > 0.8  # it runs out of quota in nearly every period
+    assert figures.throttled_seconds is not None
+    # stopped for most of each period (less when other work on the CPU slowed it)
+    assert 0 < figures.throttled_seconds <= 1.05 * figures.seconds
+    assert figures.contention_seconds is not None
+    # the run-queue delay holds the throttled time too; it is not counted twice
+    assert figures.contention_seconds + figures.throttled_seconds <= 1.1 * figures.seconds
+    assert any(s["throttled"] for s in sampler.samples)
+    details = figures.to_details()
+    assert details["throttledShare"] == round(figures.throttled_share, 4)
+
+
+@pytest.mark.timing
+@pytest.mark.cgroups
+@pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
+def test_a_cpu_hog_on_the_service_cpu_is_contention(start: Start, tmp_path: Path) -> None:
+    cpu = _one_cpu()
+    service = start("busy.py", cpus=(cpu,))
+    hog = subprocess.Popen(
+        [sys.executable, str(CHILDREN / "busy.py")],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),
+    )
+    try:
+        figures, sampler = _sample(service)
+    finally:
+        hog.kill()
+        hog.wait()
+    share = figures.contention_share
+    assert share is not None
+    assert 0.3 < share <= 0.8  # two busy loops share the CPU about evenly
+    assert max(s["contention"] or 0 for s in sampler.samples) > 0.3
+    reasons = judge_run(
+        {"durationSeconds": figures.seconds, "totalQueries": 1},
+        settings=ProfileSettings(),
+        min_duration=0.0,
+        figures=figures,
+    )
+    assert len(reasons) == 1
+    assert reasons[0].startswith("the machine was busy: during the measurement the service")
+
+
+@pytest.mark.timing
+@pytest.mark.cgroups
+@pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
+def test_the_services_own_processes_queueing_is_not_contention(start: Start) -> None:
+    service = start("busy_pair.py", cpus=(_one_cpu(),))
+    assert wait_until(lambda: len(service.cgroup.pids()) == 2 if service.cgroup else False)
+    before = service.sched_reading()
+    figures, _ = _sample(service)
+    after = service.sched_reading()
+    assert before is not None
+    assert after is not None
+    waited = after.run_delay - before.run_delay
+    assert waited > 0.6 * figures.seconds  # each waits for the other half the time
+    assert figures.contention_share is not None
+    # only what other processes ran on that CPU counts (little, on a quiet machine)
+    assert figures.contention_seconds is not None
+    assert figures.contention_seconds < 0.5 * waited

@@ -43,6 +43,8 @@ def _samples(rng: random.Random, end: float, oom_at: float | None = None) -> lis
                 "cpu": round(load + rng.uniform(-0.1, 0.1), 3),
                 "memoryInGB": round(memory, 4),
                 "oomKills": kills,
+                "contention": round(rng.uniform(0, 0.004), 4),
+                "throttled": round(rng.uniform(0, 0.1), 4) if phase != "coldstart" else 0.0,
             }
         )
     return rows
@@ -166,6 +168,27 @@ def _details(name: str) -> dict[str, Any]:
         "errorsByStatus": {"500": 2, "503": 1},
         "errorsByKind": {"timeout": 1},
         "durationSeconds": 60.3,
+        "cpuContentionShare": 0.0021,
+        "cpuContentionSeconds": 0.127,
+        "throttledShare": 0.0417,
+        "throttledSeconds": 0.512,
+        "throttledPeriods": 25,
+        "periods": 600,
+        "phaseFigures": {
+            "coldstart": {"cpuContentionShare": 0.0, "throttledShare": 0.0, "periods": 18},
+            "measurement": {
+                "cpuContentionShare": 0.0021,
+                "throttledShare": 0.0417,
+                "throttledSeconds": 0.512,
+                "periods": 600,
+            },
+            "confirmation": {
+                "cpuContentionShare": 0.0012,
+                "throttledShare": 0.1512,
+                "throttledSeconds": 0.93,
+                "periods": 100,
+            },
+        },
         "workers": 1,
         "errorLogsUri": f"/tmp/ws/.servesize/profiles/{name}/service.log",
         "confirmation": {

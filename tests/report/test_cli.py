@@ -117,7 +117,14 @@ def test_compare_gate(workspace: Path) -> None:
     assert loose.returncode == 0, loose.stdout
     bad = run(workspace, "compare", "ridge-valid", "ridge-v2", "--max-regression", "ten")
     assert bad.returncode == 2
-    assert "use a share like 10% or 0.1" in bad.stderr
+    assert "use a share >= 0 like 10%, 150% or 0.1" in bad.stderr
+    # a gate may let the figures more than double (issue 11): 150% and a bare 2.5
+    for share in ("150%", "2.5"):
+        wide = run(workspace, "compare", "ridge-valid", "ridge-v2", "--max-regression", share)
+        assert wide.returncode == 0, wide.stdout
+    doubled = run(workspace, "compare", "ridge-valid", "ridge-v2", "--max-regression", "150%",
+                  "--json")  # fmt: skip
+    assert json.loads(doubled.stdout)["maxRegression"] == 1.5
 
 
 def test_delete(tmp_path: Path) -> None:

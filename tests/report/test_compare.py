@@ -69,13 +69,23 @@ def test_to_dict_and_markdown(valid_view: ProfileView) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "value"), [("10%", 0.1), ("0.1", 0.1), ("0", 0.0), ("5.5%", 0.055)]
+    ("text", "value"),
+    [
+        ("10%", 0.1),
+        ("0.1", 0.1),
+        ("0", 0.0),
+        ("5.5%", 0.055),
+        ("150%", 1.5),
+        ("2.5", 2.5),
+        (" 10 ", 10.0),
+        (3, 3.0),
+    ],
 )
 def test_parse_threshold(text: str, value: float) -> None:
     assert parse_threshold(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["10", "abc", "-5%", "150%", "nan"])
+@pytest.mark.parametrize("text", ["abc", "-5%", "-0.1", "nan", "inf", "%", ""])
 def test_parse_threshold_rejects_nonsense(text: str) -> None:
-    with pytest.raises(InvalidInputError, match=r"use a share like 10% or 0\.1"):
+    with pytest.raises(InvalidInputError, match=r"use a share >= 0 like 10%, 150% or 0\.1"):
         parse_threshold(text)

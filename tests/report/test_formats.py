@@ -106,3 +106,15 @@ def test_markdown_escapes_table_breaking_text() -> None:
     view = ProfileView("x", "Failed", {"error": {"message": "a | b\nc"}, "description": "d|e"})
     text = render(view, "md")
     assert "| Description | d\\|e |" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_contention_and_throttling_per_phase(valid_view: ProfileView, fmt: str) -> None:
+    text = render(valid_view, fmt)
+    assert "CPU contention and throttling" in text
+    # the confirmation ran under the smaller recommended quota: throttled more often
+    assert "15.12 %" in text
+    assert "of 100 periods" in text
+    assert "0.93 s" in text
+    if fmt == "html":
+        assert 'aria-label="CPU contention and throttling over time"' in text

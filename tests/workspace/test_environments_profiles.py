@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from servesize.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from servesize.workspace import Store, read_conda_specification, read_pip_requirements
+from servesize.workspace import (
+    INTERRUPTED,
+    Store,
+    read_conda_specification,
+    read_pip_requirements,
+    this_process,
+)
 
 CONDA = """\
 name: demo
@@ -96,3 +104,29 @@ def test_profile_series_log_and_delete(store: Store) -> None:
         store.profiles.put_series("p", "samples", [])
     with pytest.raises(InvalidInputError, match="JSON"):
         store.profiles.update("q", details={"bad": object()})
+
+
+def test_a_profile_whose_runner_died_reads_as_failed_interrupted(store: Store) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    me = this_process()
+    runners = {
+        "dead": {"pid": gone.pid, "createTime": me["createTime"]},
+        # our pid, another start time: a reused pid is not the runner
+        "reused": {"pid": me["pid"], "createTime": me["createTime"] - 3600},
+        "alive": me,
+    }
+    for name, runner in runners.items():
+        store.profiles.create(name, None, {})
+        store.profiles.update(name, state="Running", record={"runner": runner})
+    states = {r.name: r.state for r in store.profiles.list()}
+    assert states == {"dead": "Failed", "reused": "Failed", "alive": "Running"}
+    for name in ("dead", "reused"):
+        details = store.profiles.get(name).details
+        assert details["interrupted"] is True
+        assert details["error"]["type"] == INTERRUPTED
+        assert details["error"]["message"].startswith("interrupted: the process running")
+    # a final state is never touched, whoever ran it
+    store.profiles.update("alive", state="Succeeded")
+    store.profiles.update("alive", record={"runner": runners["dead"]})
+    assert store.profiles.get("alive").state == "Succeeded"

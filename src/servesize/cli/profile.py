@@ -65,7 +65,7 @@ def list_profiles(
         f = Figures.from_details(r.details)
         table.add_row(
             r.name,
-            r.state,
+            f"{r.state} (interrupted)" if f.interrupted else r.state,
             str(f.validity or "—"),
             fmt(f.recommended_cpu, "cores"),
             fmt(f.recommended_memory_in_gb, "GB"),
@@ -120,7 +120,7 @@ def compare_command(
     a: Annotated[str, typer.Argument(help="Baseline profile.")],
     b: Annotated[str, typer.Argument(help="Candidate profile.")],
     max_regression: Annotated[
-        str, typer.Option("--max-regression", help="Allowed change, e.g. 10% or 0.1.")
+        str, typer.Option("--max-regression", help="Allowed change: 10%, 150%, 0.1, 2.5.")
     ] = "10%",
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     as_json: JsonOption = False,

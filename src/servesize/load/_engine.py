@@ -185,9 +185,13 @@ class Engine:
         if due >= self.start:
             if due >= self.end and self.issued >= self.min_queries:
                 self.issuing = False
+                # what the service has yet to answer when the schedule ends (the verdict's
+                # test of whether it kept up)
+                self.rec.totals.backlog = self.inflight + len(self.waiting)
                 self._maybe_finish()
                 return False
             self.issued += 1
+            self.rec.totals.scheduled = self.issued
         return True
 
     def _tick(self) -> None:

@@ -43,6 +43,11 @@ class Totals:
     warmup_total: int = 0
     warmup_success: int = 0
     last_done_ns: int = 0
+    #: measured requests the schedule issued (all of them end as a result unless the
+    #: run is stopped early), and how many of those were still unanswered when the
+    #: schedule ended (None when it never ended on its own: a stopped run)
+    scheduled: int = 0
+    backlog: int | None = None
     errors_by_status: dict[str, int] = field(default_factory=dict)
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)

@@ -95,6 +95,9 @@ def merge_totals(parts: Sequence[Totals]) -> Totals:
         out.warmup_total += t.warmup_total
         out.warmup_success += t.warmup_success
         out.last_done_ns = max(out.last_done_ns, t.last_done_ns)
+        out.scheduled += t.scheduled
+        if t.backlog is not None:
+            out.backlog = (out.backlog or 0) + t.backlog
         for key, n in t.errors_by_status.items():
             out.errors_by_status[key] = out.errors_by_status.get(key, 0) + n
         for key, n in t.errors_by_kind.items():
@@ -137,6 +140,8 @@ def build_result(
             "errorsByStatus": dict(sorted(t.errors_by_status.items())),
             "errorsByKind": dict(sorted(t.errors_by_kind.items())),
             "lateSendShare": round(t.late / t.total, 6) if t.total else 0.0,
+            "scheduledQueries": t.scheduled,
+            "backlogAtScheduleEnd": t.backlog,
             "bytesReceived": t.bytes_received,
         }
     )

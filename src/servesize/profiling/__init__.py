@@ -12,7 +12,7 @@ from servesize.profiling.procedure import PHASES, ProgressFn
 from servesize.profiling.request import EnvironmentSpec, ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB, MIB, ProfileSettings
-from servesize.profiling.start import StartedRun, runner_alive, start_run
+from servesize.profiling.start import StartedRun, start_run
 
 __all__ = [
     "GIB",
@@ -34,6 +34,5 @@ __all__ = [
     "launch",
     "missing_requirements",
     "plan_cpus",
-    "runner_alive",
     "start_run",
 ]

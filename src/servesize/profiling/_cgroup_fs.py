@@ -19,6 +19,7 @@ __all__ = [
     "CFS_PERIOD_US",
     "Backend",
     "StatFile",
+    "Throttling",
     "keyed_value",
     "kill_and_remove",
     "quota_us",
@@ -129,6 +130,20 @@ def kill_and_remove(directories: Iterable[Path], timeout: float = 5.0) -> list[s
 
 
 @dataclass(frozen=True)
+class Throttling:
+    """The CFS quota's counters of a cgroup (``cpu.stat``), cumulative since creation.
+
+    ``periods``: enforcement periods (100 ms) in which the cgroup ran; ``throttled``:
+    those in which it used up its quota and was stopped until the next one;
+    ``seconds``: time its run queues spent stopped, summed over CPUs.
+    """
+
+    periods: int
+    throttled: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Accounting:
     """Where a cgroup version keeps each figure: a file, and the key of the line in it
     (``None``: the whole file is one number)."""
@@ -140,6 +155,12 @@ class Accounting:
     peak: Path | None
     oom: tuple[Path, bytes] | None
     limit_hits: tuple[Path, bytes | None] | None
+    #: ``cpu.stat`` and the key and unit of its throttled time (v1 ns, v2 us)
+    throttle: tuple[Path, bytes, float] | None = None
+    #: PSI ``cpu.pressure`` (v2 only)
+    pressure: Path | None = None
+    #: the file listing every thread in the cgroup (v1 ``tasks``, v2 ``cgroup.threads``)
+    threads: Path | None = None
 
 
 class Backend:
@@ -162,6 +183,10 @@ class Backend:
         self._oom = (opened(accounting.oom[0]), accounting.oom[1]) if accounting.oom else None
         hits = accounting.limit_hits
         self._hits = (opened(hits[0]), hits[1]) if hits else None
+        throttle = accounting.throttle
+        self._throttle = (opened(throttle[0]), *throttle[1:]) if throttle else None
+        self._pressure = opened(accounting.pressure)
+        self._threads = accounting.threads
 
     def _open(self, path: Path | None) -> StatFile | None:
         if path is None:
@@ -196,6 +221,40 @@ class Backend:
 
     def hit_memory_limit(self) -> bool:
         return bool(self._hits and (_number(*self._hits) or 0) > 0)
+
+    def throttling(self) -> Throttling | None:
+        """The quota's counters, None without a cpu controller (no ``nr_periods``)."""
+        stat, key, unit = self._throttle or (None, b"", 0.0)
+        if stat is None:
+            return None
+        data = stat.read()
+        periods = keyed_value(data, b"nr_periods")
+        throttled = keyed_value(data, b"nr_throttled")
+        seconds = keyed_value(data, key)
+        if periods is None or throttled is None or seconds is None:
+            return None
+        return Throttling(periods, throttled, seconds * unit)
+
+    def pressure_seconds(self) -> float | None:
+        """PSI: time at least one task of the cgroup waited for a CPU (``some total``)."""
+        data = self._pressure.read() if self._pressure else None
+        if not data:
+            return None
+        for line in data.splitlines():
+            if line.startswith(b"some "):
+                for word in line.split():
+                    if word.startswith(b"total="):
+                        return int(word[6:]) / 1e6
+        return None
+
+    def threads(self) -> list[int]:
+        """Every thread id in the cgroup (empty when the file cannot be read)."""
+        if self._threads is None:
+            return []
+        try:
+            return [int(word) for word in self._threads.read_bytes().split()]
+        except (OSError, ValueError):
+            return []
 
     def close(self) -> None:
         for stat in self._files.values():

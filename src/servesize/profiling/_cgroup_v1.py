@@ -30,6 +30,7 @@ class V1Backend(Backend):
         self._parents = parents
         memory = self._dir.get("memory")
         cpuacct = self._dir.get("cpuacct")
+        cpu = self._dir.get("cpu")
         super().__init__(
             Accounting(
                 cpu=(cpuacct / "cpuacct.usage", None, 1e-9) if cpuacct else None,
@@ -39,6 +40,8 @@ class V1Backend(Backend):
                 peak=memory / "memory.max_usage_in_bytes" if memory else None,
                 oom=(memory / "memory.oom_control", b"oom_kill") if memory else None,
                 limit_hits=(memory / "memory.failcnt", None) if memory else None,
+                throttle=(cpu / "cpu.stat", b"throttled_time", 1e-9) if cpu else None,
+                threads=self.dirs[0] / "tasks" if self.dirs else None,
             )
         )
 

@@ -32,6 +32,10 @@ class V2Backend(Backend):
                 peak=path / "memory.peak" if memory else None,  # Linux >= 5.19
                 oom=(path / "memory.events", b"oom_kill") if memory else None,
                 limit_hits=(path / "memory.events", b"max") if memory else None,
+                # nr_periods and the throttled time appear with the cpu controller only
+                throttle=(path / "cpu.stat", b"throttled_usec", 1e-6),
+                pressure=path / "cpu.pressure",  # with PSI in the kernel
+                threads=path / "cgroup.threads",
             )
         )
 

@@ -21,7 +21,7 @@ import time
 
 import psutil
 
-__all__ = ["TreeMeter"]
+__all__ = ["TreeMeter", "process_stat"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -46,10 +46,15 @@ class TreeMeter:
                 found += [c.pid for c in psutil.Process(self._root).children(recursive=True)]
             for pid in found:
                 if pid not in self._start:
-                    stat = _stat(pid)
+                    stat = process_stat(pid)
                     if stat is not None:
                         self._start[pid] = stat[2]
         return list(self._start)
+
+    def pids(self) -> list[int]:
+        """The members seen so far (the tree is re-scanned at most once a second)."""
+        with self._lock:
+            return self._members()
 
     def processes(self) -> list[psutil.Process]:
         """Every member seen so far that still runs (for the teardown)."""
@@ -68,7 +73,7 @@ class TreeMeter:
         with self._lock:
             live = 0.0
             for pid in self._members():
-                stat = _stat(pid)
+                stat = process_stat(pid)
                 if stat is None or stat[2] != self._start[pid]:
                     # Exited (or its pid reused): keep its last reading for good.
                     self._exited_cpu += self._last_cpu.pop(pid, 0.0)
@@ -90,7 +95,7 @@ class TreeMeter:
             return total
 
 
-def _stat(pid: int) -> tuple[float, float, int] | None:
+def process_stat(pid: int) -> tuple[float, float, int] | None:
     """(user seconds, system seconds, start time in ticks) of a live process."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:

@@ -17,6 +17,7 @@ import psutil
 from servesize.errors import LimitsError, ServiceError
 from servesize.profiling._probe import http_ok, log_tail
 from servesize.profiling._proctree import TreeMeter
+from servesize.profiling._sched import SchedMeter, SchedReading, process_threads
 from servesize.profiling.limits import Cgroup
 
 __all__ = ["Service"]
@@ -59,6 +60,7 @@ class Service:
         self._last_cpu = 0.0
         self._final_oom_kills = 0
         self._final_hit_limit = False
+        self._sched: SchedMeter | None = None
 
     # -- state -------------------------------------------------------------------------
 
@@ -155,6 +157,29 @@ class Service:
             return self._final_oom_kills
         return self.cgroup.oom_kills() or 0
 
+    def sched_reading(self) -> SchedReading | None:
+        """Run-queue delay, busy time of its CPUs, quota throttling (see ``_sched``)."""
+        if self._stopped:
+            return None
+        if self._sched is None:
+            try:
+                cpus = os.sched_getaffinity(self.pid)
+            except OSError:
+                return None
+            cgroup = self.cgroup
+            self._sched = SchedMeter(
+                threads=cgroup.threads if cgroup else self._tree_threads,
+                cpus=cpus,
+                throttling=cgroup.throttling if cgroup else lambda: None,
+                pressure=cgroup.pressure_seconds if cgroup else lambda: None,
+            )
+        return self._sched.read()
+
+    def _tree_threads(self) -> list[int]:
+        with contextlib.suppress(psutil.Error):
+            return process_threads(self._meter.pids())
+        return []
+
     def resize(self, cpu: float | None = None, memory_bytes: int | None = None) -> None:
         """Change the limits in place (needs a cgroup; None lifts a limit)."""
         if self.cgroup is None:
@@ -204,6 +229,8 @@ class Service:
             except LimitsError as exc:
                 problem = exc
         self._stopped = True
+        if self._sched is not None:
+            self._sched.close()
         if problem is not None:
             raise problem
 

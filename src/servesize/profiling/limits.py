@@ -5,8 +5,9 @@ The public surface:
 - :func:`detect(root, proc_self_cgroup) <detect>` -> :class:`CgroupSupport`
   (``version``, ``reason``, usable ``controllers``);
 - :meth:`Cgroup.create(support, name=None, cpu=None, memory_bytes=None, cpus=None)
-  <Cgroup.create>` makes one cgroup per hierarchy, named ``servesize-<pid>-<hex>``
-  under this process's own cgroup, and sets the limits; :meth:`Cgroup.preexec`
+  <Cgroup.create>` makes one cgroup per hierarchy, named
+  ``servesize-<pid>-s<start>-<hex>`` (the owner's pid and start time, in clock ticks
+  since boot) under this process's own cgroup, and sets the limits; :meth:`Cgroup.preexec`
   returns a ``preexec_fn`` that moves the child into it before it execs;
   ``cpu_seconds()``, ``memory_bytes()`` (usage minus inactive file cache),
   ``peak_memory_bytes()``, ``oom_kills()``, ``set_limits()``, ``remove()``;
@@ -29,20 +30,25 @@ from pathlib import Path
 
 from servesize.errors import InvalidNameError, LimitsError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
-from servesize.profiling._cgroup_fs import Backend, kill_and_remove, read_pids
+from servesize.profiling._cgroup_fs import Backend, Throttling, kill_and_remove, read_pids
 from servesize.profiling._cgroup_v1 import V1Backend
 from servesize.profiling._cgroup_v2 import V2Backend
 from servesize.profiling._cpuset import CpuPlan, plan_cpus
+from servesize.profiling._proctree import process_stat
 from servesize.profiling.settings import check_limit_values
 
 __all__ = ["Cgroup", "CgroupSupport", "CpuPlan", "detect", "new_cgroup_name", "plan_cpus"]
 
-_NAME = re.compile(r"servesize-[0-9]+-[0-9a-f]{4,32}")
+# The owner's start time is optional so cgroups named by older versions are still swept.
+_NAME = re.compile(r"servesize-([0-9]+)(?:-s([0-9]+))?-[0-9a-f]{4,32}")
 
 
 def new_cgroup_name() -> str:
-    """A fresh ``servesize-<pid>-<random hex>`` name (names never come from users)."""
-    return f"servesize-{os.getpid()}-{secrets.token_hex(6)}"
+    """A fresh ``servesize-<pid>-s<start ticks>-<random hex>`` name (never from users).
+
+    The pid and start time say which process owns the cgroup, so a later run can tell
+    a dead owner's leftovers from a live one's even after the pid was reused."""
+    return f"servesize-{os.getpid()}-s{start_ticks(os.getpid())}-{secrets.token_hex(6)}"
 
 
 class Cgroup:
@@ -69,7 +75,9 @@ class Cgroup:
         check_limit_values(cpu, memory_bytes)
         name = name or new_cgroup_name()
         if not _NAME.fullmatch(name):
-            raise InvalidNameError(f"cgroup name must look like servesize-<pid>-<hex>: {name!r}")
+            raise InvalidNameError(
+                f"cgroup name must look like servesize-<pid>-s<start>-<hex>: {name!r}"
+            )
         if support.version is None:
             raise LimitsError(f"cannot create a cgroup: {support.reason}")
         for wanted, controller in ((cpu, "cpu"), (memory_bytes, "memory"), (cpus, "cpuset")):
@@ -146,6 +154,21 @@ class Cgroup:
         with self._lock:
             return not self._removed and self._backend.hit_memory_limit()
 
+    def throttling(self) -> Throttling | None:
+        """The CFS quota's counters (``cpu.stat``), None without a cpu controller."""
+        with self._lock:
+            return None if self._removed else self._backend.throttling()
+
+    def pressure_seconds(self) -> float | None:
+        """PSI ``cpu.pressure`` ``some`` total in seconds (cgroup v2 with PSI only)."""
+        with self._lock:
+            return None if self._removed else self._backend.pressure_seconds()
+
+    def threads(self) -> list[int]:
+        """Every thread id in the cgroup."""
+        with self._lock:
+            return [] if self._removed else self._backend.threads()
+
     def set_limits(self, cpu: float | None = None, memory_bytes: int | None = None) -> None:
         """Change the limits in place (None lifts a limit)."""
         check_limit_values(cpu, memory_bytes)
@@ -168,18 +191,34 @@ class Cgroup:
 
 
 def _sweep_stale(support: CgroupSupport) -> None:
-    """Remove empty ``servesize-<pid>-*`` cgroups left by a process that died hard."""
+    """Remove the cgroups of servesize runs whose owner process is gone.
+
+    Only names we make are touched.  With the owner's start time in the name a dead
+    owner is certain (same pid, other start: reused), so its cgroup goes even with
+    processes left inside (an orphaned service); a name without it (older versions)
+    is removed only when empty and its pid is free.
+    """
     for parent in set(support.parents.values()):
         try:
             entries = list(parent.iterdir())
         except OSError:
             continue
         for entry in entries:
-            if not _NAME.fullmatch(entry.name):
+            match = _NAME.fullmatch(entry.name)
+            if match is None or not entry.is_dir():
                 continue
-            pid = int(entry.name.split("-")[1])
-            if pid != os.getpid() and not _alive(pid) and not read_pids(entry):
+            pid, start = int(match[1]), match[2]
+            if start is not None:
+                if start_ticks(pid) != int(start):
+                    kill_and_remove([entry], timeout=0.5)
+            elif pid != os.getpid() and not _alive(pid) and not read_pids(entry):
                 kill_and_remove([entry], timeout=0.5)
+
+
+def start_ticks(pid: int) -> int | None:
+    """The start time of process ``pid`` in clock ticks since boot, None when gone."""
+    stat = process_stat(pid)
+    return None if stat is None else stat[2]
 
 
 def _alive(pid: int) -> bool:

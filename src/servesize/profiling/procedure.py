@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,10 +25,12 @@ from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
-from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend, verdict
+from servesize.profiling.phases import PhaseFigures
+from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB
+from servesize.profiling.verdict import judge_run, verdict
 from servesize.serving import read_run_errors
 from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
 
@@ -67,6 +69,8 @@ class ProfileRun:
         self._workdir: Path | None = None
         self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
+        #: the measurement's load metrics and sampled CPU figures, for the verdict
+        self._measured: tuple[Mapping[str, Any], PhaseFigures] = ({}, PhaseFigures("measurement"))
 
     # -- the whole run -------------------------------------------------------------
 
@@ -143,7 +147,7 @@ class ProfileRun:
             rec = self._recommend(run.sampler)
             run.stop()
             held_reasons = self._confirm(rec, rate, plan, workdir)
-        self._verdict(capacity, rate, held_reasons)
+        self._verdict(capacity, held_reasons)
 
     # -- phases --------------------------------------------------------------------
 
@@ -263,6 +267,8 @@ class ProfileRun:
         cpu_used = run.service.cpu_seconds() - cpu_before
         m = result.metrics
         self.figures.take_load_metrics(m)
+        self._measured = (m, run.sampler.phase_figures("measurement"))
+        self._measured[1].put_into(self.figures)
         successes = int(self.figures.success_queries or 0)
         if successes:
             self.figures.cpu_seconds_per_query = round(cpu_used / successes, 6)
@@ -322,30 +328,37 @@ class ProfileRun:
             return [f"the service did not run under the recommended limits{oom}: {exc}"]
         m = result.metrics
         info.take_load_metrics(m)
+        figures = run.sampler.phase_figures("confirmation")
+        figures.put_into(info)
         self.figures.recommendation_latency_in_ms = info.latency_percentile90_in_ms
-        reasons = []
+        reasons = judge_run(
+            m,
+            settings=s,
+            min_duration=s.confirm_duration,
+            figures=figures,
+            phase="confirmation",
+        )
+        # success depends on the rows, sent round-robin in both runs: the same data
+        # must succeed as often under the recommended limits, up to a partial cycle
         success = float(info.success_rate or 0)
         if success < float(self.figures.success_rate or 0) - 0.01:
             reasons.append(f"under the recommended limits the success rate fell to {success:.1%}")
-        achieved = float(info.measured_queries_per_second or 0)
-        if rate and abs(achieved - rate) / rate > s.max_rate_error:
-            reasons.append(
-                f"under the recommended limits the service served {achieved:.1f}/s "
-                f"of the {rate:.1f}/s asked"
-            )
         info.held = not reasons
         return reasons
 
-    def _verdict(self, capacity: CapacityResult, rate: float, extra: list[str]) -> None:
-        f = self.figures
+    def _verdict(self, capacity: CapacityResult, extra: list[str]) -> None:
+        f, s = self.figures, self.settings
+        metrics, figures = self._measured
+        measurement = judge_run(
+            metrics,
+            settings=s,
+            min_duration=s.min_duration,
+            min_queries=s.min_queries,
+            figures=figures,
+        )
         validity, reasons = verdict(
-            duration=float(f.duration_seconds or 0.0),
-            queries=int(f.total_queries or 0),
-            late_share=float(f.late_send_share or 0.0),
-            requested_rate=rate,
-            measured_rate=float(f.measured_queries_per_second or 0.0),
+            measurement,
             capacity_stable=capacity.stable,
-            settings=self.settings,
             extra=[f"the recommendation did not hold: {r}" for r in extra],
         )
         f.validity = validity
@@ -442,6 +455,8 @@ class ProfileRun:
             samples.extend({**row, "t": round(row["t"] + shift, 3)} for row in run.sampler.samples)
         if samples:
             self.series["samples"] = samples
+        phases = {f.phase: f.to_details() for run in self._runs for f in run.sampler.phases()}
+        self.figures.phase_figures = phases or None
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)

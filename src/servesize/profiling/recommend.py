@@ -1,8 +1,8 @@
-"""The recommendation and the verdict: pure functions of what was measured.
+"""The recommendation: a pure function of what was measured (the verdict: ``verdict``).
 
 CPU follows Kubernetes VPA's target (a high percentile of per-second use) and memory
 the peak working set, each times a safety margin; an OOM kill bumps memory the way
-VPA does (max(limit x 1.2, limit + 100 MiB)).  See docs/profiling.md, steps 8 and 10.
+VPA does (max(limit x 1.2, limit + 100 MiB)).  See docs/profiling.md, step 8.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ __all__ = [
     "after_oom_gb",
     "recommend",
     "round_up",
-    "verdict",
 ]
 
 
@@ -59,44 +58,3 @@ def after_oom_gb(limit_bytes: float, settings: ProfileSettings) -> float:
     """Memory to recommend after an OOM kill under ``limit_bytes``."""
     bumped = max(limit_bytes * 1.2, limit_bytes + 100 * MIB)
     return round_up(bumped / GIB, settings.memory_step_gb)
-
-
-def verdict(
-    *,
-    duration: float,
-    queries: int,
-    late_share: float,
-    requested_rate: float,
-    measured_rate: float,
-    capacity_stable: bool,
-    settings: ProfileSettings,
-    extra: Sequence[str] = (),
-) -> tuple[str, list[str]]:
-    """VALID only when every condition of docs/profiling.md step 10 holds; else the reasons."""
-    reasons: list[str] = []
-    # 1% slack on the duration: the generator stops on the first window edge past it
-    if duration < settings.min_duration * 0.99:
-        reasons.append(
-            f"the measurement lasted {duration:.1f} s, less than the minimum "
-            f"{settings.min_duration:g} s"
-        )
-    if queries < settings.min_queries:
-        reasons.append(
-            f"the measurement sent {queries} queries, fewer than the minimum {settings.min_queries}"
-        )
-    if late_share > settings.max_late_share:
-        reasons.append(
-            f"the load generator sent {late_share:.1%} of requests more than 1 ms late "
-            f"(limit {settings.max_late_share:.0%}): it could not keep its schedule"
-        )
-    if requested_rate > 0:
-        error = abs(measured_rate - requested_rate) / requested_rate
-        if error > settings.max_rate_error:
-            reasons.append(
-                f"the achieved rate {measured_rate:.1f}/s is {error:.0%} away from the "
-                f"requested {requested_rate:.1f}/s (limit {settings.max_rate_error:.0%})"
-            )
-    if not capacity_stable:
-        reasons.append("no step of the capacity search reached stable throughput")
-    reasons.extend(extra)
-    return ("VALID" if not reasons else "INVALID"), reasons

@@ -2,10 +2,13 @@
 
 ``Sampler(service, interval=0.1)``: ``start()``/``stop()`` or a ``with`` block;
 ``phase`` is set by the procedure and stamped on each sample; ``samples`` is a list
-of ``{t, phase, cpu, memoryInGB, oomKills}`` (``t``: seconds since the service was
-spawned; ``cpu``: cores used over the interval; ``memoryInGB``: working set in GiB;
-``oomKills``: cumulative); ``peak_memory_bytes`` is the largest working set sampled;
-``per_second(phase)`` gives the CPU cores of each 1 s bucket of a phase.
+of ``{t, phase, cpu, memoryInGB, oomKills, contention, throttled}`` (``t``: seconds
+since the service was spawned; ``cpu``: cores used over the interval; ``memoryInGB``:
+working set in GiB; ``oomKills``: cumulative; ``contention``: share of the interval
+spent waiting for CPUs other processes held; ``throttled``: share of the quota's
+periods that throttled it, None without a quota); ``peak_memory_bytes`` is the largest
+working set sampled; ``per_second(phase)`` gives the CPU cores of each 1 s bucket of a
+phase and ``phase_figures(phase)`` its contention and throttling (:class:`PhaseFigures`).
 
 The service's counters come from cgroup files kept open and re-read with ``pread``,
 so a sample costs a few system calls (measured in docs/limits.md, "Cost of the sampler").
@@ -18,12 +21,15 @@ so a sample costs a few system calls (measured in docs/limits.md, "Cost of the s
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
+from servesize.profiling._sched import SchedReading, contention_seconds
+from servesize.profiling.phases import PhaseFigures
 from servesize.profiling.settings import GIB
 
 __all__ = ["Sampler"]
@@ -59,6 +65,7 @@ class Sampler:
         self.samples: list[dict[str, Any]] = []
         self.peak_memory_bytes = 0
         self._intervals: list[_Interval] = []
+        self._phases: dict[str, PhaseFigures] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -76,9 +83,20 @@ class Sampler:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
 
+    def _sched(self) -> SchedReading | None:
+        read = getattr(self.service, "sched_reading", None)  # optional in Measured
+        if read is None:
+            return None
+        try:
+            reading: SchedReading | None = read()
+        except (OSError, ValueError):  # /proc entries vanish as threads exit
+            return None
+        return reading
+
     def _run(self) -> None:
         last_wall = time.monotonic()
         last_cpu = self.service.cpu_seconds()
+        last_sched = self._sched()
         tick = last_wall
         while True:
             tick += self.interval
@@ -86,9 +104,11 @@ class Sampler:
             stopping = self._stop.wait(max(0.0, tick - time.monotonic()))
             wall = time.monotonic()
             cpu = self.service.cpu_seconds()
+            sched = self._sched()
             memory = self.service.memory_bytes()
             self._record(last_wall, wall, cpu - last_cpu, memory, self.service.oom_kills())
-            last_wall, last_cpu = wall, cpu
+            self._record_sched(wall - last_wall, cpu - last_cpu, last_sched, sched)
+            last_wall, last_cpu, last_sched = wall, cpu, sched or last_sched
             if stopping:
                 return
             if wall > tick + self.interval:
@@ -111,8 +131,54 @@ class Sampler:
                     "cpu": round(cores, 4),
                     "memoryInGB": round(memory / GIB, 6),
                     "oomKills": ooms,
+                    "contention": None,
+                    "throttled": None,
                 }
             )
+
+    def _record_sched(
+        self, elapsed: float, cpu: float, before: SchedReading | None, now: SchedReading | None
+    ) -> None:
+        """Contention and throttling over one interval, into the last sample and its phase."""
+        if elapsed <= 0:
+            return
+        contention = periods = throttled = throttled_s = pressure = None
+        if before is not None and now is not None:
+            throttled_s = 0.0
+            if before.throttling is not None and now.throttling is not None:
+                periods = now.throttling.periods - before.throttling.periods
+                throttled = now.throttling.throttled - before.throttling.throttled
+                throttled_s = now.throttling.seconds - before.throttling.seconds
+            others = None
+            if before.cpus_busy is not None and now.cpus_busy is not None:
+                others = now.cpus_busy - before.cpus_busy - max(cpu, 0.0)
+            contention = contention_seconds(now.run_delay - before.run_delay, throttled_s, others)
+            if periods is None:
+                throttled_s = None
+            if before.pressure is not None and now.pressure is not None:
+                pressure = now.pressure - before.pressure
+        with self._lock:
+            figures = self._phases.setdefault(self.phase, PhaseFigures(self.phase))
+            figures.add(
+                elapsed, max(cpu, 0.0), contention, periods, throttled, throttled_s, pressure
+            )
+            if self.samples and contention is not None:
+                self.samples[-1]["contention"] = round(contention / elapsed, 4)
+            if self.samples and periods:
+                self.samples[-1]["throttled"] = round((throttled or 0) / periods, 4)
+            elif self.samples and periods == 0:
+                self.samples[-1]["throttled"] = 0.0
+
+    def phase_figures(self, phase: str) -> PhaseFigures:
+        """Contention and throttling summed over ``phase`` (empty if never sampled)."""
+        with self._lock:
+            found = self._phases.get(phase)
+            return PhaseFigures(phase) if found is None else dataclasses.replace(found)
+
+    def phases(self) -> list[PhaseFigures]:
+        """The figures of every phase sampled, in the order they began."""
+        with self._lock:
+            return [dataclasses.replace(f) for f in self._phases.values()]
 
     def per_second(self, phase: str) -> list[float]:
         """CPU cores averaged over each 1 s bucket of ``phase`` (from its first sample).

@@ -73,9 +73,8 @@ class ProfileSettings:
     # confirmation under the recommended limits
     confirm: bool = True
     confirm_duration: float = 10.0
-    # verdict
+    # verdict (the other rules are fixed: see servesize.profiling.verdict)
     max_late_share: float = 0.01
-    max_rate_error: float = 0.05
     workers: int = 1
     #: False runs the service without cgroups (unlimited, measured with psutil), as on a
     #: machine that has none; the details then say ``limitsEnforced: false``
@@ -143,7 +142,7 @@ _POSITIVE = (
     "confirm_duration",
     "sample_interval",
 )
-_NOT_NEGATIVE = ("min_queries", "min_gain", "safety_margin", "max_rate_error")
+_NOT_NEGATIVE = ("min_queries", "min_gain", "safety_margin")
 
 
 @functools.cache

@@ -9,17 +9,13 @@ in a background thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import psutil
 
 from servesize.profiling.procedure import ProfileRun, ProgressFn
 from servesize.profiling.request import ProfileRequest
-from servesize.workspace import Store
+from servesize.workspace import Store, this_process
 
-__all__ = ["StartedRun", "runner_alive", "start_run"]
+__all__ = ["StartedRun", "start_run"]
 
 
 @dataclass(frozen=True)
@@ -36,25 +32,12 @@ def start_run(
     store: Store, request: ProfileRequest, progress: ProgressFn | None = None
 ) -> StartedRun:
     """Store the new profile (``NotStarted``) and run the procedure in a thread."""
-    me = psutil.Process()
-    record = {
-        "id": request.name,
-        "request": request.to_dict(),
-        "runner": {"pid": me.pid, "createTime": me.create_time()},
-    }
+    # the store checks the runner on every read: a dead one makes the profile
+    # Failed (interrupted) instead of Running forever (workspace._owner)
+    record = {"id": request.name, "request": request.to_dict(), "runner": this_process()}
     store.profiles.create(request.name, request.description, request.to_dict())
     store.profiles.update(request.name, state="NotStarted", record=record)
     cancel = threading.Event()
     run = ProfileRun(store, request, cancel=cancel, progress=progress)
     threading.Thread(target=run.execute, name=f"servesize-profile-{request.name}").start()
     return StartedRun(request.name, run.finished, cancel)
-
-
-def runner_alive(runner: Mapping[str, Any]) -> bool:
-    """Whether the process recorded as ``record['runner']`` still runs (same pid and
-    start time, so a reused pid does not count)."""
-    try:
-        proc = psutil.Process(int(runner["pid"]))
-        return abs(proc.create_time() - float(runner["createTime"])) < 1.0
-    except (psutil.Error, KeyError, ValueError, TypeError):
-        return False

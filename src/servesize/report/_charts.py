@@ -179,6 +179,17 @@ def usage_over_time(view: ProfileView, resource: str) -> str:
     return _svg.render(chart, aria=f"{title} over time")
 
 
+def cpu_sharing_over_time(view: ProfileView) -> str:
+    """Per sample: share of the time spent waiting for CPUs others held, and share of
+    the quota's periods that throttled the service (percent)."""
+    samples = view.rows("samples")
+    chart = Chart(Axis("time since the service started (s)"), Axis("% of the time / periods"))
+    chart.lines.append(Line("contention", thin(points(samples, "t", "contention", 100)), RED))
+    chart.lines.append(Line("throttled", thin(points(samples, "t", "throttled", 100)), PURPLE))
+    chart.bands.extend(phase_bands(samples))
+    return _svg.render(chart, aria="CPU contention and throttling over time")
+
+
 def _oom_markers(samples: Sequence[dict[str, Any]]) -> list[Marker]:
     out, seen = [], 0.0
     for row in samples:

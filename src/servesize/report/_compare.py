@@ -30,14 +30,20 @@ _KEYS = {name: Figures.key(name) for name, *_ in METRICS}
 
 
 def parse_threshold(text: str | float) -> float:
-    """``"10%"`` or ``"0.1"`` (or ``0.1``) as the fraction 0.1."""
+    """``"10%"``, ``"150%"``, ``"0.1"`` or ``2.5`` as a share (0.1, 1.5, 0.1, 2.5).
+
+    Any share >= 0 is accepted: a gate that lets a latency double (``100%``) is as
+    legitimate as a 10% one.  A bare number is a share, so ``2.5`` allows +250%.  A
+    decreasing figure (throughput) can fall by at most 100%, so shares >= 1 never flag
+    it.
+    """
     raw = str(text).strip()
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
-        raise InvalidInputError(f"--max-regression {raw!r}: use a share like 10% or 0.1") from None
-    if not (math.isfinite(value) and 0 <= value <= 1) or (not raw.endswith("%") and value > 1):
-        raise InvalidInputError(f"--max-regression {raw!r}: use a share like 10% or 0.1")
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise InvalidInputError(f"--max-regression {raw!r}: use a share >= 0 like 10%, 150% or 0.1")
     return value
 
 

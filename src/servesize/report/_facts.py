@@ -154,6 +154,9 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Max CPU used (per second)", fmt(f.max_utilized_cpu, "cores")),
         ("Average CPU used", fmt(f.average_utilized_cpu, "cores")),
         ("CPU seconds per query", fmt(f.cpu_seconds_per_query, "s", 4)),
+        ("Waiting for other processes", fmt_share(f.cpu_contention_share)),
+        ("Throttled periods (quota)", fmt_share(f.throttled_share)),
+        ("Throttled time", fmt(f.throttled_seconds, "s")),
         ("Memory limit (requested)", fmt_gb(f.requested_memory_in_gb)),
         ("Peak memory (working set)", fmt_gb(f.max_utilized_memory_in_gb)),
         ("Idle memory after init()", fmt_gb(f.idle_memory_in_gb)),
@@ -184,6 +187,34 @@ def confirmation(view: ProfileView) -> FactTable:
         ("Recommendation held", yes_no(c.held)),
     ]
     return FactTable("Confirmation under the recommendation", ("", "value"), rows if stored else [])
+
+
+_PHASE_ORDER = ("coldstart", "warmup", "capacity", "measurement", "confirmation")
+
+
+def cpu_sharing(view: ProfileView) -> FactTable:
+    """Per phase: time spent waiting for CPUs other processes held, and quota throttling."""
+    phases = view.figures.phase_figures or {}
+    order = [p for p in _PHASE_ORDER if p in phases] + sorted(set(phases) - set(_PHASE_ORDER))
+    rows = []
+    for phase in order:
+        f = phases[phase] if isinstance(phases[phase], dict) else {}
+        throttled = fmt_share(f.get("throttledShare"))
+        if f.get("periods") is not None:
+            throttled += f" of {fmt(f.get('periods'), digits=0)} periods"
+        rows.append(
+            (
+                phase,
+                fmt_share(f.get("cpuContentionShare")),
+                throttled,
+                fmt(f.get("throttledSeconds"), "s"),
+            )
+        )
+    return FactTable(
+        "CPU contention and throttling",
+        ("phase", "waiting for other processes", "throttled", "throttled time"),
+        rows,
+    )
 
 
 def errors(view: ProfileView) -> FactTable:
@@ -252,6 +283,7 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         latency(view),
         throughput(view),
         utilisation(view),
+        cpu_sharing(view),
         confirmation(view),
         errors(view),
         key_values("Settings", view.section("settings")),

@@ -245,6 +245,21 @@ def render_html(view: ProfileView) -> str:
             ),
         ),
         _cols(
+            _card(
+                "CPU contention and throttling",
+                _charts.cpu_sharing_over_time(view),
+                "Per 100 ms sample: time spent runnable but waiting for CPUs other "
+                "processes held (contention), and share of the CFS quota's periods "
+                "that stopped the service (throttled).",
+            ),
+            _card(
+                "Per phase",
+                table(_facts.cpu_sharing(view), "not measured"),
+                "Contention above 1% of the time and 0.1 s per CPU-second makes a "
+                "phase untrustworthy; throttling is what the limit does.",
+            ),
+        ),
+        _cols(
             _card("Throughput per second", _charts.window_throughput(view)),
             _card("Latency per second", _charts.window_latency(view)),
         ),

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from servesize.report import _facts
 from servesize.report._compare import Comparison
-from servesize.report._facts import fmt, fmt_gb, fmt_ms, yes_no
+from servesize.report._facts import fmt, fmt_gb, fmt_ms, fmt_share, yes_no
 from servesize.report._view import ProfileView
 
 
@@ -57,6 +57,11 @@ def summary_table(view: ProfileView) -> Table:
     table.add_row("max CPU used", fmt(f.max_utilized_cpu, "cores"))
     table.add_row("peak memory", fmt_gb(f.max_utilized_memory_in_gb))
     table.add_row("cold start", fmt(f.cold_start_seconds, "s"))
+    table.add_row("waiting for others", fmt_share(f.cpu_contention_share))
+    throttled = fmt_share(f.throttled_share)
+    if f.throttled_seconds is not None:
+        throttled += f" of periods, {fmt(f.throttled_seconds, 's')}"
+    table.add_row("throttled", throttled)
     table.add_row("limits", f"{fmt(f.requested_cpu, 'cores')}, {fmt_gb(f.requested_memory_in_gb)}")
     enforced = yes_no(f.limits_enforced)
     if f.limits_enforced is False:

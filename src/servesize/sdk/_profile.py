@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from servesize.profiling import ProfileSettings, runner_alive, start_run
+from servesize.profiling import ProfileSettings, start_run
 from servesize.report import (
     Comparison,
     ProfileView,
@@ -29,7 +29,7 @@ from servesize.report import (
 from servesize.report import compare as compare_views
 from servesize.sdk._resolve import profile_request
 from servesize.sdk._workspace import store_of
-from servesize.workspace import FINAL_STATES, Figures, ProfileRecord
+from servesize.workspace import FINAL_STATES, Figures, ProfileRecord, owner_alive
 
 __all__ = ["Details", "ModelProfile", "compare", "profile"]
 
@@ -150,7 +150,7 @@ class ModelProfile:
             return
         record = self._record()
         runner = record.record.get("runner") or {}
-        if record.state not in FINAL_STATES and runner_alive(runner):
+        if record.state not in FINAL_STATES and owner_alive(runner):
             os.kill(int(runner["pid"]), signal.SIGINT)
 
     @property
@@ -196,23 +196,8 @@ class ModelProfile:
         return write_report(view, target, format)
 
     def _record(self) -> ProfileRecord:
-        record = self._store.profiles.get(self.name)
-        if record.state in ("Running", "NotStarted") and self._finished is None:
-            runner = record.record.get("runner") or {}
-            if runner and not runner_alive(runner):
-                # its process died (killed, machine restart): say so instead of "Running" forever
-                self._store.profiles.update(
-                    self.name,
-                    state="Failed",
-                    details={
-                        **record.details,
-                        "error": {
-                            "message": "the process running this profile stopped before it finished"
-                        },
-                    },
-                )
-                record = self._store.profiles.get(self.name)
-        return record
+        # the store marks a profile whose runner died Failed ("interrupted") on read
+        return self._store.profiles.get(self.name)
 
 
 def profile(
@@ -253,11 +238,9 @@ def profile(
 def compare(a: ModelProfile, b: ModelProfile, max_regression: float | str = 0.10) -> Comparison:
     """Compare profile ``b`` (candidate) with ``a`` (baseline); ``.regressed`` is the gate.
 
-    ``max_regression`` is a share (0.1) or a percentage string ("10%").
+    ``max_regression`` is a share (0.1, 2.5) or a percentage string ("10%", "150%").
     """
-    threshold = (
-        parse_threshold(max_regression) if isinstance(max_regression, str) else max_regression
-    )
+    threshold = parse_threshold(max_regression)
     return compare_views(
         ProfileView.from_store(a._store, a.name),
         ProfileView.from_store(b._store, b.name),

@@ -24,6 +24,7 @@ from servesize.workspace._figures import (
     figure,
 )
 from servesize.workspace._names import NAME_PATTERN, format_id, parse_id, validate_name
+from servesize.workspace._owner import INTERRUPTED, owner_alive, this_process
 from servesize.workspace._profiles import FINAL_STATES, PROFILE_STATES
 from servesize.workspace._records import (
     DatasetFormat,
@@ -44,6 +45,7 @@ __all__ = [
     "DB_FILE",
     "DEFAULT_WORKSPACE",
     "FINAL_STATES",
+    "INTERRUPTED",
     "NAME_PATTERN",
     "PROFILE_STATES",
     "Confirmation",
@@ -62,6 +64,7 @@ __all__ = [
     "default_workspace_path",
     "figure",
     "format_id",
+    "owner_alive",
     "parse_id",
     "pip_from_conda",
     "profile_log_file",
@@ -72,5 +75,6 @@ __all__ = [
     "read_text",
     "rows_from_lines",
     "select_column",
+    "this_process",
     "validate_name",
 ]

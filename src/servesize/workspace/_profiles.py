@@ -1,4 +1,8 @@
-"""The profiles table the profiler fills, and its series (docs/profiling.md)."""
+"""The profiles table the profiler fills (see docs/profiling.md), and its series.
+
+Reading a profile whose runner process is gone (see ``_owner``) marks it ``Failed``
+with an ``Interrupted`` error first, so every reader (CLI, SDK, report) agrees.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from servesize.errors import AlreadyExistsError, InvalidInputError, NotFoundErro
 from servesize.workspace._common import load_json, parse_time
 from servesize.workspace._db import Database
 from servesize.workspace._names import validate_name
+from servesize.workspace._owner import INTERRUPTED, owner_alive
 from servesize.workspace._records import ProfileRecord, utc_now
 
 __all__ = ["FINAL_STATES", "PROFILE_STATES", "ProfileRegistry", "profile_log_file"]
@@ -88,12 +93,27 @@ class ProfileRegistry:
             found = row.fetchone()
         if found is None:
             raise NotFoundError(f"no profile named {name!r}")
-        return _record(found)
+        return self._unless_interrupted(_record(found))
 
     def list(self) -> list[ProfileRecord]:
         with self._db.read() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM profiles ORDER BY created_time, name")
-            return [_record(row) for row in rows.fetchall()]
+            found = rows.fetchall()
+        return [self._unless_interrupted(_record(row)) for row in found]
+
+    def _unless_interrupted(self, record: ProfileRecord) -> ProfileRecord:
+        """``record``, or, when its runner process died before a final state, the record
+        marked ``Failed`` with an ``Interrupted`` error (stored, so it happens once)."""
+        runner = record.record.get("runner")
+        if record.state in FINAL_STATES or not runner or owner_alive(runner):
+            return record
+        message = (
+            f"interrupted: the process running this profile (pid {runner.get('pid')}) "
+            "stopped before it finished"
+        )
+        details = {**record.details, "interrupted": True}
+        details["error"] = {"message": message, "type": INTERRUPTED}
+        return self.update(record.name, state="Failed", details=details)
 
     def delete(self, name: str) -> None:
         """Delete a profile, its series and its log."""
