@@ -40,16 +40,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def _no_process_left_behind() -> Iterator[None]:
-    """Children that outlive a test are its leak; earlier ones are not, nor is the
-    interpreter's one multiprocessing resource tracker (started with the first process
-    the load generator spawns, it lives as long as the interpreter)."""
+    """Children that outlive a test are its leak; earlier ones are not."""
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     yield
-    left = [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if p.pid not in before and "multiprocessing.resource_tracker" not in " ".join(p.cmdline())
-    ]
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert left == [], f"processes left behind: {left}"
 
 
