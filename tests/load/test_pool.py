@@ -8,12 +8,16 @@ connect on the critical path), by wrapping the engine's real connection class.
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import contextlib
+import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 from time import monotonic_ns
 from typing import Any
 
+import psutil
 import pytest
 
 from servesize.load import LoadSpec, _client, _engine, run_load
@@ -72,6 +76,7 @@ def _waited(sends: list[tuple[int, int, int]]) -> int:
     return sum(made > due for due, made, _ in sends)
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_busy_connections_never_make_a_due_request_wait_for_a_connect(
     server: Server, sends: list[tuple[int, int, int]]
@@ -86,6 +91,7 @@ def test_busy_connections_never_make_a_due_request_wait_for_a_connect(
     assert _waited(sends) <= 4
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_a_burst_beyond_the_open_connections_finds_connections(
     server: Server, sends: list[tuple[int, int, int]]
@@ -114,19 +120,42 @@ def test_a_refused_target_still_gives_one_error_per_request(dead_port: int) -> N
 
 @pytest.mark.slow
 def test_isolated_run_sends_from_a_child_process(server: Server) -> None:
-    children: set[str] = set()
+    children: set[int] = set()
 
     def progress(_snapshot: dict[str, Any]) -> None:
-        children.update(c.name for c in mp.active_children())
+        for child in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):
+                if any("child_main" in part for part in child.cmdline()):
+                    children.add(child.pid)
 
     spec = LoadSpec(
         server.url("/fast"), [b"x"], rate=200, arrival="constant", duration=1.5, isolated=True
     )
     m = run_load(spec, progress=progress).metrics
     assert m["totalQueries"] == 300
-    assert "servesize-load-0" in children
+    assert len(children) == 1
 
 
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path, dead_port: int) -> None:
+    """The child is a fresh interpreter, not multiprocessing's spawn, which would re-run
+    the caller's ``__main__`` (a second profile from an unguarded notebook script)."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from servesize.load import LoadSpec, run_load\n"
+        "print('top-level', flush=True)\n"
+        f"spec = LoadSpec('http://127.0.0.1:{dead_port}/', [b'x'], rate=50, duration=0.5,"
+        " isolated=True, timeout=1)\n"
+        "print('total', run_load(spec).metrics['totalQueries'], flush=True)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert out.count("top-level") == 1
+    assert "total " in out
+
+
+@pytest.mark.timing
 @pytest.mark.slow
 def test_a_thread_holding_the_gil_delays_only_an_in_process_sender(server: Server) -> None:
     """The cause measured inside profiles: another thread of the caller (sampler,

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from limits_helpers import CHILDREN, cgroups_writable, gone
 
 from servesize.profiling import Service, detect, launch
 from servesize.workspace import Store
+
+from .limits_helpers import CHILDREN, cgroups_writable, gone
 
 
 @pytest.fixture

@@ -39,16 +39,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def _no_process_left_behind() -> Iterator[None]:
-    """Children that outlive a test are its leak; earlier ones are not, nor is the
-    interpreter's one multiprocessing resource tracker (started with the first process
-    the load generator spawns, it lives as long as the interpreter)."""
+    """Children that outlive a test are its leak; earlier ones are not."""
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     yield
-    left = [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if p.pid not in before and "multiprocessing.resource_tracker" not in " ".join(p.cmdline())
-    ]
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
     assert left == [], f"processes left behind: {left}"
 
 
@@ -88,6 +82,7 @@ def _assert_no_cgroup_left() -> None:
             assert left == [], f"cgroups left behind: {left}"
 
 
+@pytest.mark.timing
 def test_cpu_use_matches_a_script_that_burns_known_cpu(store: Store) -> None:
     # 20 ms of CPU per request at 10 requests/s: 0.2 cores, 0.020 s per query
     result = _run(
@@ -117,13 +112,19 @@ def test_peak_memory_matches_what_init_allocates(store: Store) -> None:
     assert loaded.get_details()["recommendedMemoryInGB"] >= peak
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 def test_half_a_core_halves_the_sustainable_rate(store: Store) -> None:
     if detect().version is None:
         pytest.skip("no writable cgroups here")
     # longer capacity steps than FAST: the quota is enforced per 100 ms period, and a
     # rate read over a couple of seconds carries the first period's burst
-    slow = {"capacity_step_seconds": 4.0, "stable_windows": 3, "qps": 5.0, "confirm": False}
+    slow: dict[str, Any] = {
+        "capacity_step_seconds": 4.0,
+        "stable_windows": 3,
+        "qps": 5.0,
+        "confirm": False,
+    }
     full = _run(store, "q-1", "burn.py", env={"BURN_MS": "10"}, cpu=1.0, **slow)
     half = _run(store, "q-05", "burn.py", env={"BURN_MS": "10"}, cpu=0.5, **slow)
     ratio = (
@@ -179,6 +180,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert store.profiles.get_series("full", "capacity")
 
 
+@pytest.mark.timing
 def test_without_cgroups_it_runs_unlimited_measures_and_says_so(store: Store) -> None:
     result = _run(
         store, "free", "burn.py", env={"BURN_MS": "20"}, qps=10.0, arrival="constant",

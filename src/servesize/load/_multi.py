@@ -1,6 +1,6 @@
 """Several generator processes for one run, merged into one set of exact metrics.
 
-Each child (multiprocessing, ``spawn``) sends its share: ``1/N`` of the rate (for a
+Each child (a fresh interpreter, see :func:`_spawn`) sends its share: ``1/N`` of the rate (for a
 constant schedule, shifted by ``i / rate`` so the union is still evenly spaced; for
 Poisson, the union of independent Poisson processes is Poisson) or of the
 concurrency.  Children stream their closed windows to the parent as they go and
@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing as mp
+import os
+import subprocess
+import sys
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from time import monotonic, monotonic_ns
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+import servesize
+from servesize._process import parent_death_signal
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
@@ -38,7 +43,7 @@ from servesize.load._share import (
 )
 from servesize.load._spec import LoadSpec
 
-__all__ = ["Done", "Failed", "Ready", "Window", "run_processes", "shares"]
+__all__ = ["Done", "Failed", "Ready", "Window", "child_main", "run_processes", "shares"]
 
 
 class Ready(NamedTuple):
@@ -96,25 +101,24 @@ def shares(spec: LoadSpec, n: int) -> list[Share]:
 
 def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | None) -> LoadResult:
     """Run ``spec`` over ``spec.processes`` child processes and merge their results."""
-    ctx = mp.get_context("spawn")
     parts = shares(spec, spec.processes)
-    ups = [ctx.Pipe(duplex=False) for _ in parts]  # (parent reads, child writes)
-    downs = [ctx.Pipe(duplex=False) for _ in parts]  # (child reads, parent writes)
-    children = [
-        ctx.Process(
-            target=_child,
-            args=(spec, share, i, ups[i][1], downs[i][0]),
-            name=f"servesize-load-{i}",
-            daemon=True,
-        )
-        for i, share in enumerate(parts)
-    ]
-    inbox = _Inbox([r for r, _ in ups], children)
+    children: list[subprocess.Popen[bytes]] = []
+    ups: list[Connection] = []  # parent reads
+    downs: list[Connection] = []  # parent writes
     try:
-        for child in children:
-            child.start()
-        for _, w in ups:  # the children hold their ends: EOF now means a child is gone
-            w.close()
+        for i, share in enumerate(parts):
+            child, up, down = _spawn(i)
+            children.append(child)
+            ups.append(up)
+            downs.append(down)
+            try:  # blocks until the child reads it when the bodies exceed a pipe's buffer
+                down.send((spec, share, i))
+            except OSError as exc:
+                code = child.wait()
+                raise LoadGeneratorError(
+                    f"a load generator process exited with code {code} before it started"
+                ) from exc
+        inbox = _Inbox(list(ups), children)
         deadline = monotonic() + _READY_TIMEOUT_S
         ready = 0
         while ready < len(children):
@@ -122,7 +126,7 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
                 raise LoadGeneratorError("the load generator processes did not start")
             ready += sum(isinstance(m, Ready) for m in inbox.read(0.1))
         begin = monotonic_ns() + _START_LEAD_NS
-        for _, w in downs:
+        for w in downs:
             w.send(begin)
         measure_start = begin + int(spec.warmup * 1e9)
         merger = WindowMerger(len(children))
@@ -154,21 +158,61 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
     finally:
         _halt(downs)
         for child in children:
-            if child.pid is None:  # start() failed: nothing to join
-                continue
-            child.join(timeout=5)
-            if child.is_alive():
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
                 child.kill()
-                child.join()
-        for r, w in [*ups, *downs]:
-            r.close()
-            w.close()
+                child.wait()
+        for conn in [*ups, *downs]:
+            conn.close()
+
+
+def _spawn(index: int) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+    """Start one child: a fresh interpreter running :func:`child_main`, two pipes.
+
+    Not ``multiprocessing``: its ``spawn`` re-runs the caller's ``__main__`` in the
+    child, so a user's script calling ``profile()`` at top level without a
+    ``__name__ == "__main__"`` guard would start a second profile; ``fork`` would copy
+    a process whose other threads may hold locks.  The child dies with its parent.
+    """
+    up_r, up_w = os.pipe()
+    down_r, down_w = os.pipe()
+    root = str(Path(servesize.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    code = "from servesize.load._multi import child_main; child_main()"
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, str(up_w), str(down_r)],
+            pass_fds=(up_w, down_r),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=parent_death_signal(),
+        )
+    except OSError as exc:
+        for fd in (up_r, up_w, down_r, down_w):
+            os.close(fd)
+        raise LoadGeneratorError(f"cannot start a load generator process {index}: {exc}") from exc
+    os.close(up_w)  # the child holds its ends: EOF now means the child is gone
+    os.close(down_r)
+    return child, Connection(up_r, writable=False), Connection(down_w, readable=False)
+
+
+def child_main() -> None:
+    """Entry point of a child process: ``argv`` holds its up and down pipe fds."""
+    up = Connection(int(sys.argv[1]), readable=False)
+    down = Connection(int(sys.argv[2]), writable=False)
+    try:
+        spec, share, index = down.recv()
+    except EOFError:
+        return
+    _child(spec, share, index, up, down)
 
 
 class _Inbox:
     """The children's up pipes: the records that arrived, failures raised."""
 
-    def __init__(self, readers: list[Connection], children: list[Any]) -> None:
+    def __init__(self, readers: list[Connection], children: list[subprocess.Popen[bytes]]) -> None:
         self.readers = readers
         self.children = children
 
@@ -185,15 +229,15 @@ class _Inbox:
                 raise LoadGeneratorError(msg.message)
             out.append(msg)
         if not out:
-            dead = [c for c in self.children if c.exitcode not in (None, 0)]
+            dead = [c for c in self.children if c.poll() not in (None, 0)]
             if dead:
-                code = dead[0].exitcode
+                code = dead[0].returncode
                 raise LoadGeneratorError(f"a load generator process exited with code {code}")
         return out
 
 
-def _halt(downs: list[tuple[Connection, Connection]]) -> None:
-    for _, w in downs:
+def _halt(downs: list[Connection]) -> None:
+    for w in downs:
         with contextlib.suppress(OSError, ValueError):
             w.send(None)
 

@@ -1,4 +1,4 @@
-"""The procedure of spec/profiling.md, run once for one stored profile.
+"""The procedure of docs/profiling.md, run once for one stored profile.
 
 cold start -> warm-up -> capacity search -> measurement -> recommendation ->
 confirmation under the recommended limits -> verdict.  Every figure measured so far

@@ -34,7 +34,7 @@ def check_limit_values(cpu: float | None, memory_bytes: float | None) -> None:
 
 @dataclass(frozen=True)
 class ProfileSettings:
-    """How a profile measures and recommends (spec/profiling.md, "The procedure").
+    """How a profile measures and recommends (docs/profiling.md, "Settings").
 
     Example::
 

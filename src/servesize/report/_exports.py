@@ -25,7 +25,7 @@ WINDOW_COLUMNS = (
 #: Columns of ``--format csv-samples`` (the sampler's 100 ms samples).
 SAMPLE_COLUMNS = ("t", "phase", "cpu", "memoryInGB", "oomKills")
 
-MIB_PER_GB = 1024  # memory is in GB meaning GiB (spec/profiling.md)
+MIB_PER_GB = 1024  # memory is in GB meaning GiB (docs/profiling.md)
 
 #: the thread pools the sizing matched to the cores (profiling's THREAD_VARIABLES;
 #: report/ may not import profiling/)

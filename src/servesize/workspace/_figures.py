@@ -211,7 +211,7 @@ class RunEnvironment(_Group):
 
 @dataclass
 class Figures(_Group):
-    """Every figure a profile reports (spec/profiling.md); all optional."""
+    """Every figure a profile reports (docs/profiling.md); all optional."""
 
     # -- what the service ran under --------------------------------------------------
     requested_cpu: float | None = figure("requestedCpu")
