@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 AZML_VENV := .venv-azml
 export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
 
-.PHONY: demo test lint venv test-deps bench clean
+.PHONY: demo test test-fast lint venv test-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,17 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 
+# The whole suite, as CI runs it; coverage of the in-process code is printed before
+# pytest's summary line (code run in subprocesses, e.g. the scoring host, is not counted).
 test: test-deps lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --cov=servesize --cov-report=term
+
+# The quick loop while editing: no real profiles or servers under load, no wall-clock
+# assertions, no Ray cluster, no package index.
+# Not a substitute for `make test`, which runs everything.
+FAST := not slow and not timing and not ray and not network
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "$(FAST)"
 
 bench: $(VENV)/.installed
 	$(PY) bench/server.py

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from env_helpers import SERVESIZE
+
+from .env_helpers import SERVESIZE
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from env_helpers import SERVESIZE, SIX, built_keys, leftovers
 
 from servesize.environments import BuildSpec, EnvironmentCache, available_pythons
+
+from .env_helpers import SERVESIZE, SIX, built_keys, leftovers
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 

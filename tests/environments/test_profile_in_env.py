@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from env_helpers import SIX
 
 from servesize.sdk import Environment, InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
+
+from .env_helpers import SIX
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -138,3 +139,17 @@ def test_a_profile_cancelled_while_its_environment_builds_leaves_nothing(
     assert time.monotonic() - started < 10
     assert list(envs.glob(".tmp-*")) == []
     assert [p for p in envs.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_workspace_named_relative_to_the_current_folder_serves_from_its_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make demo`` names its workspace ``.servesize``: the interpreter handed to the
+    service (which starts in its own folder) must not be relative to ours."""
+    monkeypatch.chdir(tmp_path)
+    store = Store.open(Path("relative-ws"))
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    store.models.register("m", tmp_path / "model.bin")
+    store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(10)])
+    result = _profile(store, "relative", _six_env(), tmp_path / "seen.json")
+    assert result.state == "Succeeded", result.get_details().get("error")

@@ -19,6 +19,7 @@ def key() -> str:
     return uuid.uuid4().hex[:12]
 
 
+@pytest.mark.timing
 def test_closed_loop_sends_exactly_min_queries(server: Server) -> None:
     k = key()
     spec = LoadSpec(server.url(f"/fast?key={k}"), [b"a", b"b"], concurrency=4, min_queries=500)
@@ -37,6 +38,7 @@ def test_closed_loop_sends_exactly_min_queries(server: Server) -> None:
     assert m["latencyPercentile99InMs"] <= m["latencyPercentile999InMs"] <= m["maxLatencyInMs"]
 
 
+@pytest.mark.timing
 def test_constant_rate_is_kept(server: Server) -> None:
     k = key()
     spec = LoadSpec(server.url(f"/fast?key={k}"), [b"x"], rate=400, arrival="constant", duration=2)
@@ -47,6 +49,7 @@ def test_constant_rate_is_kept(server: Server) -> None:
     assert m["measuredQueriesPerSecond"] == pytest.approx(400, rel=0.05)
 
 
+@pytest.mark.timing
 def test_poisson_rate_has_the_right_mean(server: Server) -> None:
     spec = LoadSpec(server.url("/fast"), [b"x"], rate=500, arrival="poisson", duration=2, seed=1)
     m = run_load(spec).metrics
@@ -55,6 +58,7 @@ def test_poisson_rate_has_the_right_mean(server: Server) -> None:
     assert m["measuredQueriesPerSecond"] == pytest.approx(500, rel=0.15)
 
 
+@pytest.mark.timing
 def test_open_loop_p99_shows_a_stall(server: Server) -> None:
     k = key()
     url = server.url(f"/stall?after=150&ms=300&key={k}")
@@ -71,6 +75,7 @@ def test_open_loop_p99_shows_a_stall(server: Server) -> None:
     assert len(stalled) >= 1
 
 
+@pytest.mark.timing
 def test_closed_loop_service_time_hides_what_open_loop_shows(server: Server) -> None:
     k = key()
     url = server.url(f"/stall?after=50&ms=300&key={k}")
@@ -147,6 +152,7 @@ def test_dead_port_gives_connect_errors(dead_port: int) -> None:
     assert m["errorsByKind"] == {"connect": 30}
 
 
+@pytest.mark.timing
 def test_timeouts_are_errors(server: Server) -> None:
     spec = LoadSpec(server.url("/delay?ms=2000"), [b"x"], concurrency=2, min_queries=2, timeout=0.2)
     started = time.monotonic()
@@ -155,6 +161,7 @@ def test_timeouts_are_errors(server: Server) -> None:
     assert time.monotonic() - started < 1.9  # did not wait for the server's 2 s
 
 
+@pytest.mark.timing
 def test_stop_event_ends_the_run_promptly(server: Server) -> None:
     stop = threading.Event()
     snapshots: list[dict[str, object]] = []
@@ -191,6 +198,7 @@ def test_async_entry_point_and_no_nested_loops(server: Server) -> None:
     assert asyncio.run(main()) == 30
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_two_processes_merge_exactly(server: Server) -> None:
     k = key()

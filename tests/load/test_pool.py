@@ -76,6 +76,7 @@ def _waited(sends: list[tuple[int, int, int]]) -> int:
     return sum(made > due for due, made, _ in sends)
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_busy_connections_never_make_a_due_request_wait_for_a_connect(
     server: Server, sends: list[tuple[int, int, int]]
@@ -90,6 +91,7 @@ def test_busy_connections_never_make_a_due_request_wait_for_a_connect(
     assert _waited(sends) <= 4
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_a_burst_beyond_the_open_connections_finds_connections(
     server: Server, sends: list[tuple[int, int, int]]
@@ -153,6 +155,7 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path, dead_port: int)
     assert "total " in out
 
 
+@pytest.mark.timing
 @pytest.mark.slow
 def test_a_thread_holding_the_gil_delays_only_an_in_process_sender(server: Server) -> None:
     """The cause measured inside profiles: another thread of the caller (sampler,

@@ -3,6 +3,7 @@ cgroups, and a guarantee that nothing we start outlives its test."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -10,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from limits_helpers import CHILDREN, cgroups_writable, gone
 
 from servesize.profiling import Service, detect, launch
+from servesize.workspace import Store
+
+from .limits_helpers import CHILDREN, cgroups_writable, gone
 
 
 @pytest.fixture
@@ -61,3 +64,17 @@ def no_own_cgroups() -> Iterator[None]:
         if entry.name.startswith(prefix)
     ]
     assert not left, f"cgroups left behind: {left}"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A workspace with model ``m`` and datasets of 20 rows (some rejected, one hanging)."""
+    store = Store.open(tmp_path / "ws")
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(b"weights")
+    store.models.register("m", weights)
+    rows = [json.dumps({"data": [[i, i + 1]]}) for i in range(20)]
+    store.datasets.register("rows", rows)
+    store.datasets.register("some-bad", [*rows[:8], '{"bad": 1}', *rows[8:10]])
+    store.datasets.register("some-hang", [*rows[:10], '{"hang": 1}'])
+    return store

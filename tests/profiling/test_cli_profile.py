@@ -100,6 +100,9 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
     assert details["requestedCpu"] == 1.0
     assert details["requestedMemoryInGB"] == 0.5
     assert "Recommendation" in proc.stdout
+    # no --slo: the default objective applies and is stated
+    assert details["latencyObjective"].startswith("p90<=")
+    assert "objective" in proc.stdout
     tags = Store.open(workspace).models.get("m").tags
     assert tags["recommendedCpu"] == str(details["recommendedCpu"])
     assert tags["recommendedMemoryInGB"] == str(details["recommendedMemoryInGB"])
@@ -119,6 +122,16 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
         ),
         (["-m", "m", "--idi", "rows", "--entry-script", "missing.py"], 3, "not found"),
         (["-m", "m", "--idi", "rows"], 2, "--ic"),
+        (
+            ["-m", "m", "--idi", "rows", "--entry-script", "trivial.py", "--slo", "p98=9ms"],
+            2,
+            "percentile must be one of p50, p90, p95, p99, p99.9",
+        ),
+        (
+            ["-m", "m", "--idi", "rows", "--entry-script", "trivial.py", "--slo", "fast"],
+            2,
+            "write PERCENTILE=LIMIT",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_and_start_nothing(

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from limits_helpers import CHILDREN, gone, log_value, wait_until
 
 from servesize.errors import InvalidInputError, ServiceError
 from servesize.profiling import Service, launch
+
+from .limits_helpers import CHILDREN, gone, log_value, wait_until
 
 Start = Callable[..., Service]
 MIB = 1 << 20

@@ -309,7 +309,10 @@ def test_v1_throttling_is_in_nanoseconds(tmp_path: Path) -> None:
     (parents["cpu"] / "servesize-1-abcd" / "cpu.stat").write_text(
         "nr_periods 30\nnr_throttled 27\nthrottled_time 2400000000\nnr_bursts 0\nburst_time 0\n"
     )
-    assert backend.throttling() == Throttling(periods=30, throttled=27, seconds=pytest.approx(2.4))
+    throttling = backend.throttling()
+    assert throttling is not None
+    assert (throttling.periods, throttling.throttled) == (30, 27)
+    assert throttling.seconds == pytest.approx(2.4)
     backend.close()
 
 

@@ -6,7 +6,6 @@ real: a real child process under real cgroup limits, real HTTP, real load.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,19 +46,6 @@ def _no_process_left_behind() -> Iterator[None]:
     assert left == [], f"processes left behind: {left}"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store.open(tmp_path / "ws")
-    weights = tmp_path / "model.bin"
-    weights.write_bytes(b"weights")
-    store.models.register("m", weights)
-    rows = [json.dumps({"data": [[i, i + 1]]}) for i in range(20)]
-    store.datasets.register("rows", rows)
-    store.datasets.register("some-bad", [*rows[:8], '{"bad": 1}', *rows[8:10]])
-    store.datasets.register("some-hang", [*rows[:10], '{"hang": 1}'])
-    return store
-
-
 def _run(
     store: Store,
     name: str,
@@ -96,6 +82,7 @@ def _assert_no_cgroup_left() -> None:
             assert left == [], f"cgroups left behind: {left}"
 
 
+@pytest.mark.timing
 def test_cpu_use_matches_a_script_that_burns_known_cpu(store: Store) -> None:
     # 20 ms of CPU per request at 10 requests/s: 0.2 cores, 0.020 s per query
     result = _run(
@@ -125,13 +112,19 @@ def test_peak_memory_matches_what_init_allocates(store: Store) -> None:
     assert loaded.get_details()["recommendedMemoryInGB"] >= peak
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 def test_half_a_core_halves_the_sustainable_rate(store: Store) -> None:
     if detect().version is None:
         pytest.skip("no writable cgroups here")
     # longer capacity steps than FAST: the quota is enforced per 100 ms period, and a
     # rate read over a couple of seconds carries the first period's burst
-    slow = {"capacity_step_seconds": 4.0, "stable_windows": 3, "qps": 5.0, "confirm": False}
+    slow: dict[str, Any] = {
+        "capacity_step_seconds": 4.0,
+        "stable_windows": 3,
+        "qps": 5.0,
+        "confirm": False,
+    }
     full = _run(store, "q-1", "burn.py", env={"BURN_MS": "10"}, cpu=1.0, **slow)
     half = _run(store, "q-05", "burn.py", env={"BURN_MS": "10"}, cpu=0.5, **slow)
     ratio = (
@@ -187,6 +180,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert store.profiles.get_series("full", "capacity")
 
 
+@pytest.mark.timing
 def test_without_cgroups_it_runs_unlimited_measures_and_says_so(store: Store) -> None:
     result = _run(
         store, "free", "burn.py", env={"BURN_MS": "20"}, qps=10.0, arrival="constant",

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from limits_helpers import CHILDREN, wait_until
 
 from servesize.profiling import Sampler, Service
 from servesize.profiling.phases import PhaseFigures
 from servesize.profiling.settings import ProfileSettings
 from servesize.profiling.verdict import judge_run
+
+from .limits_helpers import CHILDREN, wait_until
 
 Start = Callable[..., Service]
 
@@ -36,6 +37,7 @@ class Counter:
         return 0
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 @pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
 def test_half_a_core_quota_is_measured_as_half_a_core(start: Start) -> None:
@@ -87,6 +89,7 @@ def test_per_second_buckets_are_time_weighted() -> None:
     assert sampler.per_second("missing") == []
 
 
+@pytest.mark.timing
 def test_the_sampler_is_cheap(start: Start) -> None:
     service = start("idle.py", cgroups=False)
     before = time.thread_time()
@@ -121,6 +124,7 @@ def _sample(service: Service, seconds: float = 2.0) -> tuple[PhaseFigures, Sampl
     return sampler.phase_figures("measurement"), sampler
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 @pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
 def test_a_busy_loop_under_a_fifth_of_a_core_is_throttled_not_contended(start: Start) -> None:
@@ -141,6 +145,7 @@ def test_a_busy_loop_under_a_fifth_of_a_core_is_throttled_not_contended(start: S
     assert details["throttledShare"] == round(figures.throttled_share, 4)
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 @pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
 def test_a_cpu_hog_on_the_service_cpu_is_contention(start: Start, tmp_path: Path) -> None:
@@ -170,6 +175,7 @@ def test_a_cpu_hog_on_the_service_cpu_is_contention(start: Start, tmp_path: Path
     assert reasons[0].startswith("the machine was busy: during the measurement the service")
 
 
+@pytest.mark.timing
 @pytest.mark.cgroups
 @pytest.mark.usefixtures("cgroup_only", "no_own_cgroups")
 def test_the_services_own_processes_queueing_is_not_contention(start: Start) -> None:

@@ -66,6 +66,7 @@ def _reasons(result: ModelProfile) -> list[str]:
     return list(result.get_details()["validityReasons"])
 
 
+@pytest.mark.timing
 @pytest.mark.timeout(900)  # twenty profiles of ~15 s each
 def test_twenty_light_profiles_at_30_per_second_are_all_valid(store: Store) -> None:
     # the old rule (achieved rate within 5% of the nominal one) failed about one in
@@ -130,6 +131,7 @@ def test_a_cpu_hog_on_the_service_cpus_makes_the_profile_invalid(store: Store) -
     assert details["phaseFigures"]["measurement"]["cpuContentionShare"] > 0.05
 
 
+@pytest.mark.timing
 def test_the_same_profile_alone_is_valid(store: Store) -> None:
     result = _profile(store, "alone", "burn.py", **BUSY_SERVICE)
     details = result.get_details()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from servesize.report import ProfileView, render
 
@@ -37,7 +38,7 @@ def test_charts_show_no_data_instead_of_breaking() -> None:
 
 
 def test_single_point_series_draw_a_dot() -> None:
-    series = {
+    series: dict[str, list[dict[str, Any]]] = {
         "samples": [{"t": 0.0, "phase": "coldstart", "cpu": 0.2, "memoryInGB": 0.1}],
         "capacity": [{"concurrency": 1, "measuredQueriesPerSecond": 10.0,
                       "latencyPercentile50InMs": 5.0, "latencyPercentile99InMs": 9.0}],

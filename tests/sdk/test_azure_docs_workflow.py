@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pytest
@@ -35,7 +36,7 @@ SCORE_PY = textwrap.dedent(
     """
 )
 
-SHORT = {
+SHORT: dict[str, Any] = {
     "min_duration": 3,
     "min_queries": 30,
     "capacity_step_seconds": 2.5,

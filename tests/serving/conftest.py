@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from serving_helpers import Pairs
+
+from .serving_helpers import Pairs
 
 
 @pytest.fixture(scope="session")

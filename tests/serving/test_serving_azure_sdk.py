@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from serving_helpers import (
+
+from .serving_helpers import (
     AZMLINFSRV,
     SCRIPTS,
     Pairs,

@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 import pytest
-from serving_helpers import Pairs, Reply, Server
+
+from .serving_helpers import Pairs, Reply, Server
 
 JSON = {"Content-Type": "application/json"}
 LONG_ID = "r" * 101

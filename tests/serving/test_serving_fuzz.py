@@ -18,10 +18,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serving_helpers import SCRIPTS, Server, start_servesize
 
 from servesize.serving._aml import AMLRequest, Headers
 from servesize.serving._multipart import parse_multipart
+
+from .serving_helpers import SCRIPTS, Server, start_servesize
 
 EXAMPLES = int(os.environ.get("SERVESIZE_FUZZ_EXAMPLES", "300"))
 STATUS_LINE = re.compile(rb"HTTP/1\.1 [1-5]\d\d [^\r\n]*\r\n")

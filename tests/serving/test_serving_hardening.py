@@ -13,7 +13,8 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
-from serving_helpers import SCRIPTS, Server, _spawn, start_servesize, wait_for_port
+
+from .serving_helpers import SCRIPTS, Server, _spawn, start_servesize, wait_for_port
 
 TIMEOUTS = ["--header-timeout", "0.5", "--keep-alive-timeout", "1"]
 HOST = [sys.executable, "-m", "servesize.serving", "--entry-script"]
@@ -49,6 +50,7 @@ def _serves(server: Server) -> None:
     assert server.request("POST", "/score", b"still").status == 200
 
 
+@pytest.mark.timing
 def test_half_a_header_gets_408_after_the_header_timeout(quick: Server) -> None:
     with _connect(quick) as sock:
         start = time.monotonic()
@@ -60,6 +62,7 @@ def test_half_a_header_gets_408_after_the_header_timeout(quick: Server) -> None:
     _serves(quick)
 
 
+@pytest.mark.timing
 def test_trickling_bytes_does_not_extend_the_header_timeout(quick: Server) -> None:
     with _connect(quick) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\n")
@@ -84,6 +87,7 @@ def test_a_stalled_body_gets_408(quick: Server) -> None:
         assert _read_to_eof(sock).startswith(b"HTTP/1.1 408 ")
 
 
+@pytest.mark.timing
 def test_idle_connections_are_closed(quick: Server) -> None:
     with _connect(quick) as silent, _connect(quick) as kept:
         kept.sendall(REQUEST)

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from serving_helpers import SCRIPTS, Server, start_servesize, wait_for_port
+
+from .serving_helpers import SCRIPTS, Server, start_servesize, wait_for_port
 
 #: Packages the host must never carry: they would count as the model's memory.
 FORBIDDEN_ROOTS = {"numpy", "rich", "typer", "click", "yaml", "psutil", "sqlite3", "_sqlite3"}

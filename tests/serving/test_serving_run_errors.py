@@ -6,9 +6,10 @@ import http.client
 from pathlib import Path
 
 import pytest
-from serving_helpers import SCRIPTS, Server, start_servesize
 
 from servesize.serving import read_run_errors
+
+from .serving_helpers import SCRIPTS, Server, start_servesize
 
 COMMON = "could not convert string to float: 'n/a'"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from serving_helpers import SCRIPTS, Server, run_to_exit, start_servesize
+
+from .serving_helpers import SCRIPTS, Server, run_to_exit, start_servesize
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +285,7 @@ def test_cli_serve_materialises_registered_models(tmp_path: Path) -> None:
         "--workspace",
         str(workspace),
     ]
-    from serving_helpers import _spawn, _wait_healthy
+    from .serving_helpers import _spawn, _wait_healthy
 
     proc, log = _spawn(argv, tmp_path / "run", {})
     server = Server(proc, log)

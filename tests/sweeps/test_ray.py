@@ -37,7 +37,7 @@ def _interval(details: dict[str, object]) -> tuple[datetime, datetime]:
 def test_same_trial_locally_and_on_ray_and_disjoint_cores(
     ray_head: RayHead, workspace: Path, sources: Path, tmp_path: Path
 ) -> None:
-    trials = [
+    trials: list[dict[str, object]] = [
         {"name": name, "entry_script": "src/burn.py", "extra_env": {"BURN_MS": "8"}}
         for name in ("a", "b")
     ]

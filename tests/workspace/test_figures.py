@@ -7,7 +7,7 @@ from typing import Any
 
 from servesize.workspace import Confirmation, ErrorInfo, Figures, Machine, Warmup
 
-# get_details() of a Succeeded profile (docs/azureml-contract.md, section 4), less the
+# get_details() of a Succeeded profile (docs/azure-contract.md, section 4), less the
 # keys the record itself supplies (name, description, state, createdTime)
 AZURE_FIGURES = {
     "requestedCpu", "requestedMemoryInGB", "requestedQueriesPerSecond",

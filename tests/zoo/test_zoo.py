@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from servesize.profiling import _service
+from servesize.profiling.launcher import Service
 from servesize.profiling.servers import Endpoint
 from servesize.profiling.settings import ProfileSettings
 from servesize.sdk._resolve import profile_request
@@ -59,6 +60,7 @@ def test_each_zoo_model_builds_and_scores(name: str, tmp_path: Path) -> None:
     workdir, rows = _service.prepare_inputs(store, request)
     endpoint = request.server.endpoint if request.server else Endpoint()
     service, url = _service.launch_service(request, workdir, tmp_path / "log", None, None, None)
+    assert isinstance(service, Service)  # launched, not attached
     with service:
         service.wait_ready(url + (endpoint.health_path or "/"), timeout=180)
         port = int(url.rsplit(":", 1)[1])

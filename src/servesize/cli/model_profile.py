@@ -77,12 +77,30 @@ def profile_command(
     content_type: Annotated[
         str, typer.Option("--content-type", help="Content-Type of the request bodies.")
     ] = "application/json",
-    cpu: Annotated[float | None, typer.Option("--cc", "--cpu-cores", help="CPU cores.")] = None,
+    cpu: Annotated[
+        float | None,
+        typer.Option(
+            "--cc", "--cpu-cores", help="Most CPU cores the sizing may try (default: all it can)."
+        ),
+    ] = None,
     memory_gb: Annotated[
-        float | None, typer.Option("--gb", "--memory-gb", help="Memory in GB (GiB).")
+        float | None,
+        typer.Option("--gb", "--memory-gb", help="Most memory in GB (GiB) the service may use."),
     ] = None,
     qps: Annotated[
-        float | None, typer.Option("--qps", help="Target queries/s (default: 80% of capacity).")
+        float | None,
+        typer.Option(
+            "--qps",
+            help="Target queries/s: size for it (default: per replica, at the best q/s per core).",
+        ),
+    ] = None,
+    slo: Annotated[
+        str | None,
+        typer.Option(
+            "--slo",
+            help="Latency objective PERCENTILE=LIMIT, e.g. p99=150ms (p50, p90, p95, p99, p99.9; "
+            "ms or s). Default: p90 <= 2 x its value one request at a time.",
+        ),
     ] = None,
     duration: Annotated[
         str | None, typer.Option("--duration", help="Minimum measurement time, e.g. 30s.")
@@ -131,6 +149,7 @@ def profile_command(
     settings: dict[str, Any] = {}
     for key, value in (
         ("qps", qps),
+        ("slo", slo),
         ("min_duration", _parse_seconds(duration)),
         ("min_queries", min_queries),
         ("workers", workers),
@@ -245,9 +264,12 @@ def _inference_config(
 
 def _tag_models(store: Store, model_ids: tuple[str, ...], figures: Figures) -> None:
     # the tags carry the details' keys (the edge users see)
+    names = ("recommended_cpu", "recommended_memory_in_gb", "recommended_replicas",
+             "latency_objective")  # fmt: skip
     tags = {
-        Figures.key("recommended_cpu"): str(figures.recommended_cpu),
-        Figures.key("recommended_memory_in_gb"): str(figures.recommended_memory_in_gb),
+        Figures.key(name): str(getattr(figures, name))
+        for name in names
+        if getattr(figures, name) is not None
     }
     for model_id in model_ids:
         store.models.update(model_id, add_tags=tags)

@@ -114,7 +114,9 @@ class CachedEntry:
 
 class EnvironmentCache:
     def __init__(self, root: Path) -> None:
-        self.root = root
+        # absolute: the service starts in its own working folder, and a relative
+        # workspace (``.servesize``) would name an interpreter that is not there
+        self.root = Path(root).absolute()
 
     @property
     def uv_cache(self) -> Path:

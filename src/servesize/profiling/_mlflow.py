@@ -82,5 +82,6 @@ def mlflow_service(
             "no inference config: give an entry script (--ic / --entry-script) or a "
             "--server-cmd, or profile one MLflow model (a folder with an MLmodel file)"
         )
-    server = mlflow_server(records[0], settings.workers, settings.request_timeout)
+    # a fixed command: the sizing search varies cores, not this worker count
+    server = mlflow_server(records[0], settings.workers or 1, settings.request_timeout)
     return server, model_requirements(store, records[0]), ENVIRONMENT_NOTE

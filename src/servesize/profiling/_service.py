@@ -25,6 +25,7 @@ from servesize.profiling.settings import GIB
 from servesize.workspace import Figures, Machine, Store
 
 __all__ = [
+    "THREAD_VARIABLES",
     "Plan",
     "first_start",
     "generator_affinity",
@@ -35,6 +36,11 @@ __all__ = [
     "prepare_environment",
     "prepare_inputs",
 ]
+
+
+#: Thread pools a numpy/scikit-learn/PyTorch model sizes from its environment; left at
+#: the machine's core count they overrun a fractional quota and are throttled.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,16 @@ def launch_service(
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
     environment: BuiltEnvironment | None = None,
+    workers: int = 1,
+    threads: int | None = None,
 ) -> tuple[Service | AttachedService, str]:
     """Start the service of ``request`` under the given limits, in ``environment``'s
     interpreter when given (or attach to it, for a ``--url``); return it and its base
-    URL (``http://host:port``)."""
+    URL (``http://host:port``).
+
+    ``threads``: the BLAS/OpenMP thread count set in the service's environment (None:
+    left as it is); the user's environment variables win over it.
+    """
     server = request.server
     if isinstance(server, AttachedUrl):
         return AttachedService(server.url, server.pid, log_path), server.base
@@ -144,21 +156,24 @@ def launch_service(
     port = _free_port()
     model_dir = _model_dir(workdir)
     user = dict(request.environment.environment_variables) if request.environment else {}
+    base = dict(os.environ)
+    if threads is not None:
+        base.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     if isinstance(server, ServerCommand):
         # {python}: the environment's interpreter (servesize's own without one)
         fill = {"{model_dir}": model_dir or "", "{python}": environment.python}
         argv = server.argv_for(port, fill)
         cwd = server.cwd or Path.cwd()
-        env = environment.launch_env(os.environ, {**user, **server.environment_for(port, fill)})
+        env = environment.launch_env(base, {**user, **server.environment_for(port, fill)})
         if model_dir:
             env["AZUREML_MODEL_DIR"] = model_dir
     else:
-        argv, cwd = _score_script(request, port, model_dir or "", environment.python)
-        env = environment.launch_env(os.environ, user)
+        argv, cwd = _score_script(request, port, model_dir or "", environment.python, workers)
+        env = environment.launch_env(base, user)
     env.update(request.settings.extra_env)
     env["PYTHONUNBUFFERED"] = "1"
     if server is None:
-        env.update(_azure_variables(request, model_dir or ""))
+        env.update(_azure_variables(request, model_dir or "", workers))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     service = launch(
         argv,
@@ -184,10 +199,9 @@ def _source(request: ProfileRequest) -> Path:
 
 
 def _score_script(
-    request: ProfileRequest, port: int, model_dir: str, python: str
+    request: ProfileRequest, port: int, model_dir: str, python: str, workers: int
 ) -> tuple[list[str], Path]:
     """``python -m servesize.serving`` hosting the entry script, and its folder."""
-    settings = request.settings
     source = _source(request)
     argv = [
         python,
@@ -204,19 +218,19 @@ def _score_script(
         "--port",
         str(port),
         "--workers",
-        str(settings.workers),
+        str(workers),
     ]
     return argv, source
 
 
-def _azure_variables(request: ProfileRequest, model_dir: str) -> dict[str, str]:
+def _azure_variables(request: ProfileRequest, model_dir: str, workers: int) -> dict[str, str]:
     source = _source(request)
     return {
         "AZUREML_MODEL_DIR": model_dir,
         "AZUREML_ENTRY_SCRIPT": str(request.entry_script),
         "AZUREML_SOURCE_DIRECTORY": str(source),
         "AML_APP_ROOT": str(source),
-        "WORKER_COUNT": str(request.settings.workers),
+        "WORKER_COUNT": str(workers),
     }
 
 
@@ -230,6 +244,8 @@ def host_idle_memory(
     memory_bytes: int | None,
     cpus: tuple[int, ...] | None,
     environment: BuiltEnvironment | None = None,
+    workers: int = 1,
+    threads: int | None = None,
 ) -> int:
     """The scoring host's own idle memory: a no-op ``score.py`` served the same way (same
     host, workers, environment and limits) and measured as the service's idle memory is,
@@ -240,7 +256,9 @@ def host_idle_memory(
     script.write_text(_NOOP_SCRIPT, encoding="utf-8")
     noop = dataclasses.replace(request, entry_script=script, source_directory=folder, server=None)
     log = folder / "host.log"
-    service, url = launch_service(noop, workdir, log, cpu, memory_bytes, cpus, environment)
+    service, url = launch_service(
+        noop, workdir, log, cpu, memory_bytes, cpus, environment, workers, threads
+    )
     assert isinstance(service, Service)  # launched, not attached: server is None
     with service:
         service.wait_ready(url, request.settings.startup_timeout)

@@ -1,4 +1,4 @@
-"""The procedure of spec/profiling.md, run once for one stored profile.
+"""The procedure of docs/profiling.md, run once for one stored profile.
 
 cold start -> warm-up -> capacity search -> measurement -> recommendation ->
 confirmation under the recommended limits -> verdict.  Every figure measured so far
@@ -25,6 +25,7 @@ from servesize.environments import BuiltEnvironment
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling._attached import AttachedService, not_measured
+from servesize.profiling._sizing_phase import LowLoad, SizingPhase
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
 from servesize.profiling.phases import PhaseFigures
@@ -33,13 +34,14 @@ from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.servers import AttachedUrl, Endpoint, ServerCommand
 from servesize.profiling.settings import GIB
+from servesize.profiling.sizing import Allocation, Trial, allocation_for
 from servesize.profiling.verdict import judge_run, verdict
 from servesize.serving import read_run_errors
 from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
 
 __all__ = ["PHASES", "ProfileRun", "ProgressFn"]
 
-PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "confirmation")
+PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "sizing", "confirmation")
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
@@ -70,6 +72,8 @@ class ProfileRun:
         self._runs: list[_Running] = []  # each launch of the service, in order
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
+        self._plan: _service.Plan | None = None
+        self._low_load: LowLoad | None = None
         self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
         server = request.server
@@ -119,7 +123,7 @@ class ProfileRun:
         self._phase("prepare", 0.0, "resolving models and dataset")
         workdir, self._bodies = _service.prepare_inputs(self.store, self.request)
         self._workdir = workdir
-        plan = _service.plan(self.request)
+        plan = self._plan = _service.plan(self.request)
         plan.fill(self.figures)
         if self.request.server is not None:
             self.figures.server = self.request.server.to_dict()
@@ -130,7 +134,9 @@ class ProfileRun:
             self.figures.clear_keys(set(gaps))
         self.figures.machine = _service.machine_facts()
         self.figures.settings = s.to_dict()
-        self.figures.workers = s.workers
+        # the upper bound of the sizing search: the limits given, or what the machine gives
+        bound = allocation_for(plan.cpu or float(len(plan.service_cpus) or 1), s.workers)
+        self.figures.workers = bound.workers
         if self.request.missing_requirements:
             self.figures.missing_requirements = list(self.request.missing_requirements)
         if self.request.environment is not None:
@@ -146,7 +152,7 @@ class ProfileRun:
             )
             self.figures.environment.first_start_seconds = round(seconds, 3)
         with _service.generator_affinity(plan.generator_cpus):
-            run = self._start("coldstart", plan.cpu, plan.memory_bytes, plan, workdir)
+            run = self._start_allocation("coldstart", bound, plan.memory_bytes)
             self.figures.limits_enforced = run.service.limits_enforced
             self.figures.limits_note = run.service.limits_note
             self._warmup(run)
@@ -158,41 +164,69 @@ class ProfileRun:
                     f"({_errors_text(self.figures.capacity_errors)}); see the log"
                 )
             self.figures.requested_queries_per_second = round(rate, 3)
-            self._measure(run, rate)
-            if not self.sampled:
+            if not self.sampled:  # a running service nobody samples: latency only
+                self._measure(run, rate)
                 run.stop()
                 held_reasons: list[str] = []
             else:
+                trial = self._measure(run, rate)
                 rec = self._recommend(run.sampler)
-                run.stop()
-                held_reasons = self._confirm(rec, rate, plan, workdir)
+                if self._can_size():
+                    self._phase("sizing", 0.0, "searching allocations")
+                    sizing = SizingPhase(self, run, plan.memory_bytes)
+                    assert self._low_load is not None
+                    cpq = float(self.figures.cpu_seconds_per_query or 0.0)
+                    held_reasons = sizing.run(self._low_load, trial, cpq)
+                    if self.figures.confirmation is None and self.figures.recommended_cpu:
+                        # the default objective was out of reach: the usage-based
+                        # recommendation stands, confirmed the way it always was
+                        held_reasons = self._confirm(rec, rate)
+                else:
+                    run.stop()
+                    held_reasons = self._confirm(rec, rate)
         self._verdict(capacity, held_reasons)
+
+    def _can_size(self) -> bool:
+        """Sizing tries other limits: it needs enforced ones and the low-load step."""
+        if self.attached:
+            self.figures.sizing_note = "a running service: other allocations cannot be tried"
+            return False
+        if not self.settings.sizing:
+            self.figures.sizing_note = "sizing is off: the recommendation is the usage measured"
+            return False
+        if not self.figures.limits_enforced:
+            self.figures.sizing_note = (
+                "limits cannot be enforced here, so other allocations could not be tried; "
+                "the recommendation is the usage measured"
+            )
+            return False
+        return self._low_load is not None
 
     # -- phases --------------------------------------------------------------------
 
-    def _start(
-        self,
-        phase: str,
-        cpu: float | None,
-        memory_bytes: int | None,
-        plan: _service.Plan,
-        workdir: Path,
+    def _start_allocation(
+        self, phase: str, alloc: Allocation, memory_bytes: int | None
     ) -> _Running:
+        """Launch the service under ``alloc`` (cores, workers, threads) and ``memory_bytes``."""
+        assert self._plan is not None
+        assert self._workdir is not None
         self._phase(phase, 0.0, "starting the service")
         service, url = _service.launch_service(
             self.request,
-            workdir,
+            self._workdir,
             self.log_path,
-            cpu,
+            alloc.cores,
             memory_bytes,
-            plan.service_cpus,
+            self._plan.service_cpus,
             self._environment,
+            workers=alloc.workers,
+            threads=alloc.threads if self.settings.match_threads else None,
         )
         sampler = Sampler(service, interval=self.settings.sample_interval)
         sampler.phase = phase
         sampler.start()
         limit = memory_bytes if service.limits_enforced else None
-        run = _Running(service, sampler, url, limit)
+        run = _Running(service, sampler, url, limit, alloc)
         self._runs.append(run)
         deadline = time.monotonic() + self.settings.startup_timeout
         seconds = self._wait_ready(run, deadline)
@@ -205,7 +239,14 @@ class ProfileRun:
             # (only servesize's host has such a twin; another server has no no-op form).
             with contextlib.suppress(ServesizeError):
                 host = _service.host_idle_memory(
-                    self.request, workdir, cpu, memory_bytes, plan.service_cpus, self._environment
+                    self.request,
+                    self._workdir,
+                    alloc.cores,
+                    memory_bytes,
+                    self._plan.service_cpus,
+                    self._environment,
+                    workers=alloc.workers,
+                    threads=alloc.threads if self.settings.match_threads else None,
                 )
                 self.figures.host_idle_memory_in_gb = round(host / GIB, 4)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
@@ -244,7 +285,7 @@ class ProfileRun:
             run,
             expected=min(s.warmup_max_seconds, len(self._bodies) * 0.01 + 1),
             limit=s.warmup_max_seconds,
-            concurrency=s.workers,
+            concurrency=run.allocation.workers,
             duration=0.0,
             min_queries=len(self._bodies),
         )
@@ -282,6 +323,8 @@ class ProfileRun:
                         for k, v in (result.metrics.get("errorsByStatus") or {}).items()
                     },
                 }
+            if concurrency == 1:
+                self._low_load = LowLoad(dict(result.metrics), list(result.latency_histogram))
             return result.metrics, result.windows
 
         capacity = search(step, s, should_stop=self.cancel.is_set)
@@ -294,11 +337,13 @@ class ProfileRun:
         self._phase("capacity", 1.0, f"sustainable {capacity.sustainable_qps:.1f}/s")
         return capacity
 
-    def _measure(self, run: _Running, rate: float) -> None:
+    def _measure(self, run: _Running, rate: float) -> Trial:
+        """The measurement phase; also the sizing's first trial (at the bound)."""
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
         cpu_before = run.service.cpu_seconds()
+        first_sample = len(run.sampler.samples)
         result = self._load(
             "measurement",
             run,
@@ -325,6 +370,19 @@ class ProfileRun:
         self.series["latency_histogram"] = [
             {"upperMs": upper, "count": count} for upper, count in result.latency_histogram
         ]
+        share = self._measured[1].throttled_share
+        peak = max((r["memoryInGB"] for r in run.sampler.samples[first_sample:]), default=None)
+        return Trial(
+            run.allocation,
+            rate,
+            None,
+            False,
+            dict(m),
+            utilized_cpu=self.figures.average_utilized_cpu,
+            throttled_share=share,
+            peak_memory_gb=peak,
+            phase="measurement",
+        )
 
     def _recommend(self, sampler: Sampler) -> Recommendation:
         per_second = sampler.per_second("measurement")
@@ -341,8 +399,6 @@ class ProfileRun:
         self,
         rec: Recommendation,
         rate: float,
-        plan: _service.Plan,
-        workdir: Path,
     ) -> list[str]:
         """Re-run under the recommended limits; return the reasons it did not hold."""
         s = self.settings
@@ -361,7 +417,8 @@ class ProfileRun:
         info = Confirmation(requested_cpu=rec.cpu, requested_memory_in_gb=rec.memory_gb)
         self.figures.confirmation = info
         try:
-            run = self._start("confirmation", rec.cpu, memory, plan, workdir)
+            alloc = allocation_for(rec.cpu, self.settings.workers)
+            run = self._start_allocation("confirmation", alloc, memory)
             result = self._load(
                 "confirmation",
                 run,
@@ -414,6 +471,9 @@ class ProfileRun:
         f.validity_reasons = reasons
 
     # -- plumbing ------------------------------------------------------------------
+
+    def _runs_list(self) -> list[_Running]:
+        return self._runs
 
     def _load(
         self,
@@ -526,7 +586,9 @@ class ProfileRun:
         limit = first.memory_limit
         if limit:
             bumped = after_oom_gb(limit, self.settings)
-            if first is self._runs[0]:
+            # killed under the bound's memory (the first launch or a sizing trial): the
+            # bound was too small; the confirmation's own OOM is handled by the sizing
+            if first is self._runs[0] or limit == self._runs[0].memory_limit:
                 self.figures.recommended_memory_in_gb = bumped
             self.figures.oom_note = (
                 f"the service was OOM-killed under its {limit / GIB:.2f} GB limit; "
@@ -553,6 +615,7 @@ class _Running:
     sampler: Sampler
     url: str
     memory_limit: int | None
+    allocation: Allocation
 
     def stop(self) -> None:
         self.sampler.stop()

@@ -2,7 +2,7 @@
 
 CPU follows Kubernetes VPA's target (a high percentile of per-second use) and memory
 the peak working set, each times a safety margin; an OOM kill bumps memory the way
-VPA does (max(limit x 1.2, limit + 100 MiB)).  See spec/profiling.md, step 7 and 9.
+VPA does (max(limit x 1.2, limit + 100 MiB)).  See docs/profiling.md, step 8.
 """
 
 from __future__ import annotations

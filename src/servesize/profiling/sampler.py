@@ -11,7 +11,7 @@ working set sampled; ``per_second(phase)`` gives the CPU cores of each 1 s bucke
 phase and ``phase_figures(phase)`` its contention and throttling (:class:`PhaseFigures`).
 
 The service's counters come from cgroup files kept open and re-read with ``pread``,
-so a sample costs a few system calls (measured in docs/readme-limits.md).
+so a sample costs a few system calls (measured in docs/limits.md, "Cost of the sampler").
 
 >>> with Sampler(service) as sampler:  # doctest: +SKIP
 ...     sampler.phase = "measurement"

@@ -34,15 +34,20 @@ def check_limit_values(cpu: float | None, memory_bytes: float | None) -> None:
 
 @dataclass(frozen=True)
 class ProfileSettings:
-    """How a profile measures and recommends (spec/profiling.md, "The procedure").
+    """How a profile measures and recommends (docs/profiling.md, "Settings").
 
     Example::
 
         ProfileSettings(qps=50, min_duration=30)
     """
 
-    #: Target rate of the measurement; None: ``target_load`` x the sustainable rate.
+    #: Target rate Q: the sizing finds the smallest allocation meeting ``slo`` at Q.
+    #: None: the measurement runs at ``target_load`` x the sustainable rate and the
+    #: sizing answers per replica (most requests/s within the objective per core).
     qps: float | None = None
+    #: Latency objective ``pXX=L`` (``p99=150ms``, ``p90=0.2s``); None: p90 at most
+    #: twice its value with one request at a time (docs/profiling.md says why).
+    slo: str | None = None
     #: Share of the sustainable rate driven when no ``qps`` is given.  Below 1 because
     #: an open-loop Poisson load at 100% of capacity never reaches a steady queue.
     target_load: float = 0.8
@@ -70,12 +75,26 @@ class ProfileSettings:
     min_memory_gb: float = 0.1
     cpu_step: float = 0.1
     memory_step_gb: float = 0.1
+    # sizing search (docs/profiling.md, "Sizing"): False keeps the usage-based
+    # recommendation at the given limits
+    sizing: bool = True
+    #: each open-loop trial of the search lasts this long, longer when the objective's
+    #: percentile needs more requests (3 beyond it), at most ``trial_max_seconds``
+    trial_duration: float = 5.0
+    trial_max_seconds: float = 15.0
+    max_trials: int = 6
+    #: allocations whose requests/s within the objective per core are within this
+    #: share of the best count as tied; the smaller wins
+    efficiency_tie: float = 0.05
+    #: OMP/OPENBLAS/MKL_NUM_THREADS = ceil(cores) in the service's environment
+    match_threads: bool = True
     # confirmation under the recommended limits
     confirm: bool = True
     confirm_duration: float = 10.0
     # verdict (the other rules are fixed: see servesize.profiling.verdict)
     max_late_share: float = 0.01
-    workers: int = 1
+    #: worker processes; None: one per core of the allocation above one core
+    workers: int | None = None
     #: False runs the service without cgroups (unlimited, measured with psutil), as on a
     #: machine that has none; the details then say ``limitsEnforced: false``
     cgroups: bool = True
@@ -96,8 +115,14 @@ class ProfileSettings:
         for key in _NOT_NEGATIVE:
             value = getattr(self, key)
             _check_range(key, value, ">= 0", value >= 0)
-        for key in ("workers", "max_concurrency", "stable_windows"):
+        for key in ("max_concurrency", "stable_windows", "max_trials"):
             _check_range(key, getattr(self, key), ">= 1", getattr(self, key) >= 1)
+        if self.workers is not None:
+            _check_range("workers", self.workers, ">= 1 (or null: one per core)", self.workers >= 1)
+        if self.slo is not None:
+            from servesize.profiling.objective import parse_slo
+
+            parse_slo(self.slo)  # a bad objective fails here, before anything starts
         _check_range(
             "cpu_percentile", self.cpu_percentile, "in (0, 100]", 0 < self.cpu_percentile <= 100
         )
@@ -141,8 +166,15 @@ _POSITIVE = (
     "memory_step_gb",
     "confirm_duration",
     "sample_interval",
+    "trial_duration",
+    "trial_max_seconds",
 )
-_NOT_NEGATIVE = ("min_queries", "min_gain", "safety_margin")
+_NOT_NEGATIVE = (
+    "min_queries",
+    "min_gain",
+    "safety_margin",
+    "efficiency_tie",
+)
 
 
 @functools.cache
@@ -176,6 +208,8 @@ def _check_type(name: str, value: object, hint: Any) -> None:
             raise _bad(name, value, f"use {choices}")
         if option is bool and isinstance(value, bool):
             return
+        if option is str and isinstance(value, str):
+            return
         if option is int and isinstance(value, int) and not isinstance(value, bool):
             return
         if option is float and isinstance(value, int | float) and not isinstance(value, bool):
@@ -186,6 +220,6 @@ def _check_type(name: str, value: object, hint: Any) -> None:
             if all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
                 return
             raise _bad(name, value, "a mapping of strings to strings is required")
-    wanted = {bool: "true or false", int: "a whole number", float: "a number"}
+    wanted = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
     allowed = " or ".join(wanted.get(o, getattr(o, "__name__", str(o))) for o in options)
     raise _bad(name, value, f"{allowed} is required".replace("NoneType", "null"))

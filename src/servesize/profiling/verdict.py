@@ -1,4 +1,4 @@
-"""Whether a measurement can be trusted: the rules of spec/profiling.md step 9.
+"""Whether a measurement can be trusted: the rules of docs/profiling.md step 10.
 
 ``judge_run(metrics, settings=..., min_duration=..., ...)`` judges one open-loop run
 (the measurement, the confirmation, a step of a sizing search) and returns the reasons

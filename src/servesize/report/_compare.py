@@ -13,7 +13,8 @@ from servesize.report._view import as_number as _num
 from servesize.workspace import Figures
 
 # (Figures field, label, unit, direction): +1 bigger is worse, -1 smaller is worse,
-# 0 shown only.  Only the gated ones (p99, sustainable throughput, CPU, memory) can regress.
+# 0 shown only.  Only the gated ones (p99, sustainable throughput, CPU, memory, replicas,
+# rate within the objective) can regress.
 METRICS: tuple[tuple[str, str, str, int], ...] = (
     ("latency_percentile99_in_ms", "p99 latency", "ms", +1),
     ("latency_percentile50_in_ms", "p50 latency", "ms", 0),
@@ -21,6 +22,9 @@ METRICS: tuple[tuple[str, str, str, int], ...] = (
     ("measured_queries_per_second", "measured rate", "q/s", 0),
     ("recommended_cpu", "recommended CPU", "cores", +1),
     ("recommended_memory_in_gb", "recommended memory", "GB", +1),
+    ("recommended_replicas", "recommended replicas", "", +1),
+    ("max_queries_per_second_within_slo", "max rate within the objective", "q/s", -1),
+    ("recommendation_latency_in_ms", "objective percentile, confirmed", "ms", 0),
     ("cpu_seconds_per_query", "CPU seconds per query", "s", 0),
     ("max_utilized_memory_in_gb", "peak memory", "GB", 0),
     ("cold_start_seconds", "cold start", "s", 0),
@@ -133,6 +137,12 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
             notes.append(f"{role} ({view.name}) is {view.state}: {view.headline()}")
         elif view.validity == "INVALID":
             notes.append(f"{role} ({view.name}) is INVALID: " + "; ".join(view.validity_reasons))
+    objectives = (a.figures.latency_objective, b.figures.latency_objective)
+    if all(objectives) and objectives[0] != objectives[1]:
+        notes.append(f"the objectives differ ({objectives[0]} vs {objectives[1]})")
+    slo_lost = a.figures.slo_met is True and b.figures.slo_met is False
+    if slo_lost:
+        notes.append(f"B ({b.name}) no longer meets {b.figures.latency_objective}")
     for row in rows:
         if row.worse:
             change = (row.ratio - 1) * 100 if row.ratio is not None else math.inf
@@ -140,4 +150,5 @@ def compare(a: ProfileView, b: ProfileView, max_regression: float = 0.10) -> Com
                 f"{row.label} changed by {change:+.1f}% "
                 f"(more than the allowed {max_regression * 100:g}%)"
             )
-    return Comparison(a.name, b.name, max_regression, rows, notes, b.state != "Succeeded")
+    failed = b.state != "Succeeded" or slo_lost
+    return Comparison(a.name, b.name, max_regression, rows, notes, failed)

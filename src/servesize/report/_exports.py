@@ -25,7 +25,11 @@ WINDOW_COLUMNS = (
 #: Columns of ``--format csv-samples`` (the sampler's 100 ms samples).
 SAMPLE_COLUMNS = ("t", "phase", "cpu", "memoryInGB", "oomKills")
 
-MIB_PER_GB = 1024  # memory is in GB meaning GiB (spec/profiling.md)
+MIB_PER_GB = 1024  # memory is in GB meaning GiB (docs/profiling.md)
+
+#: the thread pools the sizing matched to the cores (profiling's THREAD_VARIABLES;
+#: report/ may not import profiling/)
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _plain(value: Any) -> Any:
@@ -68,6 +72,13 @@ def render_csv_samples(view: ProfileView) -> str:
     return _csv(view.rows("samples"), SAMPLE_COLUMNS)
 
 
+def render_csv_sizing(view: ProfileView) -> str:
+    """The sizing table: one row per allocation measured or predicted."""
+    from servesize.report._sizing import SIZING_COLUMNS, rows
+
+    return _csv(rows(view), SIZING_COLUMNS)
+
+
 def _recommendation(view: ProfileView) -> tuple[float, float]:
     cpu, memory = view.figures.recommended_cpu, view.figures.recommended_memory_in_gb
     if cpu is None or memory is None:
@@ -108,18 +119,35 @@ def render_k8s(view: ProfileView) -> str:
         ),
     ]
     lines += [_comment(f"INVALID because: {reason}") for reason in view.validity_reasons]
-    lines += [
-        "# requests = the recommendation; memory limit = recommendation + "
-        f"{margin:g}% safety margin.",
-        "# No CPU limit on purpose: a CPU limit throttles bursts (latency) without",
-        "# protecting neighbours any better than the request does.",
-        "resources:",
-        "  requests:",
-        f'    cpu: "{q["cpu"]}"',
-        f'    memory: "{q["memory"]}"',
-        "  limits:",
-        f'    memory: "{q["memoryLimit"]}"',
-    ]
+    f = view.figures
+    sized = bool(f.latency_objective)
+    if not sized:
+        lines += [
+            "# requests = the recommendation; memory limit = recommendation + "
+            f"{margin:g}% safety margin.",
+            "# No CPU limit on purpose: a CPU limit throttles bursts (latency) without",
+            "# protecting neighbours any better than the request does.",
+        ]
+    else:
+        met = {True: "met", False: "NOT met", None: "not confirmed"}[f.slo_met]
+        lines += [
+            _comment(
+                f"sized for {f.latency_objective} at {f.requested_queries_per_second} q/s: "
+                f"{met} in a confirmation run under exactly these limits (CPU limit = "
+                "request, as measured)."
+            ),
+            f"replicas: {f.recommended_replicas or 1}",
+        ]
+    lines += ["resources:", "  requests:", f'    cpu: "{q["cpu"]}"', f'    memory: "{q["memory"]}"']
+    lines += ["  limits:"] + ([f'    cpu: "{q["cpu"]}"'] if sized else [])
+    lines.append(f'    memory: "{q["memoryLimit"]}"')
+    if sized and f.recommended_threads is not None:
+        # the service was measured with these; the image's defaults may differ
+        lines.append("env:")
+        for name in THREAD_VARIABLES:
+            lines += [f"  - name: {name}", f'    value: "{f.recommended_threads}"']
+        if f.recommended_workers is not None:
+            lines += ["  - name: WORKER_COUNT", f'    value: "{f.recommended_workers}"']
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _number
-from servesize.workspace import Confirmation
+from servesize.workspace import Confirmation, Figures
 
 DASH = "—"
 
@@ -93,13 +93,24 @@ def recommendation(view: ProfileView) -> FactTable:
     rows = [
         ("Recommended CPU", fmt(f.recommended_cpu, "cores")),
         ("Recommended memory", fmt_gb(f.recommended_memory_in_gb)),
-        ("p90 latency under the recommendation", fmt_ms(f.recommendation_latency_in_ms)),
+        (
+            f"{objective_percentile(f)} latency under the recommendation",
+            fmt_ms(f.recommendation_latency_in_ms),
+        ),
     ]
+    if f.latency_objective:
+        rows.append(("Replicas", fmt(f.recommended_replicas, digits=0)))
+        rows.append(("Objective met (confirmed)", yes_no(f.slo_met)))
     if f.confirmation is not None and f.confirmation.held is not None:
         rows.append(("Confirmation run held", yes_no(f.confirmation.held)))
     if f.oom_killed:
         rows.append(("OOM kill", "yes: memory was raised above the limit that was killed"))
     return FactTable("Recommendation", ("", "value"), rows)
+
+
+def objective_percentile(f: Figures) -> str:
+    """``p99`` of ``"p99<=150ms"``; p90 for profiles sized before objectives existed."""
+    return (f.latency_objective or "p90<=").split("<=")[0]
 
 
 def latency(view: ProfileView) -> FactTable:
@@ -287,8 +298,11 @@ def not_measured(view: ProfileView) -> FactTable:
 
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
+    from servesize.report._sizing import objective_tables  # it builds on this module
+
     return [
         recommendation(view),
+        *objective_tables(view),
         latency(view),
         throughput(view),
         utilisation(view),

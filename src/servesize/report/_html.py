@@ -6,6 +6,7 @@ from html import escape
 
 from servesize.report import _charts, _facts
 from servesize.report._facts import FactTable, fmt, fmt_gb, fmt_ms, fmt_share
+from servesize.report._sizing import objective_tables, sizing_chart
 from servesize.report._view import ProfileView
 
 _CSS = """
@@ -129,8 +130,10 @@ def _hero(view: ProfileView) -> str:
     mem = f.recommended_memory_in_gb
     mem_more = fmt_gb(mem).split(" (")[-1].rstrip(")") if mem is not None else "no recommendation"
     rec_latency = f.recommendation_latency_in_ms
+    replicas = f.recommended_replicas
+    times = f", x {replicas} replicas" if replicas is not None and replicas > 1 else ""
     cpu_more = (
-        f"p90 {fmt_ms(rec_latency)} under the recommendation"
+        f"{_facts.objective_percentile(f)} {fmt_ms(rec_latency)} under the recommendation{times}"
         if rec_latency is not None
         else "no recommendation"
         if f.recommended_cpu is None
@@ -194,6 +197,27 @@ def _tiles(view: ProfileView) -> str:
     )
 
 
+def _sizing_cards(view: ProfileView) -> str:
+    tables = objective_tables(view)
+    if not tables:
+        return ""
+    answer, tried = tables
+    return _cols(
+        _card(
+            "Rate within the objective against cores",
+            sizing_chart(view),
+            "Line: the queueing model's prediction; diamonds: measured open-loop trials "
+            "(green met, red missed); the recommendation is marked.",
+        ),
+        _card("Sizing", table(answer)),
+    ) + _card(
+        "Allocations tried and predicted",
+        table(tried),
+        "Measured rows come from runs under exactly those limits; predicted rows from the "
+        "model fitted to them.",
+    )
+
+
 def _cols(*cards: str) -> str:
     return '<div class="cols">' + "".join(cards) + "</div>"
 
@@ -210,6 +234,7 @@ def render_html(view: ProfileView) -> str:
         _banners(view),
         _hero(view),
         _tiles(view),
+        _sizing_cards(view),
         _cols(
             _card(
                 "Latency percentiles",

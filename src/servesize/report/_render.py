@@ -10,6 +10,7 @@ from servesize.report._exports import (
     render_azure,
     render_csv,
     render_csv_samples,
+    render_csv_sizing,
     render_json,
     render_k8s,
 )
@@ -25,6 +26,7 @@ _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
     "csv-samples": render_csv_samples,
     "k8s": render_k8s,
     "azure": render_azure,
+    "csv-sizing": render_csv_sizing,
 }
 
 #: Every format name, in the order the CLI lists them.
@@ -37,6 +39,7 @@ EXTENSIONS = {
     "json": "json",
     "csv": "csv",
     "csv-samples": "samples.csv",
+    "csv-sizing": "sizing.csv",
     "k8s": "yaml",
     "azure": "json",
 }

@@ -41,7 +41,18 @@ def summary_table(view: ProfileView) -> Table:
     section("Recommendation")
     table.add_row("CPU", Text(fmt(f.recommended_cpu, "cores"), style="bold"))
     table.add_row("memory", Text(fmt_gb(f.recommended_memory_in_gb), style="bold"))
-    table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
+    if f.latency_objective:
+        met = {True: "met", False: "NOT met", None: "unconfirmed"}[f.slo_met]
+        table.add_row("objective", Text(f"{f.latency_objective}: {met}", style="bold"))
+        table.add_row("replicas", fmt(f.recommended_replicas, digits=0))
+        workers = fmt(f.recommended_workers, digits=0)
+        table.add_row("workers / threads", f"{workers} / {fmt(f.recommended_threads, digits=0)}")
+        table.add_row("max q/s within it", fmt(f.max_queries_per_second_within_slo, "q/s"))
+        table.add_row("under it (confirmed)", fmt_ms(f.recommendation_latency_in_ms))
+        if f.sizing_note:
+            table.add_row("sizing", f.sizing_note)
+    else:
+        table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
     section("Latency")
     for label, ms in (
         ("p50", f.latency_percentile50_in_ms),

@@ -289,6 +289,8 @@ def _markers(markers: list[Marker], sx: _Scale, sy: _Scale) -> list[str]:
                 f'<circle cx="{x}" cy="{y}" r="6.5" fill="{m.color}" '
                 'stroke="#fff" stroke-width="2"/>'
             )
+        if not m.label:  # an unlabelled point (many trials at one x would overlap)
+            continue
         anchor = "end" if x > WIDTH * 0.7 else "start"
         dx = -10 if anchor == "end" else 10
         out.append(

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from servesize.errors import NotFoundError
 from servesize.workspace import Figures, profile_log_file
 
-#: The series a profile stores (docs/profile-record.md).
+#: The series a profile stores (docs/profiling.md, "The stored profile").
 SERIES_KINDS = ("samples", "windows", "capacity", "latency_histogram")
 
 

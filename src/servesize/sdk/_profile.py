@@ -214,8 +214,10 @@ def profile(
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
 
     Returns at once; the profile runs in the background (like Azure's). Bad arguments
-    raise before anything starts.  ``settings`` are :class:`ProfileSettings` fields
-    (``qps``, ``min_duration``, ``min_queries``, ``safety_margin``, ``workers``, ...).
+    raise before anything starts.  ``cpu``/``memory_in_gb`` are the upper bound of the
+    sizing search.  ``settings`` are :class:`ProfileSettings` fields, notably
+    ``qps=40`` and ``slo="p99=150ms"`` (the smallest allocation meeting the objective at
+    that rate; docs/profiling.md), ``min_duration``, ``min_queries``, ``workers``, ...
     """
     store = store_of(workspace)
     request = profile_request(

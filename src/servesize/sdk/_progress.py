@@ -22,6 +22,7 @@ _LABELS = {
     "warmup": "Warm-up",
     "capacity": "Capacity search",
     "measurement": "Measurement",
+    "sizing": "Sizing search",
     "confirmation": "Confirmation",
 }
 

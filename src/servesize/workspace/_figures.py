@@ -181,6 +181,13 @@ class Confirmation(_Group):
     cpu_pressure_share: float | None = figure("cpuPressureShare")
     held: bool | None = figure("held")
     error: str | None = figure("error")
+    # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
+    workers: int | None = figure("workers")
+    threads: int | None = figure("threads")
+    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
+    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
+    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
+    utilized_cpu: float | None = figure("utilizedCpu")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -210,7 +217,7 @@ class RunEnvironment(_Group):
 
 @dataclass
 class Figures(_Group):
-    """Every figure a profile reports (spec/profiling.md); all optional."""
+    """Every figure a profile reports (docs/profiling.md); all optional."""
 
     # -- what the service ran under --------------------------------------------------
     requested_cpu: float | None = figure("requestedCpu")
@@ -301,8 +308,22 @@ class Figures(_Group):
     recommended_cpu: float | None = figure("recommendedCpu")
     recommended_memory_in_gb: float | None = figure("recommendedMemoryInGB")
     confirmation: Confirmation | None = figure("confirmation", group=Confirmation)
-    #: p90 latency under the recommended limits (Azure's old key)
+    #: the objective's percentile under the recommended limits (p90 without a sizing)
     recommendation_latency_in_ms: float | None = figure("recommendationLatencyInMs")
+    # -- sizing for a latency objective (docs/profiling.md, "Sizing") ------------------
+    latency_objective: str | None = figure("latencyObjective")
+    latency_objective_source: str | None = figure("latencyObjectiveSource")
+    slo_met: bool | None = figure("sloMet")
+    recommended_workers: int | None = figure("recommendedWorkers")
+    recommended_threads: int | None = figure("recommendedThreads")
+    recommended_replicas: int | None = figure("recommendedReplicas")
+    max_queries_per_second_within_slo: float | None = figure("maxQueriesPerSecondWithinSlo")
+    #: rows of Trial.to_row(): each allocation measured or predicted
+    sizing: list[dict[str, Any]] | None = figure("sizing")
+    sizing_note: str | None = figure("sizingNote")
+    sizing_model: dict[str, Any] | None = figure("sizingModel")
+    best_latency_in_ms: float | None = figure("bestLatencyInMs")
+    best_latency_by: str | None = figure("bestLatencyBy")
     # -- verdict and outcome ---------------------------------------------------------
     validity: str | None = figure("validity")
     validity_reasons: list[str] | None = figure("validityReasons")

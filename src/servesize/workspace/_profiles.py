@@ -1,4 +1,4 @@
-"""The profiles table the profiler fills (see docs/profile-record.md), and its series.
+"""The profiles table the profiler fills (see docs/profiling.md), and its series.
 
 Reading a profile whose runner process is gone (see ``_owner``) marks it ``Failed``
 with an ``Interrupted`` error first, so every reader (CLI, SDK, report) agrees.

@@ -146,7 +146,7 @@ class EnvironmentRecord:
 
 @dataclass(frozen=True)
 class ProfileRecord:
-    """One profile row; the profiler fills ``details`` and ``record`` (docs/profile-record.md)."""
+    """One profile row; the profiler fills ``details`` and ``record`` (docs/profiling.md)."""
 
     name: str
     state: str

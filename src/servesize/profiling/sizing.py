@@ -1,0 +1,280 @@
+"""The sizing search: the smallest allocation meeting a latency objective at a rate.
+
+Pure logic: the procedure hands in ``measure(allocation, rate) -> Trial`` (a short
+open-loop run under exactly that allocation) and the fitted :class:`ServiceModel`.
+The model predicts where the boundary lies; measurement brackets it:
+
+- with a target rate Q: start at the smallest allocation the model says meets the
+  objective at Q; if it passes, step down until one fails; if it fails, step up
+  until one passes.  When even the upper bound fails at Q: replicas of the most
+  efficient allocation (below), each carrying Q / N.
+- per replica (no Q): the allocation with the most requests/s within the objective
+  per core (predicted; ties within ``tie`` go to the smaller), then its highest rate
+  within the objective, bracketed by measured trials.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from servesize.profiling.objective import Objective
+from servesize.profiling.queueing import ServiceModel
+
+__all__ = ["Allocation", "Outcome", "Sizer", "Trial", "allocation_for", "grid"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    cores: float
+    workers: int
+    threads: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.cores:g} cores, {self.workers} worker(s), {self.threads} thread(s)"
+
+
+def allocation_for(cores: float, workers: int | None = None) -> Allocation:
+    """A worker per core above one core (Python's GIL), BLAS threads = ceil(cores)."""
+    whole = max(1, math.ceil(round(cores, 6)))
+    return Allocation(round(cores, 6), workers or whole, whole)
+
+
+def grid(bound: float, step: float, minimum: float) -> list[float]:
+    """Candidate cores: multiples of ``step`` from ``minimum`` up to the bound (included)."""
+    values = []
+    k = max(step, math.ceil(round(minimum / step, 6)) * step)
+    while k < bound - 1e-9:
+        values.append(round(k, 6))
+        k += step
+    values.append(round(bound, 6))
+    return values
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One measured open-loop run (or, with ``source="predicted"``, a model's guess)."""
+
+    allocation: Allocation
+    rate: float
+    value_ms: float | None  # the objective's percentile
+    met: bool
+    metrics: dict[str, Any] = field(default_factory=dict)
+    utilized_cpu: float | None = None
+    throttled_share: float | None = None
+    peak_memory_gb: float | None = None
+    source: str = "measured"
+    phase: str = "sizing"
+
+    def to_row(self) -> dict[str, Any]:
+        m = self.metrics
+        return {
+            "cpu": self.allocation.cores,
+            "workers": self.allocation.workers,
+            "threads": self.allocation.threads,
+            "queriesPerSecond": round(self.rate, 3),
+            "measuredQueriesPerSecond": m.get("measuredQueriesPerSecond"),
+            "latencyPercentile50InMs": m.get("latencyPercentile50InMs"),
+            "latencyPercentile90InMs": m.get("latencyPercentile90InMs"),
+            "latencyPercentile99InMs": m.get("latencyPercentile99InMs"),
+            "objectiveLatencyInMs": None if self.value_ms is None else round(self.value_ms, 3),
+            "sloMet": self.met,
+            "utilizedCpu": self.utilized_cpu,
+            "throttledShare": self.throttled_share,
+            "peakMemoryInGB": self.peak_memory_gb,
+            "maxQueriesPerSecondWithinSlo": m.get("maxQueriesPerSecondWithinSlo"),
+            "source": self.source,
+            "phase": self.phase,
+        }
+
+
+@dataclass
+class Outcome:
+    """What the search found; ``allocation`` None: nothing within the bound met it."""
+
+    allocation: Allocation | None
+    replicas: int = 1
+    rate_per_replica: float = 0.0
+    max_rate_within: float | None = None
+    trials: list[Trial] = field(default_factory=list)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    def best(self) -> Trial | None:
+        """The measured trial with the lowest objective percentile."""
+        measured = [t for t in self.trials if t.value_ms is not None and t.source == "measured"]
+        return min(measured, key=lambda t: t.value_ms or math.inf, default=None)
+
+
+Measure = Callable[[Allocation, float], Trial]
+
+
+class Sizer:
+    def __init__(
+        self,
+        model: ServiceModel,
+        objective: Objective,
+        candidates: list[Allocation],
+        measure: Measure,
+        *,
+        known: list[Trial] | None = None,
+        max_trials: int = 6,
+        tie: float = 0.05,
+    ) -> None:
+        self.model = model
+        self.objective = objective
+        self.candidates = candidates
+        self._measure = measure
+        self.trials: list[Trial] = list(known or [])
+        self.max_trials = max_trials
+        self.tie = tie
+        self._spent = 0
+
+    def _predicted_ms(self, a: Allocation, rate: float) -> float:
+        return self.model.percentile_ms(a.cores, a.workers, rate, self.objective.percentile)
+
+    def _max_rate(self, a: Allocation) -> float:
+        o = self.objective
+        return self.model.max_rate(a.cores, a.workers, o.percentile, o.limit_ms)
+
+    def predictions(self, rate: float | None) -> list[dict[str, Any]]:
+        rows = []
+        for a in self.candidates:
+            within = self._max_rate(a)
+            row: dict[str, Any] = {
+                "cpu": a.cores,
+                "workers": a.workers,
+                "threads": a.threads,
+                "maxQueriesPerSecondWithinSlo": round(within, 3),
+                "source": "predicted",
+            }
+            if rate is not None:
+                value = self._predicted_ms(a, rate)
+                row["queriesPerSecond"] = round(rate, 3)
+                row["objectiveLatencyInMs"] = round(value, 3) if math.isfinite(value) else None
+                row["sloMet"] = value <= self.objective.limit_ms
+            rows.append(row)
+        return rows
+
+    def _trial(self, a: Allocation, rate: float) -> Trial | None:
+        for t in self.trials:  # measured already (the measurement at the bound)
+            if t.allocation == a and abs(t.rate - rate) <= 1e-6 * max(rate, 1.0):
+                return t
+        if self._spent >= self.max_trials:
+            return None
+        self._spent += 1
+        trial = self._measure(a, rate)
+        self.trials.append(trial)
+        return trial
+
+    # -- with a target rate -----------------------------------------------------------
+
+    def for_rate(self, rate: float) -> Outcome:
+        predictions = self.predictions(rate)
+        floor = self.model.cpu_per_query * rate * 1.02  # below: the queue grows forever
+        usable = [a for a in self.candidates if a.cores >= floor] or self.candidates[-1:]
+        limit = self.objective.limit_ms
+        start = next(
+            (i for i, a in enumerate(usable) if self._predicted_ms(a, rate) <= limit),
+            len(usable) - 1,
+        )
+        passing: Allocation | None = None
+        first = self._trial(usable[start], rate)
+        if first is not None and first.met:
+            passing = usable[start]
+            for a in reversed(usable[:start]):
+                trial = self._trial(a, rate)
+                if trial is None or not trial.met:
+                    break
+                passing = a
+        else:
+            for a in usable[start + 1 :]:
+                trial = self._trial(a, rate)
+                if trial is None:
+                    break
+                if trial.met:
+                    passing = a
+                    break
+        if passing is not None:
+            return Outcome(
+                passing,
+                1,
+                rate,
+                self._max_rate(passing),
+                self.trials,
+                predictions,
+                f"the smallest allocation measured to meet {self.objective.label} at {rate:g}/s",
+            )
+        # one replica at the bound cannot carry the rate: replicas of the most efficient
+        outcome = self.per_replica()
+        outcome.predictions = predictions
+        if outcome.allocation is None or not outcome.max_rate_within:
+            return outcome
+        replicas = max(1, math.ceil(rate / outcome.max_rate_within - 1e-9))
+        outcome.replicas = replicas
+        outcome.rate_per_replica = rate / replicas
+        outcome.note = (
+            f"one replica within the bound cannot meet {self.objective.label} at {rate:g}/s: "
+            f"{replicas} replicas of {outcome.allocation.label}, each carrying "
+            f"{rate / replicas:.1f}/s"
+        )
+        return outcome
+
+    # -- per replica ------------------------------------------------------------------
+
+    def per_replica(self) -> Outcome:
+        rates = {a: self._max_rate(a) for a in self.candidates}
+        efficiency = {a: r / a.cores for a, r in rates.items()}
+        best = max(efficiency.values(), default=0.0)
+        predictions = self.predictions(None)
+        if best > 0:
+            chosen = next(a for a in self.candidates if efficiency[a] >= best * (1 - self.tie))
+            rate = rates[chosen]
+        elif any(t.met for t in self.trials):
+            # the model says never, a measurement said yes: measure upwards from low load
+            chosen = self.candidates[-1]
+            rate = self.model.capacity(chosen.cores, chosen.workers) * 0.1
+        else:
+            return Outcome(
+                None,
+                trials=self.trials,
+                predictions=predictions,
+                note=f"no allocation up to the bound is predicted to meet "
+                f"{self.objective.label} at any rate, and none measured did",
+            )
+        highest: float | None = None
+        lowest_fail: float | None = None
+        for _ in range(4):
+            trial = self._trial(chosen, rate)
+            if trial is None:
+                break
+            if trial.met:
+                highest = rate
+                if lowest_fail is not None and lowest_fail / rate < 1.12:
+                    break
+                rate = (rate + lowest_fail) / 2 if lowest_fail else rate * 1.15
+            else:
+                lowest_fail = rate
+                rate = (rate + highest) / 2 if highest else rate * 0.75
+                if highest is not None and lowest_fail / highest < 1.12:
+                    break
+        if highest is None:
+            return Outcome(
+                None,
+                trials=self.trials,
+                predictions=predictions,
+                note=f"no measured rate under {chosen.label} met {self.objective.label}",
+            )
+        return Outcome(
+            chosen,
+            1,
+            highest,
+            highest,
+            self.trials,
+            predictions,
+            f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
+            f"{highest:.1f}/s a replica (measured)",
+        )

@@ -1,0 +1,180 @@
+"""The sizing's pure parts: the objective, the queueing model, the search's decisions.
+
+The search is driven here by a stand-in for the measured service whose latency is a
+known function of cores and rate, so each decision (step down, step up, replicas,
+impossible) can be checked exactly; the real measurement runs in test_sizing_runs.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from servesize.errors import InvalidInputError
+from servesize.profiling.objective import default_objective, parse_slo
+from servesize.profiling.queueing import ServiceModel, histogram_samples
+from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.sizing import Allocation, Sizer, Trial, allocation_for, grid
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "key"),
+    [
+        ("p99=150ms", "p99<=150ms", "latencyPercentile99InMs"),
+        ("p90<=0.2s", "p90<=200ms", "latencyPercentile90InMs"),
+        ("P99.9 = 40", "p99.9<=40ms", "latencyPercentile999InMs"),
+        ("p50=1.5s", "p50<=1500ms", "latencyPercentile50InMs"),
+    ],
+)
+def test_objectives_parse(text: str, label: str, key: str) -> None:
+    objective = parse_slo(text)
+    assert (objective.label, objective.metric_key) == (label, key)
+
+
+@pytest.mark.parametrize("text", ["p98=10ms", "99=10ms", "p99=", "p99=0ms", "p99=10min", ""])
+def test_bad_objectives_are_refused_in_one_line(text: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_slo(text)
+    assert "\n" not in str(info.value)
+
+
+def test_settings_refuse_a_bad_objective_before_anything_starts() -> None:
+    with pytest.raises(InvalidInputError, match="percentile"):
+        ProfileSettings(slo="p42=10ms")
+
+
+def test_the_default_objective_is_twice_the_low_load_p90() -> None:
+    objective = default_objective(12.5)
+    assert objective.label == "p90<=25ms"
+    assert "12.5 ms" in objective.source
+    assert default_objective(1.0).label == "p90<=6ms"  # never tighter than + 5 ms
+
+
+def test_objective_judges_the_measured_figure() -> None:
+    objective = parse_slo("p99=100ms")
+    assert objective.met({"latencyPercentile99InMs": 100.0})
+    assert not objective.met({"latencyPercentile99InMs": 100.1})
+    assert not objective.met({})
+
+
+def test_allocations_get_a_worker_per_core_above_one_and_matched_threads() -> None:
+    assert allocation_for(0.5) == Allocation(0.5, 1, 1)
+    assert allocation_for(1.0) == Allocation(1.0, 1, 1)
+    assert allocation_for(1.5) == Allocation(1.5, 2, 2)
+    assert allocation_for(3.0, workers=1) == Allocation(3.0, 1, 3)
+
+
+def test_the_grid_ends_at_the_bound() -> None:
+    assert grid(0.45, 0.1, 0.1) == [0.1, 0.2, 0.3, 0.4, 0.45]
+    assert grid(1.0, 0.25, 0.3) == [0.5, 0.75, 1.0]
+
+
+def test_histogram_samples_follow_the_distribution() -> None:
+    samples = histogram_samples([(10.0, 90), (100.0, 10)], count=100)
+    assert sum(1 for s in samples if s < 0.011) == 90
+    assert max(samples) <= 0.1
+
+
+def test_the_model_reproduces_cfs_throttling() -> None:
+    # 10 ms requests one at a time (rate 1/s): under 0.1 core each fits one period's
+    # 10 ms quota; at 9/s the quota is 90% used and requests wait for the next period
+    model = ServiceModel(work=(0.01,))
+    assert model.percentile_ms(1.0, 1, 1.0, "50") == pytest.approx(10.0, abs=0.01)
+    assert model.percentile_ms(0.1, 1, 9.0, "99") > 100.0
+    assert model.percentile_ms(0.5, 1, 40.0, "99") > model.percentile_ms(0.8, 1, 40.0, "99")
+    assert math.isinf(model.percentile_ms(0.3, 1, 40.0, "99"))  # 0.4 cores needed
+
+
+def test_the_model_is_monotone_in_cores() -> None:
+    model = ServiceModel(work=tuple(np.linspace(0.008, 0.014, 20)))
+    values = [model.percentile_ms(k / 10, 1, 40.0, "99") for k in range(5, 11)]
+    assert values == sorted(values, reverse=True)
+    rates = [model.max_rate(k / 10, 1, "99", 150.0) for k in range(5, 11)]
+    assert rates == sorted(rates)
+
+
+class _Service:
+    """A measured service stand-in: p99 = predicted by a model of 10 ms requests."""
+
+    def __init__(self, slower: float = 1.0, limit_ms: float = 150.0) -> None:
+        self.model = ServiceModel(work=(0.01 * slower,))
+        self.limit_ms = limit_ms
+        self.calls: list[tuple[float, float]] = []
+
+    def __call__(self, a: Allocation, rate: float) -> Trial:
+        self.calls.append((a.cores, rate))
+        value = self.model.percentile_ms(a.cores, a.workers, rate, "99")
+        metrics = {"latencyPercentile99InMs": value}
+        return Trial(a, rate, value, value <= self.limit_ms, metrics)
+
+
+def _sizer(service: _Service, bound: float, slo: str = "p99=150ms") -> Sizer:
+    candidates = [allocation_for(k) for k in grid(bound, 0.1, 0.1)]
+    return Sizer(ServiceModel(work=(0.01,)), parse_slo(slo), candidates, service)
+
+
+@pytest.mark.parametrize("bound", [0.8, 1.0])
+def test_with_a_rate_the_smallest_passing_allocation_wins(bound: float) -> None:
+    service = _Service()
+    outcome = _sizer(service, bound).for_rate(40.0)
+    assert outcome.allocation is not None
+    truth = min(
+        k / 10 for k in range(4, 11) if service.model.percentile_ms(k / 10, 1, 40, "99") <= 150
+    )
+    assert outcome.allocation.cores == pytest.approx(truth)
+    assert outcome.replicas == 1
+    assert len(service.calls) <= 3  # the model put the first trial at the boundary
+
+
+def test_a_wrong_model_is_corrected_by_measurement() -> None:
+    service = _Service(slower=1.5)  # the service is 50% slower than the model thinks
+    outcome = _sizer(service, 1.0).for_rate(40.0)
+    assert outcome.allocation is not None
+    assert service.model.percentile_ms(outcome.allocation.cores, 1, 40.0, "99") <= 150
+    smaller = round(outcome.allocation.cores - 0.1, 6)
+    assert service.model.percentile_ms(smaller, 1, 40.0, "99") > 150
+
+
+def test_a_rate_beyond_one_replica_gives_replicas() -> None:
+    service = _Service()
+    outcome = _sizer(service, 0.5).for_rate(120.0)
+    assert outcome.allocation is not None
+    assert outcome.replicas >= 3
+    assert outcome.rate_per_replica * outcome.replicas == pytest.approx(120.0)
+    assert outcome.rate_per_replica <= (outcome.max_rate_within or 0)
+
+
+def test_an_impossible_objective_has_no_allocation() -> None:
+    outcome = _sizer(_Service(limit_ms=2.0), 1.0, "p99=2ms").for_rate(40.0)
+    assert outcome.allocation is None
+    assert "p99<=2ms" in outcome.note
+
+
+def test_per_replica_picks_the_best_rate_per_core_and_measures_it() -> None:
+    service = _Service()
+    outcome = _sizer(service, 1.0).per_replica()
+    assert outcome.allocation is not None
+    assert (outcome.max_rate_within or 0) > 0
+    measured = [t for t in outcome.trials if t.allocation == outcome.allocation and t.met]
+    assert max(t.rate for t in measured) == outcome.max_rate_within
+
+
+def test_workers_share_the_quota_and_add_servers() -> None:
+    model = ServiceModel(work=(0.01,))
+    one, two = model.max_rate(1.0, 1, "99", 50.0), model.max_rate(2.0, 2, "99", 50.0)
+    # two servers and twice the quota: at least twice the rate (a shared queue pools)
+    assert 2.0 < two / one < 3.2
+    # two workers under one core: the quota, not the workers, sets the capacity
+    assert model.capacity(1.0, 2) == pytest.approx(100.0)
+
+
+def test_trials_last_long_enough_for_their_percentile() -> None:
+    from servesize.profiling._sizing_phase import trial_seconds
+
+    settings = ProfileSettings(trial_duration=5.0, trial_max_seconds=15.0)
+    # p99 at 40/s: 3 requests beyond it need 300 requests, 7.5 s
+    assert trial_seconds(settings, parse_slo("p99=1s"), 40.0, 5.0) == pytest.approx(7.5)
+    assert trial_seconds(settings, parse_slo("p90=1s"), 40.0, 5.0) == 5.0
+    assert trial_seconds(settings, parse_slo("p99.9=1s"), 40.0, 5.0) == 15.0  # capped
