@@ -28,6 +28,7 @@ FAST: dict[str, Any] = {
     "confirm": False,
     "warmup_max_seconds": 5.0,
     "request_timeout": 2.0,
+    "sizing": False,  # tested in tests/profiling/test_sizing_runs.py
 }
 
 

@@ -32,6 +32,8 @@ FAST: dict[str, Any] = {
     "confirm_duration": 2.0,
     "warmup_max_seconds": 5.0,
     "request_timeout": 2.0,
+    # the sizing search has its own tests (test_sizing_runs.py); these test the procedure
+    "sizing": False,
 }
 
 pytestmark = pytest.mark.slow

@@ -30,6 +30,7 @@ FAST: dict[str, Any] = {
     "max_concurrency": 2,
     "confirm_duration": 2.0,
     "warmup_max_seconds": 5.0,
+    "sizing": False,  # tested in test_sizing_runs.py
     "request_timeout": 2.0,
     "startup_timeout": 60.0,
 }

@@ -34,6 +34,7 @@ CHEAP: dict[str, Any] = {
     "stable_windows": 2,
     "max_concurrency": 1,
     "confirm_duration": 5.0,
+    "sizing": False,  # the verdict is under test, not the search
     "warmup_max_seconds": 5.0,
     "request_timeout": 5.0,
 }

@@ -41,6 +41,7 @@ FAST = {
     "stable_windows": 2,
     "max_concurrency": 2,
     "confirm_duration": 2,
+    "sizing": False,  # a trial is a profile; its search is tested in tests/profiling
     "memory_in_gb": 0.5,
     "cpu": 0.5,
 }
