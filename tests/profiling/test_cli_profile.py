@@ -22,7 +22,6 @@ FAST = [
     "--duration", "3s", "--min-queries", "30",
     "--setting", "capacity_step_seconds=2.5", "--setting", "stable_windows=2",
     "--setting", "max_concurrency=2", "--setting", "confirm_duration=2",
-    "--setting", "sizing=false",
 ]  # fmt: skip
 
 pytestmark = pytest.mark.slow
