@@ -72,12 +72,15 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(argv: list[str], port: int, workdir: Path) -> tuple[float, int]:
+def measure(
+    argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     with (workdir / "host.log").open("wb") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
-        )
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True,
+            env=env,
+        )  # fmt: skip
     try:
         deadline = start + 60
         while not _healthy(port):
