@@ -224,7 +224,7 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
     assert _own_cgroups(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
     nxt = subprocess.run(
         _cli(workspace, "-n", "next", "-m", "m", "--idi", "rows", *FAST,
-             "--entry-script", str(SCRIPTS / "trivial.py")),
+             "--setting", "sizing=false", "--entry-script", str(SCRIPTS / "trivial.py")),
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     # it ran (whatever its verdict on a busy machine): its cgroup creation swept

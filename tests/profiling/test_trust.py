@@ -68,13 +68,15 @@ def _reasons(result: ModelProfile) -> list[str]:
 
 
 @pytest.mark.timing
-@pytest.mark.timeout(900)  # twenty profiles of ~15 s each
+@pytest.mark.timeout(900)  # twenty profiles of ~9 s each
 def test_twenty_light_profiles_at_30_per_second_are_all_valid(store: Store) -> None:
     # the old rule (achieved rate within 5% of the nominal one) failed about one in
-    # four of these by the Poisson count's spread alone
+    # four of these by the Poisson count's spread alone.  The confirmation is judged
+    # by the same rules (verdict.judge_run, tested on its own in test_verdict.py), so
+    # twenty measurements test them without twenty confirmations' time
     invalid = {}
     for i in range(20):
-        result = _profile(store, f"light-{i}", "trivial.py", cpu=1.0, qps=30.0)
+        result = _profile(store, f"light-{i}", "trivial.py", cpu=1.0, qps=30.0, confirm=False)
         if _reasons(result):
             invalid[result.name] = _reasons(result)
     assert invalid == {}

@@ -43,6 +43,10 @@ SHORT: dict[str, Any] = {
     "stable_windows": 2,
     "max_concurrency": 2,
     "confirm_duration": 2,
+    # the sizing search runs, as in the documented call; short trials keep it quick
+    "trial_duration": 2,
+    "trial_max_seconds": 3,
+    "max_trials": 3,
 }
 
 
