@@ -197,6 +197,7 @@ def test_an_environment_given_wins_over_the_models_files(store: Store) -> None:
         assert request.environment.name == "mine"
         assert request.environment.pip_requirements == ("mlflow-skinny==3.17.2", "pandas")
         assert "environment mine given by the user" in str(request.environment_note)
+        assert request.environment.build_spec().with_host() == ("mlflow-skinny==3.17.2", "pandas")
 
 
 def test_an_environment_given_with_an_inference_config_is_refused(store: Store) -> None:

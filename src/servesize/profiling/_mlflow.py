@@ -19,6 +19,7 @@ Where it runs is MLflow's ``--env-manager`` (setting ``env_manager``):
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from typing import NamedTuple
 
@@ -122,6 +123,8 @@ def mlflow_service(
     # a fixed command: the sizing search varies cores, not this worker count
     server = mlflow_server(record, settings.workers or 1, settings.request_timeout, local)
     if environment is not None:
+        # the server is MLflow's, not servesize's host: its packages are not added
+        environment = dataclasses.replace(environment, scoring_host=False)
         note = (
             f"the MLflow model was served in the environment {_label(environment)} given "
             "by the user, not one built from its own requirements.txt"
