@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _sizing_results import append, uptime
+from _common import BENCH, append_table, uptime
 
 from servesize.load import LoadSpec, run_load
 from servesize.profiling import launch
@@ -70,7 +70,8 @@ def main() -> int:
         for threads in (machine, 1)
     ]
     keys = ("threads", "p50", "p99", "cpu", "throttled", "ok")
-    text = append(
+    text = append_table(
+        BENCH / "RESULTS-sizing.md",
         f"BLAS threads under a {args.cores:g}-core quota",
         load,
         f"`.venv/bin/python bench/blas_threads.py --rate {args.rate:g} --seconds "

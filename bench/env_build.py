@@ -24,11 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import uptime
+
 from servesize.environments import BuildSpec, EnvironmentCache
-
-
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def uv_cold(requirements: list[str], scratch: Path) -> float:
@@ -75,7 +73,7 @@ def main() -> int:
     os.environ.pop("SERVESIZE_UV_CACHE_DIR", None)  # each workspace its own, cold cache
     times: dict[str, list[float]] = {"uv cold": [], "venv + pip": [], "uv warm cache": []}
     times["cached (a profile's cost)"] = []
-    print(f"before: {_uptime()}")
+    print(f"before: {uptime()}")
     for index in range(args.rounds):
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
             scratch = Path(tmp)
@@ -88,7 +86,7 @@ def main() -> int:
             times["uv warm cache"].append(uv_warm_cache(args.requirements, scratch))
             shutil.rmtree(scratch / "venv-pip", ignore_errors=True)
         print(f"round {index + 1}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items()))
-    print(f"after: {_uptime()}")
+    print(f"after: {uptime()}")
     print()
     print("| build | median s | runs (s) |")
     print("|---|---:|---|")

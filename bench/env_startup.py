@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,21 +21,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from _common import EXAMPLES, free_port, uptime
+
 from servesize.environments import BuildSpec, BuiltEnvironment, EnvironmentCache
 from servesize.workspace import read_pip_requirements
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 def start_to_answer(built: BuiltEnvironment, body: bytes) -> float:
-    port = _free_port()
+    port = free_port()
     env = built.launch_env(os.environ, {"OMP_NUM_THREADS": "1"})
     env["AZUREML_MODEL_DIR"] = str(EXAMPLES / "model")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -78,7 +70,7 @@ def main() -> int:
         # the first start after a build writes the bytecode of what the script imports
         print(f"first start (cached={first.cached}): {start_to_answer(first, body):.3f} s")
         times: dict[str, list[float]] = {"prepare (cached)": [], "built env": [], "own": []}
-        print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+        print(uptime())
         for index in range(args.rounds):
             started = time.monotonic()
             built = cache.prepare(spec)
@@ -86,7 +78,7 @@ def main() -> int:
             pair = [("built env", built), ("own", current)]
             for name, env in pair if index % 2 == 0 else pair[::-1]:
                 times[name].append(start_to_answer(env, body))
-        print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+        print(uptime())
     print("\n| step | median s | runs (s) |\n|---|---:|---|")
     for name, values in times.items():
         runs = ", ".join(f"{v:.3f}" for v in values)

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import http.client
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -27,9 +25,8 @@ import time
 from pathlib import Path
 
 import psutil
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server import AZMLINFSRV, ROOT, TRIVIAL, free_port
+from _common import ROOT, append_results, free_port, machine, run_heading, uptime
+from server import AZMLINFSRV, TRIVIAL
 
 MIB = 1024 * 1024
 CLI = Path(sys.executable).parent / "servesize"
@@ -75,12 +72,15 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(argv: list[str], port: int, workdir: Path) -> tuple[float, int]:
+def measure(
+    argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     with (workdir / "host.log").open("wb") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
-        )
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True,
+            env=env,
+        )  # fmt: skip
     try:
         deadline = start + 60
         while not _healthy(port):
@@ -118,15 +118,13 @@ def main() -> None:
                 rows[name][0].append(ready)
                 rows[name][1].append(rss)
     load_after = os.getloadavg()
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    up = uptime()
     med = {n: (statistics.median(r), statistics.median(m) / MIB) for n, (r, m) in rows.items()}
     az_ready, az_rss = med["azmlinfsrv"]
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"\n## Run of {now}\n",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; load average before/after: "
-        f"{load_before[0]:.2f} / {load_after[0]:.2f}; `uptime` after: `{uptime}`.\n",
+        run_heading(),
+        f"{machine()}; load average before/after: "
+        f"{load_before[0]:.2f} / {load_after[0]:.2f}; `uptime` after: `{up}`.\n",
         f"Command: `.venv/bin/python bench/host.py --repeat {args.repeat}` "
         "(the machine was shared with other engineers' test runs).\n",
         "| host | ready (median s) | range | idle RSS, process tree (median MiB) | range "
@@ -141,13 +139,12 @@ def main() -> None:
             f"{rss / az_rss:.2f} | {ready / az_ready:.2f} |"
         )
     text = "\n".join(lines) + "\n"
-    if not args.out.exists():
-        args.out.write_text(
-            "# Scoring host footprint: servesize vs azmlinfsrv\n\n"
-            "Produced by `bench/host.py` (each run appends a section); see its docstring.\n"
-        )
-    with args.out.open("a") as out:
-        out.write(text)
+    append_results(
+        args.out,
+        text,
+        "# Scoring host footprint: servesize vs azmlinfsrv\n\n"
+        "Produced by `bench/host.py` (each run appends a section); see its docstring.\n",
+    )
     print(text)
 
 

@@ -42,7 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, free_port, servesize
+
 BURN = ROOT / "tests" / "profiling" / "scripts" / "burn.py"
 SERVESIZE = [sys.executable, "-m", "servesize"]
 
@@ -55,19 +56,14 @@ def _env(src: str | None) -> dict[str, str]:
     return env
 
 
-def _cli(ws: Path, *args: str) -> None:
-    cmd = [*SERVESIZE, *args, "--workspace", str(ws)]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-
 def _setup(tmp: Path) -> Path:
     ws = tmp / "ws"
     (tmp / "src").mkdir()
     (tmp / "src" / "score.py").write_text(BURN.read_text())
     (tmp / "model.txt").write_text("{}\n")
     (tmp / "req.txt").write_text("[1]\n")
-    _cli(ws, "model", "register", "--name", "m", "--path", str(tmp / "model.txt"))
-    _cli(ws, "dataset", "register", "--name", "d", "--file", str(tmp / "req.txt"))
+    servesize(ws, "model", "register", "--name", "m", "--path", str(tmp / "model.txt"), check=True)
+    servesize(ws, "dataset", "register", "--name", "d", "--file", str(tmp / "req.txt"), check=True)
     return ws
 
 
@@ -85,12 +81,6 @@ def profile(
     subprocess.run(cmd, capture_output=True, text=True, env=_env(src), check=False)
     details = json.loads(out.read_text())
     return float(details["lateSendShare"])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_ready(port: int, deadline: float) -> None:
@@ -112,7 +102,7 @@ def standalone(
 
     cpus = sorted(os.sched_getaffinity(0))
     service_cpus, generator_cpus = (cpus[-1],), cpus[:-1] or cpus
-    port = _free_port()
+    port = free_port()
     argv = [
         sys.executable, "-m", "servesize.serving", "--entry-script",
         str(tmp / "src" / "score.py"), "--source-directory", str(tmp / "src"),

@@ -21,6 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import free_port
+
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -54,12 +56,6 @@ kw = json.loads(sys.argv[1])
 r = run_load(LoadSpec(sys.argv[2], [b""], method="GET", **kw))
 print(json.dumps(r.metrics))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_port(port: int, deadline: float) -> None:

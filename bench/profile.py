@@ -13,58 +13,42 @@ fresh workspace, ``--rounds`` times, and appends the figures to bench/RESULTS-pr
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shlex
-import subprocess
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-RESULTS = Path(__file__).resolve().parent / "RESULTS-profile.md"
+from _common import (
+    BENCH,
+    append_results,
+    example_model,
+    machine,
+    profile_example,
+    run_heading,
+    uptime,
+)
 
-
-def _servesize(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(workspace)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+RESULTS = BENCH / "RESULTS-profile.md"
 
 
 def one_round(model: Path, extra: list[str]) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
-        _servesize(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
-        _servesize(
-            ws, "dataset", "register", "--name", "requests",
-            "--file", str(EXAMPLES / "sample-requests.txt"),
-        )  # fmt: skip
-        out = Path(tmp) / "details.json"
-        started = time.monotonic()
-        proc = _servesize(
-            ws, "model", "profile", "-n", "bench", "-m", "diabetes-forest", "--idi", "requests",
-            "--ic", str(EXAMPLES / "inference-config.json"), "-t", str(out), "--json", *extra,
-        )  # fmt: skip
-        seconds = time.monotonic() - started
-        details = json.loads(out.read_text()) if out.exists() else {}
-        return {
-            "seconds": round(seconds, 1),
-            "exit": proc.returncode,
-            "state": details.get("state"),
-            "validity": details.get("validity"),
-            "recommendedCpu": details.get("recommendedCpu"),
-            "recommendedMemoryInGB": details.get("recommendedMemoryInGB"),
-            "p90": details.get("latencyPercentile90InMs"),
-            "qps": details.get("measuredQueriesPerSecond"),
-            "objective": details.get("latencyObjective"),
-            "sloMet": details.get("sloMet"),
-            "replicas": details.get("recommendedReplicas"),
-            "withinSlo": details.get("maxQueriesPerSecondWithinSlo"),
-            "confirmedMs": details.get("recommendationLatencyInMs"),
-        }
+    run = profile_example(model, "bench", extra)
+    details = run.details
+    return {
+        "seconds": round(run.seconds, 1),
+        "exit": run.proc.returncode,
+        "state": details.get("state"),
+        "validity": details.get("validity"),
+        "recommendedCpu": details.get("recommendedCpu"),
+        "recommendedMemoryInGB": details.get("recommendedMemoryInGB"),
+        "p90": details.get("latencyPercentile90InMs"),
+        "qps": details.get("measuredQueriesPerSecond"),
+        "objective": details.get("latencyObjective"),
+        "sloMet": details.get("sloMet"),
+        "replicas": details.get("recommendedReplicas"),
+        "withinSlo": details.get("maxQueriesPerSecondWithinSlo"),
+        "confirmedMs": details.get("recommendationLatencyInMs"),
+    }
 
 
 def main() -> int:
@@ -74,16 +58,13 @@ def main() -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     extra = shlex.split(args.args)
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
-    model = EXAMPLES / "model" / "model.joblib"
-    if not model.exists():
-        subprocess.run([sys.executable, str(EXAMPLES / "train.py")], check=True)
+    up = uptime()
+    model = example_model()
     rows = [one_round(model, extra) for _ in range(args.rounds)]
     lines = [
-        f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; load average before: "
-        f"{os.getloadavg()[0]:.2f} (`uptime`: {uptime.strip()}); the machine was shared "
+        run_heading(),
+        f"{machine()}; load average before: "
+        f"{os.getloadavg()[0]:.2f} (`uptime`: {up}); the machine was shared "
         "with other jobs.\n",
         f"Command: `.venv/bin/python bench/profile.py --rounds {args.rounds}"
         + (f" --args {shlex.quote(args.args)}" if extra else "")
@@ -101,15 +82,13 @@ def main() -> int:
             f"| {r['p90']} | {r['qps']} |"
         )
     text = "\n".join(lines) + "\n"
-    if not args.results.exists():
-        args.results.write_text(
-            "# Profile wall time: command to recommendation\n\n"
-            "Targets: under 90 s for the bundled example with default settings (issue 5); "
-            "under 3 minutes for a full sizing with --qps and --slo (issue 10).\n",
-            encoding="utf-8",
-        )
-    with args.results.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_results(
+        args.results,
+        text,
+        "# Profile wall time: command to recommendation\n\n"
+        "Targets: under 90 s for the bundled example with default settings (issue 5); "
+        "under 3 minutes for a full sizing with --qps and --slo (issue 10).\n",
+    )
     print(text)
     return 0 if all(r["exit"] == 0 for r in rows) else 1
 

@@ -12,20 +12,22 @@ Target (issue 11): identical CPU and memory recommendations, p90 within 15%.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shlex
-import subprocess
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-RESULTS = Path(__file__).resolve().parent / "RESULTS-repeat.md"
+from _common import (
+    BENCH,
+    append_results,
+    example_model,
+    machine,
+    profile_example,
+    run_heading,
+    uptime,
+)
+
+RESULTS = BENCH / "RESULTS-repeat.md"
 _KEYS = (
     "validity", "recommendedCpu", "recommendedMemoryInGB", "requestedQueriesPerSecond",
     "latencyPercentile50InMs", "latencyPercentile90InMs", "latencyPercentile99InMs",
@@ -33,39 +35,15 @@ _KEYS = (
 )  # fmt: skip
 
 
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-
-
-def _servesize(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(workspace)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
 def one_round(model: Path, extra: list[str]) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
-        _servesize(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
-        _servesize(
-            ws, "dataset", "register", "--name", "requests",
-            "--file", str(EXAMPLES / "sample-requests.txt"),
-        )  # fmt: skip
-        out = Path(tmp) / "details.json"
-        before = os.getloadavg()[0]
-        started = time.monotonic()
-        _servesize(
-            ws, "model", "profile", "-n", "repeat", "-m", "diabetes-forest", "--idi",
-            "requests", "--ic", str(EXAMPLES / "inference-config.json"), "-t", str(out),
-            "--json", *extra,
-        )  # fmt: skip
-        details = json.loads(out.read_text()) if out.exists() else {}
-        row: dict[str, object] = {k: details.get(k) for k in _KEYS}
-        row.update(
-            seconds=round(time.monotonic() - started, 1),
-            load=f"{before:.2f} -> {os.getloadavg()[0]:.2f}",
-            reasons="; ".join(details.get("validityReasons") or []),
-        )
-        return row
+    run = profile_example(model, "repeat", extra)
+    row: dict[str, object] = {k: run.details.get(k) for k in _KEYS}
+    row.update(
+        seconds=round(run.seconds, 1),
+        load=f"{run.load_before:.2f} -> {os.getloadavg()[0]:.2f}",
+        reasons="; ".join(run.details.get("validityReasons") or []),
+    )
+    return row
 
 
 def _spread(values: list[float]) -> str:
@@ -79,9 +57,8 @@ def report(rows: list[dict[str, object]], command: str, up: tuple[str, str]) -> 
         return [float(v) for r in rows if isinstance(v := r.get(key), int | float)]
 
     lines = [
-        f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}.\n",
+        run_heading(),
+        f"{machine()}.\n",
         f"`uptime` before: `{up[0]}`; after: `{up[1]}`.\n",
         f"Command: `{command}`.\n",
         "| round | wall s | load 1 min | verdict | rate q/s | CPU | GB | p50 ms | p90 ms | "
@@ -114,24 +91,20 @@ def main() -> int:
     )
     parser.add_argument("--setting", action="append", default=[], help="KEY=VALUE, as the CLI")
     args = parser.parse_args()
-    model = EXAMPLES / "model" / "model.joblib"
-    if not model.exists():
-        subprocess.run([sys.executable, str(EXAMPLES / "train.py")], check=True)
+    model = example_model()
     extra = ["--qps", f"{args.qps:g}"] if args.qps else []
     for setting in args.setting:
         extra += ["--setting", setting]
     command = shlex.join([".venv/bin/python", "bench/repeat.py", *sys.argv[1:]])
-    first = _uptime()
+    first = uptime()
     rows = [one_round(model, extra) for _ in range(args.rounds)]
-    text = report(rows, command, (first, _uptime()))
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# Repeatability: the same profile, several times\n\n"
-            "Target (issue 11): identical CPU and memory recommendations, p90 within 15%.\n",
-            encoding="utf-8",
-        )
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    text = report(rows, command, (first, uptime()))
+    append_results(
+        RESULTS,
+        text,
+        "# Repeatability: the same profile, several times\n\n"
+        "Target (issue 11): identical CPU and memory recommendations, p90 within 15%.\n",
+    )
     print(text)
     return 0
 

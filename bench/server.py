@@ -11,14 +11,11 @@ Markdown to bench/RESULTS-server.md.  Usage:
 from __future__ import annotations
 
 import argparse
-import datetime
 import http.client
 import os
-import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,16 +23,10 @@ import time
 from pathlib import Path
 
 import psutil
+from _common import ROOT, free_port, machine, run_heading
 
-ROOT = Path(__file__).resolve().parent.parent
 AZMLINFSRV = os.environ.get("SERVESIZE_AZMLINFSRV", str(ROOT / ".venv-azml/bin/azmlinfsrv"))
 TRIVIAL = "def init():\n    pass\n\n\ndef run(data):\n    return 'ok'\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(port: int, proc: subprocess.Popen[bytes], deadline: float = 60) -> None:
@@ -194,12 +185,9 @@ def write_results(
     load_before: tuple[float, ...],
     load_after: tuple[float, ...],
 ) -> None:
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"\n## Run of {now}\n",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; "
-        f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}.\n",
+        run_heading(),
+        f"{machine()}; load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}.\n",
         f"Command: `.venv/bin/python bench/server.py --duration {args.duration} "
         f"--connections {args.connections}`; wrk: `{rows[0][2]['argv']}` (URL varies).\n",
         "| script | server | requests/s | server CPU ms / request | non-2xx | socket errors |",

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _sizing_results import append, uptime
+from _common import BENCH, append_table, uptime
 
 from servesize.sdk import InferenceConfig, profile
 from servesize.workspace import Store
@@ -56,7 +56,8 @@ def main() -> int:
         store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
         rows = [one(store, bound) for bound in (1.0, 0.8)]
     keys = ("bound", "seconds", "cpu", "replicas", "met", "p99", "alone", "trials", "validity")
-    text = append(
+    text = append_table(
+        BENCH / "RESULTS-sizing.md",
         "Ground truth",
         load,
         "`.venv/bin/python bench/sizing_truth.py` (burn.py, 10 ms of CPU a request, "

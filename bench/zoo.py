@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "RESULTS-zoo.md"
+from _common import BENCH, ROOT, append_results, machine, run_heading, servesize, uptime
+
+RESULTS = BENCH / "RESULTS-zoo.md"
 sys.path.insert(0, str(ROOT / "examples" / "zoo"))
 import zoo  # noqa: E402
 
@@ -63,19 +61,14 @@ def one(entry: Any, cpu: str, memory: str) -> dict[str, Any]:
         model = builder.build(Path(tmp) / "built")
         requests = Path(tmp) / "requests.txt"
         requests.write_text("\n".join(builder.requests(count=100)) + "\n", encoding="utf-8")
-
-        def servesize(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-            cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(ws)]
-            return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
-
-        servesize("model", "register", "-n", name, "--path", str(model))
-        servesize("dataset", "register", "-n", name, "-f", str(requests))
+        servesize(ws, "model", "register", "-n", name, "--path", str(model), cwd=ROOT)
+        servesize(ws, "dataset", "register", "-n", name, "-f", str(requests), cwd=ROOT)
         args = profile_args(entry, name, cpu, memory)
         # a server command runs in the folder servesize is started from: the app's
         cwd = entry.folder if entry.kind == "server" else ROOT
         load_before = os.getloadavg()[0]
         started = time.monotonic()
-        proc = servesize(*args, "-t", str(out), "--json", cwd=cwd)
+        proc = servesize(ws, *args, "-t", str(out), "--json", cwd=cwd)
         seconds = time.monotonic() - started
         details = json.loads(out.read_text()) if out.exists() else {}
         where = "" if cwd == ROOT else f"cd {cwd.relative_to(ROOT)} && "
@@ -100,12 +93,9 @@ def main() -> int:
     entries = [zoo.get(n) for n in args.names] if args.names else list(zoo.ENTRIES)
     skipped = {e.name: zoo.missing(e) for e in entries if zoo.missing(e)}
     rows = [one(e, args.cc, args.gb) for e in entries if e.name not in skipped]
-    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     lines = [
-        f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; shared with other work. `uptime` after the run: "
-        f"`{uptime}`.\n",
+        run_heading(),
+        f"{machine()}; shared with other work. `uptime` after the run: `{uptime()}`.\n",
         f"Command: `.venv/bin/python bench/zoo.py {shlex.join(sys.argv[1:])}`; each model "
         "was profiled with the command shown, default settings.\n",
         "| model | " + " | ".join(label for _, label in KEYS) + " | wall s | load before |",
@@ -124,14 +114,12 @@ def main() -> int:
     for name, gaps in skipped.items():
         lines.append(f"- {name}: not run here (missing {', '.join(gaps)})")
     text = "\n".join(lines) + "\n"
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# The zoo, profiled\n\nFull profiles of examples/zoo (bench/zoo.py). Figures "
-            "from a shared 2-core machine: compare models within one run.\n",
-            encoding="utf-8",
-        )
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_results(
+        RESULTS,
+        text,
+        "# The zoo, profiled\n\nFull profiles of examples/zoo (bench/zoo.py). Figures "
+        "from a shared 2-core machine: compare models within one run.\n",
+    )
     print(text)
     return 0 if all(r["state"] == "Succeeded" for r in rows) else 1
 

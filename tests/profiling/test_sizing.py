@@ -8,6 +8,7 @@ impossible) can be checked exactly; the real measurement runs in test_sizing_run
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -103,7 +104,7 @@ class _Service:
         self.limit_ms = limit_ms
         self.calls: list[tuple[float, float]] = []
 
-    def __call__(self, a: Allocation, rate: float) -> Trial:
+    def __call__(self, a: Allocation, rate: float, length: float = 1.0) -> Trial:
         self.calls.append((a.cores, rate))
         value = self.model.percentile_ms(a.cores, a.workers, rate, "99")
         metrics = {"latencyPercentile99InMs": value}
@@ -178,3 +179,71 @@ def test_trials_last_long_enough_for_their_percentile() -> None:
     assert trial_seconds(settings, parse_slo("p99=1s"), 40.0, 5.0) == pytest.approx(7.5)
     assert trial_seconds(settings, parse_slo("p90=1s"), 40.0, 5.0) == 5.0
     assert trial_seconds(settings, parse_slo("p99.9=1s"), 40.0, 5.0) == 15.0  # capped
+
+
+class _Unlucky(_Service):
+    """The first short trial of ``cores`` misses narrowly (a burst); longer ones tell
+    the truth."""
+
+    def __init__(self, cores: float, value_ms: float) -> None:
+        super().__init__()
+        self.unlucky, self.value_ms = cores, value_ms
+        self.lengths: list[float] = []
+
+    def __call__(self, a: Allocation, rate: float, length: float = 1.0) -> Trial:
+        self.lengths.append(length)
+        trial = super().__call__(a, rate, length)
+        if a.cores == self.unlucky and length == 1.0:
+            return Trial(a, rate, self.value_ms, False, trial.metrics)
+        return Trial(a, rate, trial.value_ms, trial.met, trial.metrics, length=length)
+
+
+def _truth(service: _Service) -> float:
+    return min(
+        k / 10 for k in range(4, 11) if service.model.percentile_ms(k / 10, 1, 40, "99") <= 150
+    )
+
+
+def test_a_narrow_miss_below_the_answer_is_measured_again_twice_as_long() -> None:
+    truth = _truth(_Service())
+    service = _Unlucky(truth, value_ms=170.0)  # within MARGINAL x 150 ms
+    outcome = _sizer(service, 1.0).for_rate(40.0)
+    assert outcome.allocation is not None
+    assert outcome.allocation.cores == pytest.approx(truth)
+    assert 2.0 in service.lengths
+
+
+def test_a_clear_miss_is_not_measured_again() -> None:
+    truth = _truth(_Service())
+    service = _Unlucky(truth, value_ms=400.0)  # beyond MARGINAL x 150 ms: conclusive
+    outcome = _sizer(service, 1.0).for_rate(40.0)
+    assert outcome.allocation is not None
+    assert outcome.allocation.cores == pytest.approx(truth + 0.1)
+    assert 2.0 not in service.lengths
+
+
+def test_a_missed_confirmation_escalates_one_step_then_to_replicas() -> None:
+    service = _Service()
+    sizer = _sizer(service, 0.8)
+    outcome = sizer.for_rate(40.0)
+    assert outcome.allocation is not None
+    first = outcome.allocation.cores
+    up = sizer.escalate(outcome, 40.0)
+    assert up is not None
+    assert up.allocation is not None
+    assert up.allocation.cores == pytest.approx(first + 0.1)
+    assert (up.replicas, up.rate_per_replica) == (1, 40.0)
+    top = sizer.escalate(replace(outcome, allocation=allocation_for(0.8)), 40.0)
+    assert top is not None
+    assert top.replicas == 2
+    assert top.rate_per_replica == pytest.approx(20.0)
+
+
+def test_per_replica_escalation_backs_off_the_rate() -> None:
+    sizer = _sizer(_Service(), 1.0)
+    outcome = sizer.per_replica()
+    later = sizer.escalate(outcome, None)
+    assert later is not None
+    assert later.replicas == 1
+    assert later.allocation == outcome.allocation
+    assert later.rate_per_replica == pytest.approx(outcome.rate_per_replica * 0.85)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from servesize.workspace import Confirmation, ErrorInfo, Figures, Machine, Warmup
+from servesize.workspace import Confirmation, ErrorInfo, Figures, Machine, MeasuredRun, Warmup
 
 # get_details() of a Succeeded profile (docs/azure-contract.md, section 4), less the
 # keys the record itself supplies (name, description, state, createdTime)
@@ -78,3 +78,18 @@ def test_load_metrics_are_copied_by_key() -> None:
     assert figures.latency_percentile99_in_ms == 3.5
     assert "x" not in figures.to_details()
     assert Figures.key("latency_percentile99_in_ms") == "latencyPercentile99InMs"
+
+
+def test_a_measured_runs_figures_are_declared_once_for_the_profile_and_its_confirmation() -> None:
+    shared = {f.name for f in dataclasses.fields(MeasuredRun)}
+    assert {"throttled_share", "latency_percentile99_in_ms", "requested_cpu"} <= shared
+    for cls in (Figures, Confirmation):  # no key twice: test above
+        assert issubclass(cls, MeasuredRun)
+    # a stored confirmation reads with the same keys as the measurement
+    stored = {"throttledShare": 0.25, "latencyPercentile99InMs": 9.5, "held": True}
+    confirmation = Confirmation.from_details(stored)
+    assert confirmation.throttled_share == 0.25
+    assert confirmation.to_details() == stored
+    figures = Figures.from_details({**stored, "confirmation": stored})
+    assert figures.latency_percentile99_in_ms == 9.5
+    assert figures.confirmation == confirmation

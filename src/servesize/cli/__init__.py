@@ -1,15 +1,8 @@
-"""The command line: one module per noun, each command thin (parse, call, print)."""
+"""The command line: one module per noun, each command thin (parse, call, print).
 
-from servesize.cli import (  # noqa: F401  (importing registers the commands)
-    dataset,
-    environment,
-    loadtest,
-    model,
-    model_profile,
-    profile,
-    serve,
-    sweep,
-)
+The commands' modules are imported when their command runs (``_app.COMMANDS``).
+"""
+
 from servesize.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -10,7 +10,7 @@ import typer
 from servesize.cli._app import (
     DEFAULT_WORKSPACE,
     WorkspaceOption,
-    app,
+    command_app,
     format_time,
     new_table,
     open_store,
@@ -21,10 +21,7 @@ from servesize.workspace import read_dataset_file
 
 __all__ = ["dataset_app"]
 
-dataset_app = typer.Typer(
-    help="Register datasets of sample requests (one request body a row).", no_args_is_help=True
-)
-app.add_typer(dataset_app, name="dataset")
+dataset_app = command_app("dataset")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 

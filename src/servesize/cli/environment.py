@@ -10,7 +10,7 @@ import typer
 from servesize.cli._app import (
     DEFAULT_WORKSPACE,
     WorkspaceOption,
-    app,
+    command_app,
     format_pairs,
     format_size,
     format_time,
@@ -26,11 +26,7 @@ from servesize.workspace import EnvironmentRecord, read_conda_specification, rea
 
 __all__ = ["environment_app"]
 
-environment_app = typer.Typer(
-    help="Register, build and prune environments: what the entry script runs in.",
-    no_args_is_help=True,
-)
-app.add_typer(environment_app, name="environment")
+environment_app = command_app("environment")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 

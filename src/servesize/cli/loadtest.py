@@ -14,14 +14,22 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app, err_console
+from servesize.cli._app import (
+    DEFAULT_WORKSPACE,
+    WorkspaceOption,
+    command_app,
+    command_help,
+    err_console,
+)
 from servesize.errors import CancelledError, InvalidInputError, ServesizeError
 
 #: Share of late sends above which the run warns that the generator fell behind.
 LATE_WARNING_SHARE = 0.01
 
+loadtest_app = command_app("loadtest")
 
-@app.command()
+
+@loadtest_app.command(help=command_help("loadtest"))
 def loadtest(
     url: Annotated[str, typer.Argument(help="Target URL, e.g. http://127.0.0.1:5001/score.")],
     dataset: Annotated[
@@ -57,7 +65,6 @@ def loadtest(
     seed: Annotated[int | None, typer.Option(help="Seed of the Poisson schedule.")] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Send the rows round-robin at a rate (open loop) or concurrency (closed loop)."""
     from servesize.load import LoadSpec, parse_duration, run_load
 
     if (dataset is None) == (file is None):

@@ -10,7 +10,7 @@ import typer
 from servesize.cli._app import (
     DEFAULT_WORKSPACE,
     WorkspaceOption,
-    app,
+    command_app,
     format_pairs,
     format_size,
     format_time,
@@ -24,8 +24,7 @@ from servesize.workspace import ModelRecord
 
 __all__ = ["model_app"]
 
-model_app = typer.Typer(help="Register and manage models.", no_args_is_help=True)
-app.add_typer(model_app, name="model")
+model_app = command_app("model")  # model_profile.py adds ``model profile``
 
 IdOption = Annotated[
     str, typer.Option("--model-id", "-i", help="Model id NAME[:VERSION] (no version: the latest).")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app, err_console
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, err_console
 from servesize.report import (
     FORMATS,
     ProfileView,
@@ -29,12 +29,7 @@ from servesize.workspace import Figures, Store
 
 __all__ = ["profile_app"]
 
-profile_app = typer.Typer(
-    help="Inspect, report and compare stored profiles.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.add_typer(profile_app, name="profile")
+profile_app = command_app("profile")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -11,11 +11,13 @@ from typing import Annotated
 
 import typer
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, app
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, command_help
 from servesize.errors import InvalidInputError
 
+serve_app = command_app("serve")
 
-@app.command()
+
+@serve_app.command(help=command_help("serve"))
 def serve(
     entry_script: Annotated[
         Path, typer.Option("--entry-script", help="The score.py with init() and run().")
@@ -58,7 +60,6 @@ def serve(
     ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Serve an Azure ML entry script until Ctrl-C (init() failure exits with code 3)."""
     from servesize.serving import config_from_env
 
     if models and model_dir is not None:

@@ -12,7 +12,7 @@ import typer
 from servesize.cli._app import (
     DEFAULT_WORKSPACE,
     WorkspaceOption,
-    app,
+    command_app,
     err_console,
     new_table,
     out_console,
@@ -21,12 +21,7 @@ from servesize.cli._app import (
 
 __all__ = ["sweep_app"]
 
-sweep_app = typer.Typer(
-    help="Run many profiles from one YAML file, locally or on a Ray cluster.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.add_typer(sweep_app, name="sweep")
+sweep_app = command_app("sweep")
 
 FileArgument = Annotated[Path, typer.Argument(help="The sweep file (YAML).")]
 

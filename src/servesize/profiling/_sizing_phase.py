@@ -29,6 +29,8 @@ from servesize.workspace import Confirmation, Figures
 __all__ = ["LowLoad", "SizingPhase"]
 
 _CONFIRM_MAX_SECONDS = 60.0
+#: confirmations at most: the answer, then up to two escalations (Sizer.escalate)
+_CONFIRMATIONS = 3
 _ERROR_SLACK = 0.01
 
 
@@ -83,17 +85,22 @@ class SizingPhase:
     def model(self, low: LowLoad, cpu_per_query: float) -> ServiceModel:
         work = histogram_samples(low.histogram) or [max(cpu_per_query, 1e-4)]
         mean = sum(work) / len(work)
-        if self.bound.cores < 1.0 and cpu_per_query > 0:
-            # one at a time under a fractional quota the service times include the
-            # throttling the model adds itself: rescale them to the CPU they burn
-            work = [w * cpu_per_query / mean for w in work]
-            mean = cpu_per_query
+        exact = float(low.metrics.get("averageLatencyInMs") or 0.0) / 1000.0
+        # one at a time under a fractional quota the service times include the
+        # throttling the model adds itself: rescale them to the CPU they burn; else to
+        # the measured mean, as the histogram's samples are the middles of log-spaced
+        # bins and their mean can be 20% off
+        fractional = self.bound.cores < 1.0 and cpu_per_query > 0
+        target = cpu_per_query if fractional else exact
+        if target > 0 and mean > 0:
+            work = [w * target / mean for w in work]
+            mean = target
         fraction = min(1.0, cpu_per_query / mean) if mean > 0 and cpu_per_query > 0 else 1.0
         return ServiceModel(work=tuple(work), cpu_fraction=fraction)
 
     # -- trials ---------------------------------------------------------------------
 
-    def measure(self, alloc: Allocation, rate: float, objective: Objective) -> Trial:
+    def measure(self, alloc: Allocation, rate: float, objective: Objective, length: float) -> Trial:
         run = self.current
         if (run.allocation.workers, run.allocation.threads) != (alloc.workers, alloc.threads):
             run.stop()
@@ -101,9 +108,11 @@ class SizingPhase:
         elif run.allocation != alloc:
             run.service.resize(cpu=alloc.cores, memory_bytes=run.memory_limit)
             run.allocation = alloc
-        seconds = trial_seconds(self.s, objective, rate, self.s.trial_duration)
-        self.host._phase("sizing", 0.0, f"{alloc.label} at {rate:.1f}/s")
-        return self._timed("sizing", run, alloc, rate, seconds, objective)
+        seconds = trial_seconds(self.s, objective, rate, self.s.trial_duration) * length
+        again = " (again, twice as long)" if length > 1.0 else ""
+        self.host._phase("sizing", 0.0, f"{alloc.label} at {rate:.1f}/s{again}")
+        trial = self._timed("sizing", run, alloc, rate, seconds, objective)
+        return replace(trial, length=length)
 
     def _timed(
         self, phase: str, run: Any, alloc: Allocation, rate: float, seconds: float, o: Objective
@@ -183,7 +192,7 @@ class SizingPhase:
             model,
             objective,
             candidates,
-            lambda a, r: self.measure(a, r, objective),
+            lambda a, r, n: self.measure(a, r, objective, n),
             known=[low_trial, measured],
             max_trials=s.max_trials,
             tie=s.efficiency_tie,
@@ -194,7 +203,7 @@ class SizingPhase:
         f.sizing = [t.to_row() for t in outcome.trials] + outcome.predictions
         if outcome.allocation is None:
             return self._impossible(outcome, objective)
-        return self._confirm(outcome, objective)
+        return self._confirm_until_held(sizer, outcome, objective)
 
     def _impossible(self, outcome: Outcome, objective: Objective) -> list[str]:
         f = self.host.figures
@@ -226,6 +235,34 @@ class SizingPhase:
         peak = max((r.sampler.peak_memory_bytes for r in runs), default=0)
         margin = 1.0 + self.s.safety_margin
         return max(self.s.min_memory_gb, round_up(peak / GIB * margin, self.s.memory_step_gb))
+
+    def _confirm_until_held(self, sizer: Sizer, outcome: Outcome, o: Objective) -> list[str]:
+        """Confirm the answer; when its confirmation misses the objective (and nothing
+        else went wrong), confirm the next answer up, at most ``_CONFIRMATIONS`` times:
+        a short trial can pass by luck, and what is recommended must be confirmed."""
+        missed: list[str] = []
+        for attempt in range(_CONFIRMATIONS):
+            reasons = self._confirm(outcome, o)
+            f = self.host.figures
+            if reasons or f.slo_met is not False or attempt == _CONFIRMATIONS - 1:
+                break
+            assert outcome.allocation is not None
+            after = sizer.escalate(outcome, self.s.qps)
+            if after is None:
+                break
+            value = f.recommendation_latency_in_ms
+            missed.append(
+                f"{outcome.allocation.label} at {outcome.rate_per_replica:.1f}/s a replica "
+                f"({value if value is None else round(value, 1)} ms)"
+            )
+            outcome = after
+        if missed:
+            f = self.host.figures
+            f.sizing_note = (
+                f"{f.sizing_note}; missed {o.label} in confirmation: {'; '.join(missed)}, "
+                f"so {outcome.allocation.label if outcome.allocation else '-'} was confirmed next"
+            )
+        return reasons
 
     def _confirm(self, outcome: Outcome, objective: Objective) -> list[str]:
         s, f = self.s, self.host.figures

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from servesize.workspace import Confirmation, Figures
+from servesize.workspace import MeasuredRun
 
 __all__ = ["PhaseFigures"]
 
@@ -78,8 +78,8 @@ class PhaseFigures:
         self.pressure_seconds = _plus(self.pressure_seconds, pressure)
 
     def values(self) -> dict[str, Any]:
-        """The figures by their field names in :class:`~servesize.workspace.Figures`
-        (and :class:`~servesize.workspace.Confirmation`), rounded as stored."""
+        """The figures by their field names in :class:`~servesize.workspace.MeasuredRun`
+        (a profile's figures or its confirmation's), rounded as stored."""
         return {
             "cpu_contention_share": _round(self.contention_share, 4),
             "cpu_contention_seconds": _round(self.contention_seconds, 3),
@@ -90,14 +90,14 @@ class PhaseFigures:
             "cpu_pressure_share": _round(self.pressure_share, 4),
         }
 
-    def put_into(self, target: Figures | Confirmation) -> None:
+    def put_into(self, target: MeasuredRun) -> None:
         """Set the figures on a profile's (or its confirmation's) typed figures."""
         for name, value in self.values().items():
             setattr(target, name, value)
 
     def to_details(self) -> dict[str, Any]:
         """The camelCase figures of the phase (absent ones left out)."""
-        return {Figures.key(k): v for k, v in self.values().items() if v is not None}
+        return {MeasuredRun.key(k): v for k, v in self.values().items() if v is not None}
 
 
 def _plus(total: _N | None, value: _N | None) -> _N | None:

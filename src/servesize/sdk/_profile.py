@@ -90,6 +90,11 @@ class ModelProfile:
     def _on_progress(self, phase: str, fraction: float, text: str) -> None:
         if self.progress.get("phase") != phase:
             self.progress["text"] = ""
+            # every phase in the order it started, so a display that polls still shows
+            # one that ended between two polls (``prepare`` takes milliseconds)
+            phases = self.progress.setdefault("phases", [])
+            if phase not in phases:
+                phases.append(phase)
         self.progress.update(phase=phase, fraction=fraction)
         if text:
             self.progress["text"] = text

@@ -1,4 +1,9 @@
-"""``wait_for_completion(show_output=True)``: a rich progress bar per phase."""
+"""``wait_for_completion(show_output=True)``: a rich progress bar per phase.
+
+The display polls; it draws a bar for every phase the run has started
+(``progress["phases"]``), so a phase that began and ended between two polls is shown
+(done) as well.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from servesize.profiling import PHASES
 from servesize.workspace import FINAL_STATES
 
 if TYPE_CHECKING:
@@ -43,13 +47,16 @@ def follow(
         tasks: dict[str, TaskID] = {}
         while True:
             state = profile.state
+            # the run's thread adds to both: the list first, so every phase before
+            # ``phase`` in it has ended
+            started = list(profile.progress.get("phases", ()))
             phase = str(profile.progress.get("phase", ""))
-            if phase in _LABELS:
-                for done in PHASES[: PHASES.index(phase)]:
-                    if done in tasks:
-                        bar.update(tasks[done], completed=1.0)
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(_LABELS[phase], total=1.0, text="")
+            for seen in started:
+                if seen in _LABELS and seen not in tasks:
+                    tasks[seen] = bar.add_task(_LABELS[seen], total=1.0, text="")
+                if seen != phase and seen in tasks:
+                    bar.update(tasks[seen], completed=1.0)  # a later phase has started
+            if phase in tasks:
                 bar.update(
                     tasks[phase],
                     completed=float(profile.progress.get("fraction", 0.0)),

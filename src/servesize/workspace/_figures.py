@@ -10,9 +10,11 @@ Each field names its stored key once, with :func:`figure`::
     recommended_cpu: float | None = figure("recommendedCpu")
 
 **Adding a figure is a one-place change:** add one such line to :class:`Figures` (or
-to a nested group: :class:`Confirmation`, :class:`Warmup`, :class:`Machine`), with the
-camelCase key the details should carry and ``None`` as default (a profile that fails
-early does not have it).  Set it where it is measured (``figures.my_figure = ...``)
+to a nested group: :class:`Confirmation`, :class:`Warmup`, :class:`Machine`; or to
+:class:`MeasuredRun`, the base of both ``Figures`` and ``Confirmation``, for a figure
+every measured run has, so it is declared once for the two), with the camelCase key
+the details should carry and ``None`` as default (a profile that fails early does not
+have it).  Set it where it is measured (``figures.my_figure = ...``)
 and read it where it is shown; the conversion both ways follows from the field.  A
 figure the load generator reports under the same key gets ``source="load"`` and is
 copied by ``take_load_metrics(result.metrics)`` (of :class:`Figures`, :class:`Warmup`
@@ -38,6 +40,7 @@ __all__ = [
     "ErrorInfo",
     "Figures",
     "Machine",
+    "MeasuredRun",
     "RunEnvironment",
     "Warmup",
     "figure",
@@ -157,21 +160,30 @@ class Warmup(_Group):
 
 
 @dataclass
-class Confirmation(_Group):
-    """The re-run under the recommended limits (or why it was skipped)."""
+class MeasuredRun(_Group):
+    """The figures every measured run has, declared once: the profile's measurement
+    (:class:`Figures`) and its re-run under the recommended limits
+    (:class:`Confirmation`) store them under the same keys."""
 
-    skipped: str | None = figure("skipped")
+    # -- what the run was asked to serve under ---------------------------------------
     requested_cpu: float | None = figure("requestedCpu")
     requested_memory_in_gb: float | None = figure("requestedMemoryInGB")
+    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
+    workers: int | None = figure("workers")
+    # -- the load generator's metrics of the run -------------------------------------
     total_queries: int | None = figure("totalQueries", source="load")
     success_rate: float | None = figure("successRate", source="load")
     measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
+    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
     latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
     latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
+    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
     late_send_share: float | None = figure("lateSendShare", source="load")
+    #: requests the schedule issued, and those unanswered when it ended (the verdict's
+    #: test of whether the service kept up)
     scheduled_queries: int | None = figure("scheduledQueries", source="load")
     backlog_at_schedule_end: int | None = figure("backlogAtScheduleEnd", source="load")
-    # CPU contention and quota throttling of the run (docs/verdict.md)
+    # -- CPU contention and quota throttling of the run (docs/verdict.md) -------------
     cpu_contention_share: float | None = figure("cpuContentionShare")
     cpu_contention_seconds: float | None = figure("cpuContentionSeconds")
     throttled_share: float | None = figure("throttledShare")
@@ -179,14 +191,18 @@ class Confirmation(_Group):
     throttled_periods: int | None = figure("throttledPeriods")
     periods: int | None = figure("periods")
     cpu_pressure_share: float | None = figure("cpuPressureShare")
+
+
+@dataclass
+class Confirmation(MeasuredRun):
+    """The re-run under the recommended limits (or why it was skipped); its load,
+    contention and throttling figures are those of :class:`MeasuredRun`."""
+
+    skipped: str | None = figure("skipped")
     held: bool | None = figure("held")
     error: str | None = figure("error")
     # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
-    workers: int | None = figure("workers")
     threads: int | None = figure("threads")
-    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
-    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
-    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
     utilized_cpu: float | None = figure("utilizedCpu")
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -216,19 +232,18 @@ class RunEnvironment(_Group):
 
 
 @dataclass
-class Figures(_Group):
-    """Every figure a profile reports (docs/profiling.md); all optional."""
+class Figures(MeasuredRun):
+    """Every figure a profile reports (docs/profiling.md); all optional.  The
+    measurement's requested limits, load metrics, contention and throttling are the
+    fields of :class:`MeasuredRun`."""
 
     # -- what the service ran under --------------------------------------------------
-    requested_cpu: float | None = figure("requestedCpu")
-    requested_memory_in_gb: float | None = figure("requestedMemoryInGB")
     service_cpus: list[int] | None = figure("serviceCpus")
     generator_cpus: list[int] | None = figure("generatorCpus")
     cpus_shared: bool | None = figure("cpusShared")
     machine: Machine | None = figure("machine", group=Machine)
     #: the ProfileSettings used, as ``ProfileSettings.to_dict()`` (its field names)
     settings: dict[str, Any] | None = figure("settings")
-    workers: int | None = figure("workers")
     missing_requirements: list[str] | None = figure("missingRequirements")
     environment: RunEnvironment | None = figure("environment", group=RunEnvironment)
     limits_enforced: bool | None = figure("limitsEnforced")
@@ -250,21 +265,13 @@ class Figures(_Group):
     capacity_stop_reason: str | None = figure("capacityStopReason")
     max_sustainable_queries_per_second: float | None = figure("maxSustainableQueriesPerSecond")
     capacity_concurrency: int | None = figure("capacityConcurrency")
-    requested_queries_per_second: float | None = figure("requestedQueriesPerSecond")
-    # -- measurement (the load generator's metrics) ------------------------------------
-    total_queries: int | None = figure("totalQueries", source="load")
+    # -- measurement: the load generator's metrics beyond MeasuredRun's ---------------
     success_queries: int | None = figure("successQueries", source="load")
-    success_rate: float | None = figure("successRate", source="load")
     average_latency_in_ms: float | None = figure("averageLatencyInMs", source="load")
     min_latency_in_ms: float | None = figure("minLatencyInMs", source="load")
     max_latency_in_ms: float | None = figure("maxLatencyInMs", source="load")
     service_time_average_in_ms: float | None = figure("serviceTimeAverageInMs", source="load")
-    latency_percentile50_in_ms: float | None = figure("latencyPercentile50InMs", source="load")
-    latency_percentile90_in_ms: float | None = figure("latencyPercentile90InMs", source="load")
     latency_percentile95_in_ms: float | None = figure("latencyPercentile95InMs", source="load")
-    latency_percentile99_in_ms: float | None = figure("latencyPercentile99InMs", source="load")
-    latency_percentile999_in_ms: float | None = figure("latencyPercentile999InMs", source="load")
-    measured_queries_per_second: float | None = figure("measuredQueriesPerSecond", source="load")
     service_time_percentile50_in_ms: float | None = figure(
         "serviceTimePercentile50InMs", source="load"
     )
@@ -284,21 +291,9 @@ class Figures(_Group):
     errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
     #: failures of run() counted by the host: ``[{type, message, count}]``
     run_errors: list[dict[str, Any]] | None = figure("runErrors")
-    late_send_share: float | None = figure("lateSendShare", source="load")
     duration_seconds: float | None = figure("durationSeconds", source="load")
-    #: requests the schedule issued, and those unanswered when it ended (the verdict's
-    #: test of whether the service kept up)
-    scheduled_queries: int | None = figure("scheduledQueries", source="load")
-    backlog_at_schedule_end: int | None = figure("backlogAtScheduleEnd", source="load")
-    # -- CPU contention and quota throttling of the measurement (docs/verdict.md) ------
-    cpu_contention_share: float | None = figure("cpuContentionShare")
-    cpu_contention_seconds: float | None = figure("cpuContentionSeconds")
-    throttled_share: float | None = figure("throttledShare")
-    throttled_seconds: float | None = figure("throttledSeconds")
-    throttled_periods: int | None = figure("throttledPeriods")
-    periods: int | None = figure("periods")
-    cpu_pressure_share: float | None = figure("cpuPressureShare")
-    #: the same figures for every phase: ``{phase: {"cpuContentionShare": ..., ...}}``
+    #: MeasuredRun's contention and throttling figures for every phase:
+    #: ``{phase: {"cpuContentionShare": ..., ...}}`` (docs/verdict.md)
     phase_figures: dict[str, dict[str, Any]] | None = figure("phaseFigures")
     # -- utilisation and the recommendation ------------------------------------------
     cpu_seconds_per_query: float | None = figure("cpuSecondsPerQuery")

@@ -1,0 +1,129 @@
+"""What the benchmarks share, defined once: paths, the machine and its load, a free
+loopback port, the servesize CLI on the bundled example, and appending to RESULTS files.
+
+Scripts run as ``.venv/bin/python bench/NAME.py``, which puts this folder on the path,
+so they ``from _common import ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+EXAMPLES = ROOT / "examples"
+
+
+def uptime() -> str:
+    """``uptime``'s line: the load averages to record with every figure."""
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def machine() -> str:
+    """``Machine: <platform>, <n> CPUs, Python <version>`` (callers add the load)."""
+    return (
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+
+
+def run_heading() -> str:
+    """The heading of one run's section in a RESULTS file."""
+    return f"\n## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
+
+
+def append_results(path: Path, text: str, header: str) -> None:
+    """Append ``text`` to ``path``, starting a new file with ``header``."""
+    if not path.exists():
+        path.write_text(header, encoding="utf-8")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def append_table(
+    path: Path,
+    title: str,
+    load: str,
+    command: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+) -> str:
+    """Append one titled table (right-aligned columns) with the load and the command
+    to ``path``, and return it."""
+    lines = [
+        f"\n## {title}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
+        f"`uptime` before: {load} (the machine was shared with other jobs).\n",
+        f"Command: {command}\n",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---:" for _ in headers) + "|",
+    ]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    text = "\n".join(lines) + "\n"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    return text
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def servesize(
+    workspace: Path, *args: str, cwd: Path | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The CLI (this interpreter's servesize) on ``workspace``, output captured."""
+    cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(workspace)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=check, cwd=cwd)
+
+
+def example_model() -> Path:
+    """The bundled example's model, trained first if it is not there yet."""
+    model = EXAMPLES / "model" / "model.joblib"
+    if not model.exists():
+        subprocess.run([sys.executable, str(EXAMPLES / "train.py")], check=True)
+    return model
+
+
+@dataclass
+class ExampleProfile:
+    """One ``servesize model profile`` of the bundled example in a fresh workspace."""
+
+    proc: subprocess.CompletedProcess[str]
+    details: dict[str, Any]  # empty when it wrote none
+    seconds: float  # wall time of the profile command
+    load_before: float  # 1-minute load average when it started
+
+
+def profile_example(model: Path, name: str, extra: Sequence[str]) -> ExampleProfile:
+    """Register the example model and requests, then profile them as ``name``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        servesize(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
+        servesize(
+            ws, "dataset", "register", "--name", "requests",
+            "--file", str(EXAMPLES / "sample-requests.txt"),
+        )  # fmt: skip
+        out = Path(tmp) / "details.json"
+        load_before = os.getloadavg()[0]
+        started = time.monotonic()
+        proc = servesize(
+            ws, "model", "profile", "-n", name, "-m", "diabetes-forest", "--idi", "requests",
+            "--ic", str(EXAMPLES / "inference-config.json"), "-t", str(out), "--json", *extra,
+        )  # fmt: skip
+        seconds = time.monotonic() - started
+        details = json.loads(out.read_text()) if out.exists() else {}
+        return ExampleProfile(proc, details, seconds, load_before)
