@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import uptime
+
 from servesize.environments import EnvironmentCache
 from servesize.profiling import _service
 from servesize.profiling.request import ProfileRequest
@@ -47,10 +49,6 @@ if sys.argv[2] == "skinny":
 mlflow.sklearn.save_model(Ridge().fit(X, y), sys.argv[1], serialization_format="cloudpickle",
                           **extra)
 """
-
-
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def _timed(store: Store, request: ProfileRequest) -> tuple[float, bool | None, int]:
@@ -77,7 +75,7 @@ def main() -> None:
             cpu=None, memory_gb=None, description=None, settings=ProfileSettings(),
         )  # fmt: skip
         assert request.environment is not None
-        print("load before:", _uptime())
+        print("load before:", uptime())
         print("requirements:", ", ".join(request.environment.pip_requirements))
         cold = _timed(store, request)
         cache = EnvironmentCache(store.root / "envs")
@@ -85,7 +83,7 @@ def main() -> None:
         for entry in cache.entries():
             cache.remove(entry.key)
         warm = _timed(store, request)
-        print("load after:", _uptime())
+        print("load after:", uptime())
         result = {
             "model": kind,
             "coldSeconds": round(cold[0], 2),
