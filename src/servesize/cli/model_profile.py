@@ -53,6 +53,14 @@ def profile_command(
     environment: Annotated[
         str | None, typer.Option("--environment", "-e", help="Registered environment id.")
     ] = None,
+    env_manager: Annotated[
+        str | None,
+        typer.Option(
+            "--env-manager",
+            help="An MLflow model's environment: virtualenv (default) or uv build its "
+            "requirements.txt with uv; local uses servesize's Python.",
+        ),
+    ] = None,
     server_cmd: Annotated[
         str | None,
         typer.Option("--server-cmd", help="Any server's command line; {port} is filled in."),
@@ -153,6 +161,7 @@ def profile_command(
         ("min_duration", _parse_seconds(duration)),
         ("min_queries", min_queries),
         ("workers", workers),
+        ("env_manager", env_manager),
     ):
         if value is not None:
             settings[key] = value
@@ -189,6 +198,8 @@ def profile_command(
             cpu=cpu,
             memory_in_gb=memory_gb,
             description=description,
+            # an MLflow model's: the environment given wins over its own files
+            environment=environment if config is None else None,
             **settings,
         )
         for line in handle.missing_requirements:

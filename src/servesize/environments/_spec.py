@@ -51,6 +51,9 @@ class BuildSpec:
     python: str | None = None
     #: Azure's ``user_managed_dependencies``: nothing is built, the current Python runs.
     user_managed: bool = False
+    #: False: what runs is not servesize's scoring host (an MLflow model's server), so
+    #: ``HOST_REQUIREMENTS`` are not added (they would change the server measured)
+    scoring_host: bool = True
 
     @property
     def label(self) -> str:
@@ -85,6 +88,8 @@ class BuildSpec:
         needs and they did not name."""
         named = {_name(line) for line in self.requirements}
         own = tuple(r for r in self.requirements if _name(r) not in HOST_REPLACES)
+        if not self.scoring_host:
+            return own
         extra = tuple(r for r in HOST_REQUIREMENTS if _name(r) not in named)
         return (*own, *extra)
 

@@ -125,8 +125,13 @@ def first_start(
     so the measured cold start that follows is that of a deployed image.
     """
     service, url = launch_service(request, workdir, log_path, None, None, cpus, environment)
+    # a server command is ready as its own endpoint says (MLflow's /ping), as in the run
+    server = request.server
+    health = server.endpoint.health_path if isinstance(server, ServerCommand) else "/"
     try:
-        return service.wait_ready(url, request.settings.startup_timeout)
+        return service.wait_ready(
+            url + (health or "/"), request.settings.startup_timeout, port_only=health is None
+        )
     finally:
         service.stop()
 

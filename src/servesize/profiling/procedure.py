@@ -25,6 +25,7 @@ from servesize.environments import BuiltEnvironment
 from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling._attached import AttachedService, not_measured
+from servesize.profiling._mlflow import completed_note
 from servesize.profiling._sizing_phase import LowLoad, SizingPhase
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
@@ -145,6 +146,9 @@ class ProfileRun:
             self.store, self.request, self.cancel.is_set
         )
         self.figures.environment = self._environment.figure()
+        self.figures.environment_note = completed_note(
+            self.request.environment_note, self._environment
+        )
         if self._environment.cached is False:
             self._phase("prepare", 0.8, "first start in the new environment (bytecode)")
             seconds = _service.first_start(

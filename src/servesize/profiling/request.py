@@ -23,6 +23,9 @@ class EnvironmentSpec:
     python: str | None = None
     #: Azure's ``python.user_managed_dependencies``: run with the current interpreter
     user_managed: bool = False
+    #: False: the service is not servesize's scoring host (an MLflow model's own
+    #: server), so the host's packages are not added to the build
+    scoring_host: bool = True
 
     def build_spec(self) -> BuildSpec:
         return BuildSpec(
@@ -31,6 +34,7 @@ class EnvironmentSpec:
             self.pip_requirements,
             self.python,
             self.user_managed,
+            self.scoring_host,
         )
 
     def to_dict(self) -> dict[str, Any]:

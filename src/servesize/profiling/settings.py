@@ -95,6 +95,10 @@ class ProfileSettings:
     max_late_share: float = 0.01
     #: worker processes; None: one per core of the allocation above one core
     workers: int | None = None
+    #: where an MLflow model without an inference config runs (``mlflow models serve
+    #: --env-manager``): "virtualenv"/"uv" build its requirements.txt with uv, "local"
+    #: uses servesize's interpreter; an environment the user gives wins over both
+    env_manager: Literal["local", "virtualenv", "uv"] = "virtualenv"
     #: False runs the service without cgroups (unlimited, measured with psutil), as on a
     #: machine that has none; the details then say ``limitsEnforced: false``
     cgroups: bool = True

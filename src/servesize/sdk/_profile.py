@@ -214,6 +214,7 @@ def profile(
     cpu: float | None = None,
     memory_in_gb: float | None = None,
     description: str | None = None,
+    environment: Any = None,
     **settings: Any,
 ) -> ModelProfile:
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
@@ -223,6 +224,12 @@ def profile(
     sizing search.  ``settings`` are :class:`ProfileSettings` fields, notably
     ``qps=40`` and ``slo="p99=150ms"`` (the smallest allocation meeting the objective at
     that rate; docs/profiling.md), ``min_duration``, ``min_queries``, ``workers``, ...
+
+    An MLflow model needs no ``inference_config`` (None): it is served as ``mlflow
+    models serve`` does, in an environment built from its ``requirements.txt``
+    (``env_manager="virtualenv"``, the default, or ``"uv"``) or with servesize's own
+    interpreter (``env_manager="local"``); ``environment`` (an ``Environment`` or its
+    id) wins over both (docs/servers.md).
     """
     store = store_of(workspace)
     request = profile_request(
@@ -235,6 +242,7 @@ def profile(
         memory_gb=memory_in_gb,
         description=description,
         settings=ProfileSettings.from_kwargs(settings),
+        environment=environment,
     )
     handle = ModelProfile._run_here(workspace, request.name)
     started = start_run(store, request, progress=handle._on_progress)

@@ -107,8 +107,12 @@ def profile_request(
     memory_gb: float | None,
     description: str | None,
     settings: ProfileSettings,
+    environment: Any = None,
 ) -> ProfileRequest:
-    """Check everything and resolve it to plain values; raises before anything starts."""
+    """Check everything and resolve it to plain values; raises before anything starts.
+
+    ``environment``: for an MLflow model without an inference config, the environment
+    to serve it in instead of one built from the model's own files."""
     validate_name(name, "profile name")
     check_limits(cpu, memory_gb)
     if models is None:
@@ -126,24 +130,31 @@ def profile_request(
     source: Path | None = None
     requirements: list[str] = []
     note = None
+    if environment is not None and inference_config is not None:
+        raise InvalidInputError(
+            "environment= goes with an MLflow model without an inference config; "
+            "otherwise give the environment in the inference config"
+        )
+    spec = environment_spec(store, environment)
     if server is None and inference_config is None:
         # no config: one MLflow model, served as `mlflow models serve` does
-        server, requirements, note = mlflow_service(store, model_ids, settings)
+        server, requirements, note, spec = mlflow_service(store, model_ids, settings, spec)
     if server is None:
         entry, source, env = _inference_config(store, inference_config)
         check_entry_script(entry)
         if source is not None and not source.is_dir():
             raise InvalidInputError(f"source directory not found: {source}")
+        spec = environment_spec(store, env)
     else:
-        env = getattr(inference_config, "environment", None)
+        if inference_config is not None:
+            spec = environment_spec(store, getattr(inference_config, "environment", None))
         if isinstance(server, ServerCommand) and server.cwd is None:
             # fixed now: the profile runs later, in a thread, maybe after a chdir
             server = dataclasses.replace(server, cwd=Path.cwd())
         check_server(server)
-    environment = environment_spec(store, env)
     # a built environment installs its requirements; servesize's own may lack them
-    if environment is None or environment.user_managed:
-        requirements += environment.pip_requirements if environment else []
+    if spec is None or spec.user_managed:
+        requirements += spec.pip_requirements if spec else []
     missing = missing_requirements(requirements)
     return ProfileRequest(
         name=name,
@@ -151,7 +162,7 @@ def profile_request(
         entry_script=entry,
         dataset_id=dataset_id,
         source_directory=source,
-        environment=environment,
+        environment=spec,
         cpu=float(cpu) if cpu is not None else None,
         memory_gb=float(memory_gb) if memory_gb is not None else None,
         description=description,

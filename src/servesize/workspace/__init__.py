@@ -10,6 +10,7 @@ from servesize.workspace._dataset_files import (
 )
 from servesize.workspace._db import DB_FILE
 from servesize.workspace._environment_files import (
+    parse_pip_requirements,
     pip_from_conda,
     read_conda_specification,
     read_pip_requirements,
@@ -68,6 +69,7 @@ __all__ = [
     "format_id",
     "owner_alive",
     "parse_id",
+    "parse_pip_requirements",
     "pip_from_conda",
     "profile_log_file",
     "read_conda_specification",
