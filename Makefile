@@ -47,7 +47,7 @@ lint: $(VENV)/.installed
 # The whole suite, as CI runs it; coverage of the in-process code is printed before
 # pytest's summary line (code run in subprocesses, e.g. the scoring host, is not counted).
 test: test-deps lint
-	$(PY) -m pytest -q --cov=servesize --cov-report=term
+	$(PY) -m pytest -q --durations=25 --cov=servesize --cov-report=term
 
 # The quick loop while editing: no real profiles or servers under load, no wall-clock
 # assertions, no Ray cluster, no package index.

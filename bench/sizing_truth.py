@@ -4,11 +4,12 @@ The answer must lie in [0.4, 0.8] cores (0.4 is the bare CPU need; the CFS quota
 tail effect asks a little more) and must not move by more than 0.1 core between an
 upper bound of 1.0 and 0.8 cores.  Appends the figures to bench/RESULTS-sizing.md.
 
-    .venv/bin/python bench/sizing_truth.py
+    .venv/bin/python bench/sizing_truth.py [--rounds N]   # N x (bound 1.0, bound 0.8)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -24,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "tests" / "profiling" / "scripts"
 
 
-def one(store: Store, bound: float) -> dict[str, object]:
+def one(store: Store, bound: float, round_: int) -> dict[str, object]:
     config = InferenceConfig(entry_script=str(SCRIPTS / "burn.py"), source_directory=str(SCRIPTS))
     started = time.monotonic()
     result = profile(
-        store, f"truth-{bound}", ["m"], config, "rows", cpu=bound, memory_in_gb=1.0,
+        store, f"truth-{round_}-{bound}", ["m"], config, "rows", cpu=bound, memory_in_gb=1.0,
         qps=40.0, slo="p99=150ms", extra_env={"BURN_MS": "10"},
     )  # fmt: skip
     result.wait_for_completion()
@@ -48,19 +49,23 @@ def one(store: Store, bound: float) -> dict[str, object]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=1, help="pairs of profiles (1.0, 0.8)")
+    rounds = parser.parse_args().rounds
     load = uptime()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "ws")
         (Path(tmp) / "m.bin").write_bytes(b"m")
         store.models.register("m", Path(tmp) / "m.bin")
         store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
-        rows = [one(store, bound) for bound in (1.0, 0.8)]
+        rows = [one(store, bound, i) for i in range(rounds) for bound in (1.0, 0.8)]
     keys = ("bound", "seconds", "cpu", "replicas", "met", "p99", "alone", "trials", "validity")
     text = append_table(
         BENCH / "RESULTS-sizing.md",
         "Ground truth",
         load,
-        "`.venv/bin/python bench/sizing_truth.py` (burn.py, 10 ms of CPU a request, "
+        f"`.venv/bin/python bench/sizing_truth.py --rounds {rounds}` (burn.py, 10 ms of CPU "
+        "a request, "
         '`qps=40, slo="p99=150ms"`, default settings otherwise).',
         ("bound", "wall s", "rec. CPU", "replicas", "sloMet", "confirmed p99 ms",
          "one at a time p50 ms", "trials", "verdict"),

@@ -53,7 +53,7 @@ def profile_args(entry: Any, name: str, cpu: str, memory: str) -> list[str]:
     return [*args, "--cc", cpu, "--gb", memory]
 
 
-def one(entry: Any, cpu: str, memory: str) -> dict[str, Any]:
+def one(entry: Any, cpu: str, memory: str, keep: Path | None = None) -> dict[str, Any]:
     name = entry.name.replace("_", "-")
     with tempfile.TemporaryDirectory() as tmp:
         ws, out = Path(tmp) / "ws", Path(tmp) / "details.json"
@@ -71,6 +71,9 @@ def one(entry: Any, cpu: str, memory: str) -> dict[str, Any]:
         proc = servesize(ws, *args, "-t", str(out), "--json", cwd=cwd)
         seconds = time.monotonic() - started
         details = json.loads(out.read_text()) if out.exists() else {}
+        if keep is not None and out.exists():
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / f"{name}.json").write_text(out.read_text(), encoding="utf-8")
         where = "" if cwd == ROOT else f"cd {cwd.relative_to(ROOT)} && "
         return {
             "name": entry.name,
@@ -89,13 +92,15 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="zoo entries (default: all available)")
     parser.add_argument("--cc", default="1", help="CPU cores for every profile")
     parser.add_argument("--gb", default="2", help="memory in GB for every profile")
+    parser.add_argument("--details", type=Path, help="keep each profile's details here")
     args = parser.parse_args()
     entries = [zoo.get(n) for n in args.names] if args.names else list(zoo.ENTRIES)
     skipped = {e.name: zoo.missing(e) for e in entries if zoo.missing(e)}
-    rows = [one(e, args.cc, args.gb) for e in entries if e.name not in skipped]
+    rows = [one(e, args.cc, args.gb, args.details) for e in entries if e.name not in skipped]
     lines = [
         run_heading(),
-        f"{machine()}; shared with other work. `uptime` after the run: `{uptime()}`.\n",
+        f"{machine()}. `uptime` after the run: `{uptime()}` (above 1 on 2 cores: the "
+        "machine was shared; compare models within one run).\n",
         f"Command: `.venv/bin/python bench/zoo.py {shlex.join(sys.argv[1:])}`; each model "
         "was profiled with the command shown, default settings.\n",
         "| model | " + " | ".join(label for _, label in KEYS) + " | wall s | load before |",

@@ -90,6 +90,10 @@ def test_a_service_that_cannot_keep_up_is_invalid(store: Store) -> None:
     details = result.get_details()
     assert details["validity"] == "INVALID"
     assert any("the service could not keep up" in r for r in _reasons(result))
+    # it used the whole half core: the usage-based recommendation stops at the bound
+    assert details["recommendedCpu"] <= 0.5
+    if details["maxUtilizedCpu"] > 0.45:
+        assert "capped at that bound" in details["sizingNote"]
     assert details["backlogAtScheduleEnd"] > 0.2 * details["scheduledQueries"]
     assert details["throttledSeconds"] >= 0
     if details["cpuContentionShare"] < 0.05:

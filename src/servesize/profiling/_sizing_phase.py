@@ -23,7 +23,7 @@ from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.recommend import after_oom_gb, round_up
 from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.profiling.sizing import Allocation, Outcome, Sizer, Trial, allocation_for, grid
-from servesize.profiling.verdict import judge_run
+from servesize.profiling.verdict import contention_reasons, judge_run, service_reasons
 from servesize.workspace import Confirmation, Figures
 
 __all__ = ["LowLoad", "SizingPhase"]
@@ -73,6 +73,8 @@ class SizingPhase:
         self.bound: Allocation = run.allocation
         self.memory_bytes = memory_bytes
         self.baseline_success = 1.0
+        #: the last confirmation failed through the service (set by ``_confirm``)
+        self._service_failed = False
 
     # -- the model ------------------------------------------------------------------
 
@@ -237,35 +239,40 @@ class SizingPhase:
         return max(self.s.min_memory_gb, round_up(peak / GIB * margin, self.s.memory_step_gb))
 
     def _confirm_until_held(self, sizer: Sizer, outcome: Outcome, o: Objective) -> list[str]:
-        """Confirm the answer; when its confirmation misses the objective (and nothing
-        else went wrong), confirm the next answer up, at most ``_CONFIRMATIONS`` times:
-        a short trial can pass by luck, and what is recommended must be confirmed."""
+        """Confirm the answer; when the service fails its confirmation (the objective
+        missed, requests unanswered, or it could not keep up) on a machine that was not
+        busy, confirm the next answer up, at most ``_CONFIRMATIONS`` times: a short
+        trial can pass by luck, and what is recommended must be what was confirmed."""
         missed: list[str] = []
         for attempt in range(_CONFIRMATIONS):
             reasons = self._confirm(outcome, o)
-            f = self.host.figures
-            if reasons or f.slo_met is not False or attempt == _CONFIRMATIONS - 1:
+            if not self._service_failed or attempt == _CONFIRMATIONS - 1:
                 break
-            assert outcome.allocation is not None
             after = sizer.escalate(outcome, self.s.qps)
-            if after is None:
+            if after is None or after.allocation is None:
                 break
-            value = f.recommendation_latency_in_ms
-            missed.append(
-                f"{outcome.allocation.label} at {outcome.rate_per_replica:.1f}/s a replica "
-                f"({value if value is None else round(value, 1)} ms)"
-            )
+            missed.append(self._missed(outcome))
             outcome = after
         if missed:
             f = self.host.figures
+            assert outcome.allocation is not None
             f.sizing_note = (
-                f"{f.sizing_note}; missed {o.label} in confirmation: {'; '.join(missed)}, "
-                f"so {outcome.allocation.label if outcome.allocation else '-'} was confirmed next"
+                f"{f.sizing_note}; failed its confirmation: {'; '.join(missed)}; confirmed "
+                f"next: {outcome.allocation.label} at {outcome.rate_per_replica:.1f}/s a replica"
+                + (f" x {outcome.replicas} replicas" if outcome.replicas > 1 else "")
             )
         return reasons
 
+    def _missed(self, outcome: Outcome) -> str:
+        f = self.host.figures
+        assert outcome.allocation is not None
+        value = f.recommendation_latency_in_ms
+        what = "could not keep up" if value is None or f.slo_met is not False else f"{value:.1f} ms"
+        return f"{outcome.allocation.label} at {outcome.rate_per_replica:.1f}/s a replica ({what})"
+
     def _confirm(self, outcome: Outcome, objective: Objective) -> list[str]:
         s, f = self.s, self.host.figures
+        self._service_failed = False
         alloc = outcome.allocation
         assert alloc is not None
         memory_gb = self._memory_gb(alloc.workers)
@@ -310,6 +317,9 @@ class SizingPhase:
         figures.put_into(info)  # contention and throttling of the run
         info.utilized_cpu = trial.utilized_cpu
         f.slo_met = trial.met
+        if trial.met and rate > (f.max_queries_per_second_within_slo or 0.0):
+            # the model's estimate stands below a rate this very run met the objective at
+            f.max_queries_per_second_within_slo = round(rate, 3)
         f.recommendation_latency_in_ms = trial.value_ms
         f.sizing = [*(f.sizing or []), trial.to_row()]
         # the same judgement as the measurement's: schedule kept, answered, kept up, no
@@ -317,8 +327,12 @@ class SizingPhase:
         reasons = judge_run(
             m, settings=s, min_duration=seconds, figures=figures, phase="confirmation"
         )
-        if float(m.get("successRate") or 0) < self.baseline_success - _ERROR_SLACK:
+        fell = float(m.get("successRate") or 0) < self.baseline_success - _ERROR_SLACK
+        if fell:
             reasons.append(f"the success rate fell to {float(m.get('successRate') or 0):.1%}")
+        # the service's own failure, not the machine's: the next answer up may hold
+        failed = not trial.met or fell or bool(service_reasons(m, "confirmation"))
+        self._service_failed = failed and not contention_reasons(figures, "confirmation")
         info.held = not reasons and trial.met
         return reasons
 

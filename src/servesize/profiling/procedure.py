@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,8 @@ class ProfileRun:
         self._workdir: Path | None = None
         self._plan: _service.Plan | None = None
         self._low_load: LowLoad | None = None
+        #: why the usage-based recommendation was capped at the bound (None: it was not)
+        self._capped: str | None = None
         self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
         server = request.server
@@ -184,9 +186,11 @@ class ProfileRun:
                     if self.figures.confirmation is None and self.figures.recommended_cpu:
                         # the default objective was out of reach: the usage-based
                         # recommendation stands, confirmed the way it always was
+                        self._note_cap()
                         held_reasons = self._confirm(rec, rate)
                 else:
                     run.stop()
+                    self._note_cap()
                     held_reasons = self._confirm(rec, rate)
         self._verdict(capacity, held_reasons)
 
@@ -388,6 +392,12 @@ class ProfileRun:
             phase="measurement",
         )
 
+    def _note_cap(self) -> None:
+        """Add why the usage-based recommendation stopped at the bound, if it did."""
+        if self._capped:
+            note = self.figures.sizing_note
+            self.figures.sizing_note = f"{note}; {self._capped}" if note else self._capped
+
     def _recommend(self, sampler: Sampler) -> Recommendation:
         per_second = sampler.per_second("measurement")
         if per_second:
@@ -395,6 +405,17 @@ class ProfileRun:
         peak = sampler.peak_memory_bytes
         self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
         rec = recommend(per_second, peak, self.settings)
+        bound = self.figures.requested_cpu
+        if bound and self.figures.limits_enforced and rec.cpu > bound:
+            # the usage plus its margin is past the bound: the service took all it was
+            # given, so the bound is the most that was measured to be enough; say so
+            rec = replace(rec, cpu=bound)
+            self._capped = (
+                f"the service used all of the {bound:g} cores it was given (with the "
+                f"{self.settings.safety_margin:.0%} margin it would ask for more): the "
+                "usage-based recommendation is capped at that bound; profile with a higher "
+                "--cc to see how much more it would use"
+            )
         self.figures.recommended_cpu = rec.cpu
         self.figures.recommended_memory_in_gb = rec.memory_gb
         return rec

@@ -64,7 +64,9 @@ __all__ = [
     "MAX_CONTENTION_STRETCH",
     "MAX_UNANSWERED_SHARE",
     "MIN_BACKLOG_ALLOWANCE",
+    "contention_reasons",
     "judge_run",
+    "service_reasons",
     "verdict",
 ]
 
@@ -113,14 +115,16 @@ def judge_run(
             f"only {results} of the {scheduled} requests the {phase}'s schedule issued "
             "ended: the run was cut short"
         )
-    reasons.extend(_service_reasons(metrics, results, phase))
+    reasons.extend(service_reasons(metrics, phase))
     if figures is not None:
-        reasons.extend(_contention_reasons(figures, phase))
+        reasons.extend(contention_reasons(figures, phase))
     return reasons
 
 
-def _service_reasons(metrics: Mapping[str, Any], results: int, phase: str) -> list[str]:
+def service_reasons(metrics: Mapping[str, Any], phase: str) -> list[str]:
+    """Rules 5 and 6: the service left requests unanswered or could not keep up."""
     reasons = []
+    results = int(metrics.get("totalQueries") or 0)
     unanswered = sum(int(v) for v in (metrics.get("errorsByKind") or {}).values())
     if results and unanswered / results > MAX_UNANSWERED_SHARE:
         kinds = ", ".join(f"{k}: {v}" for k, v in sorted(metrics["errorsByKind"].items()))
@@ -141,7 +145,7 @@ def _service_reasons(metrics: Mapping[str, Any], results: int, phase: str) -> li
     return reasons
 
 
-def _contention_reasons(figures: PhaseFigures, phase: str) -> list[str]:
+def contention_reasons(figures: PhaseFigures, phase: str) -> list[str]:
     share = figures.contention_share
     waited = figures.contention_seconds
     if share is None or waited is None:
