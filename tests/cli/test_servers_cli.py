@@ -15,7 +15,7 @@ APPS = Path(__file__).parents[1] / "profiling" / "servers"
 FAST = [
     "--duration", "2s", "--min-queries", "20", "--qps", "20",
     "--setting", "capacity_step_seconds=1.5", "--setting", "stable_windows=2",
-    "--setting", "max_concurrency=2", "--setting", "sizing=false",
+    "--setting", "max_concurrency=1", "--setting", "sizing=false",
 ]  # fmt: skip
 
 

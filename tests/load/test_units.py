@@ -130,6 +130,7 @@ def test_windows_merge_exactly_across_sources() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.no_cover  # pure Python in a loop: coverage's tracing would triple its time
 def test_ten_million_results_fit_in_little_memory() -> None:
     """10 M requests through the real accumulator: memory stays small, percentiles exact.
 

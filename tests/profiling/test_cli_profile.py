@@ -20,8 +20,8 @@ from servesize.workspace import FINAL_STATES, Store
 SCRIPTS = Path(__file__).parent / "scripts"
 FAST = [
     "--duration", "3s", "--min-queries", "30",
-    "--setting", "capacity_step_seconds=2.5", "--setting", "stable_windows=2",
-    "--setting", "max_concurrency=2", "--setting", "confirm_duration=2",
+    "--setting", "capacity_step_seconds=1.5", "--setting", "stable_windows=2",
+    "--setting", "max_concurrency=1", "--setting", "confirm_duration=2",
 ]  # fmt: skip
 
 pytestmark = pytest.mark.slow
@@ -89,6 +89,8 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
             str(out),
             "--add-tags",
             *FAST,
+            # the sizing search runs (the default objective is stated); short trials
+            *("--setting", "trial_duration=2", "--setting", "max_trials=3"),
         ),
         capture_output=True,
         text=True,

@@ -101,8 +101,8 @@ def test_an_mlflow_model_is_profiled_without_an_entry_script(store: Store) -> No
     result = profile(
         store, "mlflow", ["diabetes"], None, "rows", cpu=1.0, env_manager="local",
         qps=15.0, arrival="constant", min_duration=3.0, min_queries=30,
-        capacity_step_seconds=2.0, stable_windows=2, max_concurrency=2,
-        confirm_duration=2.0, startup_timeout=120.0,
+        capacity_step_seconds=1.5, stable_windows=2, max_concurrency=1,
+        confirm_duration=2.0, startup_timeout=120.0, sizing=False,
     )  # fmt: skip
     result.wait_for_completion(timeout=240)
     details = result.get_details()

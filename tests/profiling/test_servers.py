@@ -25,9 +25,9 @@ PY = sys.executable
 FAST: dict[str, Any] = {
     "min_duration": 3.0,
     "min_queries": 30,
-    "capacity_step_seconds": 2.0,
+    "capacity_step_seconds": 1.5,
     "stable_windows": 2,
-    "max_concurrency": 2,
+    "max_concurrency": 1,
     "confirm_duration": 2.0,
     "warmup_max_seconds": 5.0,
     "sizing": False,  # tested in test_sizing_runs.py

@@ -24,9 +24,9 @@ SCRIPTS = Path(__file__).parent / "scripts"
 SHORT: dict[str, Any] = {
     "min_duration": 4.0,
     "min_queries": 100,
-    "capacity_step_seconds": 2.5,
+    "capacity_step_seconds": 1.5,
     "stable_windows": 2,
-    "max_concurrency": 2,
+    "max_concurrency": 1,
     "warmup_max_seconds": 5.0,
     "request_timeout": 5.0,
     "trial_duration": 4.0,

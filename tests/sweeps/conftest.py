@@ -39,7 +39,7 @@ FAST = {
     "min_queries": 40,
     "capacity_step_seconds": 1,
     "stable_windows": 2,
-    "max_concurrency": 2,
+    "max_concurrency": 1,
     "confirm_duration": 2,
     "sizing": False,  # a trial is a profile; its search is tested in tests/profiling
     "memory_in_gb": 0.5,
