@@ -7,6 +7,7 @@ impossible) can be checked exactly; the real measurement runs in test_sizing_run
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -247,3 +248,31 @@ def test_per_replica_escalation_backs_off_the_rate() -> None:
     assert later.replicas == 1
     assert later.allocation == outcome.allocation
     assert later.rate_per_replica == pytest.approx(outcome.rate_per_replica * 0.85)
+
+
+class _TinyQuotasFareWorse(_Service):
+    """A 0.2 ms model whose real service misses the objective by far under 0.3 cores
+    above 30/s, where the model predicts hundreds (the kernel's quota slices)."""
+
+    def __call__(self, a: Allocation, rate: float, length: float = 1.0) -> Trial:
+        self.calls.append((a.cores, rate))
+        if a.cores < 0.3 and rate > 30.0:
+            return Trial(a, rate, 50 * self.limit_ms, False)
+        return Trial(a, rate, 1.0, True)
+
+
+def test_per_replica_prefers_what_was_measured_to_beat_the_models_choice() -> None:
+    service = _TinyQuotasFareWorse()
+    at_bound = Trial(allocation_for(1.0), 4000.0, 2.0, True, phase="measurement")
+    candidates = [allocation_for(k) for k in grid(1.0, 0.1, 0.1)]
+    model = ServiceModel(work=(0.0002,))
+    sizer = Sizer(model, parse_slo("p99=150ms"), candidates, service, known=[at_bound])
+    outcome = sizer.per_replica()
+    assert outcome.allocation == allocation_for(1.0)  # 4000/s a core beats what 0.1 reached
+    assert outcome.max_rate_within == 4000.0
+    assert "as measured" in outcome.note
+    # the model's choice was the smallest (a flat rate per core), measured and missed;
+    # each miss far past the limit halved the next rate instead of taking 3/4 of it
+    tried = [rate for cores, rate in service.calls if cores == 0.1]
+    assert len(tried) >= 2
+    assert all(b == pytest.approx(a * 0.5) for a, b in itertools.pairwise(tried))

@@ -14,7 +14,9 @@ The model predicts where the boundary lies; measurement brackets it:
   each carrying Q / N.
 - per replica (no Q): the allocation with the most requests/s within the objective
   per core (predicted; ties within ``tie`` go to the smaller), then its highest rate
-  within the objective, bracketed by measured trials.
+  within the objective, bracketed by measured trials.  When an open-loop run already
+  measured (the measurement at the bound, a trial) did better per core by more than
+  ``tie``, that allocation and rate win: measured beats predicted.
 
 The procedure confirms the answer; when the confirmation misses the objective,
 :meth:`Sizer.escalate` gives the next answer to confirm (a step up, or less per
@@ -330,9 +332,27 @@ class Sizer:
                 rate = (rate + lowest_fail) / 2 if lowest_fail else rate * 1.15
             else:
                 lowest_fail = rate
-                rate = (rate + highest) / 2 if highest else rate * 0.75
+                # far past the knee (a miss of 4x the limit and more): halve, not 3/4
+                far = trial.value_ms is None or trial.value_ms > 4 * self.objective.limit_ms
+                rate = (rate + highest) / 2 if highest else rate * (0.5 if far else 0.75)
                 if highest is not None and lowest_fail / highest < 1.12:
                     break
+        note = (
+            f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
+            f"{highest or 0:.1f}/s a replica (measured)"
+        )
+        top = self._best_measured()
+        own = (highest or 0.0) / chosen.cores
+        if top is not None and top.rate / top.allocation.cores * (1 - self.tie) > own:
+            # measured beats predicted: the model misjudged small quotas (the kernel
+            # hands quota out in slices; tiny allocations fare worse than it thinks)
+            note = (
+                f"the most requests/s within {self.objective.label} per core, as measured: "
+                f"{top.allocation.label}, {top.rate:.1f}/s a replica ({top.phase}); the "
+                f"model's choice, {chosen.label}, reached "
+                + (f"{highest:.1f}/s" if highest else "no rate within it")
+            )
+            chosen, highest = top.allocation, top.rate
         if highest is None:
             return Outcome(
                 None,
@@ -340,13 +360,14 @@ class Sizer:
                 predictions=predictions,
                 note=f"no measured rate under {chosen.label} met {self.objective.label}",
             )
-        return Outcome(
-            chosen,
-            1,
-            highest,
-            highest,
-            self.trials,
-            predictions,
-            f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
-            f"{highest:.1f}/s a replica (measured)",
-        )
+        return Outcome(chosen, 1, highest, highest, self.trials, predictions, note)
+
+    def _best_measured(self) -> Trial | None:
+        """The open-loop trial that met the objective with the most requests/s per core
+        (not the closed-loop one-at-a-time step: its rate was not a schedule)."""
+        met = [
+            t
+            for t in self.trials
+            if t.met and t.source == "measured" and not t.phase.startswith("capacity")
+        ]
+        return max(met, key=lambda t: t.rate / t.allocation.cores, default=None)
