@@ -51,7 +51,7 @@ def append_results(path: Path, text: str, header: str) -> None:
         fh.write(text)
 
 
-def _busy(load: str) -> str:
+def busy(load: str) -> str:
     """What the 1-minute load average says of the machine (2 cores: above 1, shared)."""
     try:
         one = float(load.split("load average:")[1].split(",")[0])
@@ -72,7 +72,7 @@ def append_table(
     to ``path``, and return it."""
     lines = [
         f"\n## {title}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n",
-        f"`uptime` before: {load} ({_busy(load)}).\n",
+        f"`uptime` before: {load} ({busy(load)}).\n",
         f"Command: {command}\n",
         "| " + " | ".join(headers) + " |",
         "|" + "|".join("---:" for _ in headers) + "|",

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BENCH, ROOT, append_results, machine, run_heading, servesize, uptime
+from _common import BENCH, ROOT, append_results, busy, machine, run_heading, servesize, uptime
 
 RESULTS = BENCH / "RESULTS-zoo.md"
 sys.path.insert(0, str(ROOT / "examples" / "zoo"))
@@ -99,8 +99,8 @@ def main() -> int:
     rows = [one(e, args.cc, args.gb, args.details) for e in entries if e.name not in skipped]
     lines = [
         run_heading(),
-        f"{machine()}. `uptime` after the run: `{uptime()}` (above 1 on 2 cores: the "
-        "machine was shared; compare models within one run).\n",
+        f"{machine()}. `uptime` after the run: `{(after := uptime())}` ({busy(after)}; "
+        "each row gives the load before it).\n",
         f"Command: `.venv/bin/python bench/zoo.py {shlex.join(sys.argv[1:])}`; each model "
         "was profiled with the command shown, default settings.\n",
         "| model | " + " | ".join(label for _, label in KEYS) + " | wall s | load before |",
