@@ -11,7 +11,7 @@ import pytest
 
 from servesize.profiling.phases import PhaseFigures
 from servesize.profiling.settings import ProfileSettings
-from servesize.profiling.verdict import judge_run, verdict
+from servesize.profiling.verdict import allowed_count, judge_run, verdict
 
 SETTINGS = ProfileSettings()
 
@@ -127,3 +127,25 @@ def test_phase_figures_keep_unmeasured_figures_absent() -> None:
         "periods": 10,
     }
     assert math.isclose(figures.seconds, 2.0)
+
+
+def test_late_and_unanswered_counts_are_judged_as_binomial_counts() -> None:
+    # a generator 0.3% late (a quiet machine) sends 2 of 150 late about one run in 13;
+    # a bare 1% rule failed those; more than a 1%-late generator shows 99 times in 100
+    # still fails
+    assert allowed_count(150, 0.01) == 5
+    assert allowed_count(5000, 0.01) == 67  # 1.3%: the allowance shrinks with n
+    assert allowed_count(10**6, 0.01) == pytest.approx(10_000 + 2.326 * math.sqrt(9_900), abs=1)
+    short = {"durationSeconds": 5.0, "totalQueries": 150, "scheduledQueries": 150}
+    assert _judge_short(_metrics(**short, lateSendShare=2 / 150)) == []
+    assert "late" in " ".join(_judge_short(_metrics(**short, lateSendShare=6 / 150)))
+    assert _judge_short(_metrics(**short, errorsByKind={"timeout": 3})) == []
+    assert "without a response" in " ".join(
+        _judge_short(_metrics(**short, errorsByKind={"timeout": 6}))
+    )
+    # the share rule still binds at length: 2% of 5,000 is far beyond chance
+    assert "late" in " ".join(_judge(_metrics(totalQueries=5000, lateSendShare=0.02)))
+
+
+def _judge_short(metrics: dict[str, Any]) -> list[str]:
+    return judge_run(metrics, settings=SETTINGS, min_duration=5.0, min_queries=150)

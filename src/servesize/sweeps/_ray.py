@@ -71,17 +71,36 @@ def run_on_ray(
     owns = not ray.is_initialized()
     if owns:
         _check_reachable(address)
-        try:
-            with warnings.catch_warnings():  # the failure is said once, in our error
-                warnings.simplefilter("ignore")
-                ray.init(address=address, log_to_driver=False, configure_logging=False)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise ServesizeError(f"cannot connect to the Ray cluster at {address}: {exc}") from exc
+        _init(ray, address)
     try:
         _Driver(ray, store, max_parallel, on_event).run(bundles)
     finally:
         if owns:
             ray.shutdown()
+
+
+#: attempts at a Ray Client session: its server can refuse a new session while it
+#: still tears down the previous one ("Initialization failure from server")
+_CLIENT_ATTEMPTS = 3
+_CLIENT_RETRY_SECONDS = 2.0
+
+
+def _init(ray: Any, address: str) -> None:
+    for attempt in range(1, _CLIENT_ATTEMPTS + 1):
+        try:
+            with warnings.catch_warnings():  # the failure is said once, in our error
+                warnings.simplefilter("ignore")
+                ray.init(address=address, log_to_driver=False, configure_logging=False)
+            return
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            transient = address.startswith("ray://") and "Initialization failure" in str(exc)
+            if not transient or attempt == _CLIENT_ATTEMPTS:
+                raise ServesizeError(
+                    f"cannot connect to the Ray cluster at {address}: {exc}"
+                ) from exc
+            with contextlib.suppress(Exception):  # whatever half a session left
+                ray.shutdown()
+            time.sleep(_CLIENT_RETRY_SECONDS)  # a backoff, not a synchronisation
 
 
 def _check_reachable(address: str) -> None:
