@@ -22,6 +22,7 @@ from servesize.sdk._resolve import profile_request
 from servesize.workspace import Store
 
 from .mlflow_helpers import COLUMNS, ROW, answers_as_mlflow_models_serve
+from .quick import ONE_CAPACITY_STEP
 
 mlflow = pytest.importorskip("mlflow", reason="the mlflow extra is not installed")
 
@@ -50,13 +51,10 @@ mlflow.sklearn.save_model(model, sys.argv[1], signature=infer_signature(X, model
                           serialization_format="cloudpickle", pip_requirements=pins)
 """
 FAST: dict[str, Any] = {
+    **ONE_CAPACITY_STEP,
     "min_duration": 2.0,
     "min_queries": 20,
-    "capacity_step_seconds": 1.5,
-    "stable_windows": 2,
-    "max_concurrency": 1,
     "confirm": False,
-    "warmup_max_seconds": 5.0,
     "startup_timeout": 120.0,
     "sizing": False,  # tested in tests/profiling/test_sizing_runs.py
 }

@@ -19,18 +19,17 @@ from servesize.profiling.limits import detect
 from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
+from .quick import ONE_CAPACITY_STEP
+
 SCRIPTS = Path(__file__).parent / "scripts"
 GIB = 1 << 30
 MIB = 1 << 20
 
 FAST: dict[str, Any] = {
+    **ONE_CAPACITY_STEP,
     "min_duration": 3.0,
     "min_queries": 30,
-    "capacity_step_seconds": 1.5,
-    "stable_windows": 2,
-    "max_concurrency": 1,
     "confirm_duration": 2.0,
-    "warmup_max_seconds": 5.0,
     "request_timeout": 2.0,
     # the sizing search has its own tests (test_sizing_runs.py); these test the procedure
     "sizing": False,

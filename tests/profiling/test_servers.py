@@ -20,16 +20,15 @@ from servesize.profiling.limits import detect
 from servesize.sdk import ModelProfile, profile
 from servesize.workspace import Store
 
+from .quick import ONE_CAPACITY_STEP
+
 APPS = Path(__file__).parent / "servers"
 PY = sys.executable
 FAST: dict[str, Any] = {
+    **ONE_CAPACITY_STEP,
     "min_duration": 3.0,
     "min_queries": 30,
-    "capacity_step_seconds": 1.5,
-    "stable_windows": 2,
-    "max_concurrency": 1,
     "confirm_duration": 2.0,
-    "warmup_max_seconds": 5.0,
     "sizing": False,  # tested in test_sizing_runs.py
     "request_timeout": 2.0,
     "startup_timeout": 60.0,

@@ -19,15 +19,14 @@ from servesize.report import ProfileView, render
 from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
+from .quick import ONE_CAPACITY_STEP
+
 SCRIPTS = Path(__file__).parent / "scripts"
 
 SHORT: dict[str, Any] = {
+    **ONE_CAPACITY_STEP,
     "min_duration": 4.0,
     "min_queries": 100,
-    "capacity_step_seconds": 1.5,
-    "stable_windows": 2,
-    "max_concurrency": 1,
-    "warmup_max_seconds": 5.0,
     "request_timeout": 5.0,
     "trial_duration": 4.0,
     "confirm_duration": 6.0,

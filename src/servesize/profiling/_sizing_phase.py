@@ -73,8 +73,6 @@ class SizingPhase:
         self.bound: Allocation = run.allocation
         self.memory_bytes = memory_bytes
         self.baseline_success = 1.0
-        #: the last confirmation failed through the service (set by ``_confirm``)
-        self._service_failed = False
 
     # -- the model ------------------------------------------------------------------
 
@@ -245,8 +243,8 @@ class SizingPhase:
         trial can pass by luck, and what is recommended must be what was confirmed."""
         missed: list[str] = []
         for attempt in range(_CONFIRMATIONS):
-            reasons = self._confirm(outcome, o)
-            if not self._service_failed or attempt == _CONFIRMATIONS - 1:
+            reasons, service_failed = self._confirm(outcome, o)
+            if not service_failed or attempt == _CONFIRMATIONS - 1:
                 break
             after = sizer.escalate(outcome, self.s.qps)
             if after is None or after.allocation is None:
@@ -270,9 +268,10 @@ class SizingPhase:
         what = "could not keep up" if value is None or f.slo_met is not False else f"{value:.1f} ms"
         return f"{outcome.allocation.label} at {outcome.rate_per_replica:.1f}/s a replica ({what})"
 
-    def _confirm(self, outcome: Outcome, objective: Objective) -> list[str]:
+    def _confirm(self, outcome: Outcome, objective: Objective) -> tuple[list[str], bool]:
+        """Run the confirmation; return the reasons it cannot be trusted and whether the
+        service itself failed it (so the next answer up may hold)."""
         s, f = self.s, self.host.figures
-        self._service_failed = False
         alloc = outcome.allocation
         assert alloc is not None
         memory_gb = self._memory_gb(alloc.workers)
@@ -288,7 +287,7 @@ class SizingPhase:
             f.confirmation = Confirmation(
                 skipped="confirm is off: the recommendation is unconfirmed"
             )
-            return []
+            return [], False
         info = Confirmation(
             requested_cpu=alloc.cores,
             requested_memory_in_gb=memory_gb,
@@ -310,7 +309,7 @@ class SizingPhase:
             f.slo_met = False
             if oom:
                 f.recommended_memory_in_gb = after_oom_gb(memory_gb * GIB, s)
-            return [f"the service did not run under the recommended limits: {info.error}"]
+            return [f"the service did not run under the recommended limits: {info.error}"], False
         m = trial.metrics
         info.take_load_metrics(m)
         figures = run.sampler.phase_figures("confirmation")
@@ -332,9 +331,9 @@ class SizingPhase:
             reasons.append(f"the success rate fell to {float(m.get('successRate') or 0):.1%}")
         # the service's own failure, not the machine's: the next answer up may hold
         failed = not trial.met or fell or bool(service_reasons(m, "confirmation"))
-        self._service_failed = failed and not contention_reasons(figures, "confirmation")
+        service_failed = failed and not contention_reasons(figures, "confirmation")
         info.held = not reasons and trial.met
-        return reasons
+        return reasons, service_failed
 
 
 def _met(m: dict[str, Any], objective: Objective, baseline: float) -> bool:
