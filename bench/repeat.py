@@ -12,6 +12,7 @@ Target (issue 11): identical CPU and memory recommendations, p90 within 15%.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -35,8 +36,11 @@ _KEYS = (
 )  # fmt: skip
 
 
-def one_round(model: Path, extra: list[str]) -> dict[str, object]:
+def one_round(model: Path, extra: list[str], keep: Path | None, i: int) -> dict[str, object]:
     run = profile_example(model, "repeat", extra)
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / f"round-{i}.json").write_text(json.dumps(run.details, indent=1))
     row: dict[str, object] = {k: run.details.get(k) for k in _KEYS}
     row.update(
         seconds=round(run.seconds, 1),
@@ -87,9 +91,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
-        "--qps", type=float, default=None, help="fixed rate (default: 0.8 x capacity)"
+        "--qps", type=float, default=None, help="fixed rate (default: target_load x capacity, 0.5)"
     )
     parser.add_argument("--setting", action="append", default=[], help="KEY=VALUE, as the CLI")
+    parser.add_argument("--details", type=Path, help="keep each round's details here")
     args = parser.parse_args()
     model = example_model()
     extra = ["--qps", f"{args.qps:g}"] if args.qps else []
@@ -97,7 +102,7 @@ def main() -> int:
         extra += ["--setting", setting]
     command = shlex.join([".venv/bin/python", "bench/repeat.py", *sys.argv[1:]])
     first = uptime()
-    rows = [one_round(model, extra) for _ in range(args.rounds)]
+    rows = [one_round(model, extra, args.details, i) for i in range(1, args.rounds + 1)]
     text = report(rows, command, (first, uptime()))
     append_results(
         RESULTS,

@@ -22,7 +22,15 @@ from servesize.profiling.objective import Objective, default_objective, parse_sl
 from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.recommend import after_oom_gb, round_up
 from servesize.profiling.settings import GIB, ProfileSettings
-from servesize.profiling.sizing import Allocation, Outcome, Sizer, Trial, allocation_for, grid
+from servesize.profiling.sizing import (
+    Allocation,
+    Outcome,
+    Sizer,
+    Trial,
+    allocation_for,
+    grid,
+    overloaded,
+)
 from servesize.profiling.verdict import contention_reasons, judge_run, service_reasons
 from servesize.workspace import Confirmation, Figures
 
@@ -73,6 +81,9 @@ class SizingPhase:
         self.bound: Allocation = run.allocation
         self.memory_bytes = memory_bytes
         self.baseline_success = 1.0
+        #: the running service went through an overload (sizing.overloaded): the
+        #: next trial starts a fresh one
+        self.spoiled = False
 
     # -- the model ------------------------------------------------------------------
 
@@ -102,7 +113,11 @@ class SizingPhase:
 
     def measure(self, alloc: Allocation, rate: float, objective: Objective, length: float) -> Trial:
         run = self.current
-        if (run.allocation.workers, run.allocation.threads) != (alloc.workers, alloc.threads):
+        fresh = self.spoiled or (run.allocation.workers, run.allocation.threads) != (
+            alloc.workers,
+            alloc.threads,
+        )
+        if fresh:
             run.stop()
             run = self.current = self.host._start_allocation("sizing", alloc, self.memory_bytes)
         elif run.allocation != alloc:
@@ -112,6 +127,7 @@ class SizingPhase:
         again = " (again, twice as long)" if length > 1.0 else ""
         self.host._phase("sizing", 0.0, f"{alloc.label} at {rate:.1f}/s{again}")
         trial = self._timed("sizing", run, alloc, rate, seconds, objective)
+        self.spoiled = overloaded(trial, objective.limit_ms)
         return replace(trial, length=length)
 
     def _timed(

@@ -48,9 +48,12 @@ class ProfileSettings:
     #: Latency objective ``pXX=L`` (``p99=150ms``, ``p90=0.2s``); None: p90 at most
     #: twice its value with one request at a time (docs/profiling.md says why).
     slo: str | None = None
-    #: Share of the sustainable rate driven when no ``qps`` is given.  Below 1 because
-    #: an open-loop Poisson load at 100% of capacity never reaches a steady queue.
-    target_load: float = 0.8
+    #: Share of the sustainable rate driven when no ``qps`` is given.  Half: where the
+    #: default objective puts the latency knee.  Higher loads make the measured
+    #: latency a function of the noise in the capacity: p90 ~ 1/(1 - load) moves five
+    #: times faster than the rate at 0.8 (five profiles of the example: p90 spread 39%
+    #: at 0.8, 14% at 0.5; bench/RESULTS-repeat.md).
+    target_load: float = 0.5
     arrival: Literal["poisson", "constant"] = "poisson"
     #: The measurement runs until both the duration and the query count are met.
     min_duration: float = 20.0
@@ -84,8 +87,10 @@ class ProfileSettings:
     trial_max_seconds: float = 15.0
     max_trials: int = 6
     #: allocations whose requests/s within the objective per core are within this
-    #: share of the best count as tied; the smaller wins
-    efficiency_tie: float = 0.05
+    #: share of the best count as tied; the smaller wins.  10%: the predicted rate per
+    #: core of one allocation varies that much between profiles of the same service
+    #: (0.3 cores of the example: 202-220 q/s per core in five profiles)
+    efficiency_tie: float = 0.10
     #: OMP/OPENBLAS/MKL_NUM_THREADS = ceil(cores) in the service's environment
     match_threads: bool = True
     # confirmation under the recommended limits

@@ -37,8 +37,9 @@ Every rule, and why it is sound (docs/verdict.md says the same for users):
    sent, 20)`` were still unanswered.  Sent and answered are counts of the *same*
    realised schedule, so the difference has no Poisson spread: it is the queue the
    service held at that instant.  A service that keeps up holds a stationary queue
-   (mean rho / (1 - rho) for M/M/1: 4 requests at the default target load of 0.8, and
-   more than 20 with probability 0.8^21 < 1%); one that cannot keep up holds
+   (mean rho / (1 - rho) for M/M/1: 1 request at the default target load of 0.5, 4 at
+   a load of 0.8, and more than 20 there with probability 0.8^21 < 1%); one that
+   cannot keep up holds
    (1 - capacity / rate) of everything sent, growing with the run.  So a shortfall of
    more than 5% of the rate is caught, and a smaller one is indistinguishable, within
    one run, from a queue that would drain.
