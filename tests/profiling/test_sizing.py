@@ -257,9 +257,11 @@ class _TinyQuotasFareWorse(_Service):
     """A 0.2 ms model whose real service misses the objective by far under 0.3 cores
     above 30/s, where the model predicts hundreds (the kernel's quota slices)."""
 
+    ceiling = 30.0
+
     def __call__(self, a: Allocation, rate: float, length: float = 1.0) -> Trial:
         self.calls.append((a.cores, rate))
-        if a.cores < 0.3 and rate > 30.0:
+        if a.cores < 0.3 and rate > self.ceiling:
             return Trial(a, rate, 50 * self.limit_ms, False)
         return Trial(a, rate, 1.0, True)
 
@@ -341,3 +343,23 @@ def test_measured_beats_predicted_only_beyond_the_brackets_resolution() -> None:
         sizer = Sizer(model, objective, candidates, _KnifeEdge(), known=[at_bound])
         outcome = sizer.per_replica()
         assert (outcome.allocation == bound) is wins, per_core / own
+
+
+def test_the_bound_is_reached_for_even_when_the_choice_measured_better_per_core() -> None:
+    # the zoo's LightGBM: 0.1 core met the objective at more requests/s per core than
+    # the measurement at the bound (at half its capacity), which is not the bound's
+    # highest rate: the bound is measured there before the comparison
+    service = _TinyQuotasFareWorse()
+    service.ceiling = 40.0
+    at_bound = Trial(allocation_for(1.0), 250.0, 2.0, True, phase="measurement")
+    candidates = [allocation_for(k) for k in grid(1.0, 0.1, 0.1)]
+    sizer = Sizer(
+        ServiceModel(work=(0.0002,)), parse_slo("p99=150ms"), candidates, service, known=[at_bound]
+    )
+    outcome = sizer.per_replica()
+    met = [t for t in sizer.trials if t.met and t.allocation.cores == 0.1]
+    assert met
+    assert max(t.rate for t in met) / 0.1 > 250.0  # better per core than 250/s
+    assert any(cores == 1.0 for cores, _ in service.calls)
+    assert outcome.allocation == allocation_for(1.0)
+    assert (outcome.max_rate_within or 0) > 250.0 * 1.12

@@ -371,8 +371,9 @@ class Sizer:
             f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
             f"{highest or 0:.1f}/s a replica (measured)"
         )
-        top = self._best_measured()
-        if top is not None and top.allocation != chosen:
+        # the best of the other allocations: the chosen one's trials are ``highest``
+        top = self._best_measured(besides=chosen)
+        if top is not None:
             top = self._reach(top)
         own = (highest or 0.0) / chosen.cores
         # both sides are measured: beyond the tie, by more than a bracket's resolution
@@ -418,12 +419,16 @@ class Sizer:
         trial = self._trial(top.allocation, predicted)
         return trial if trial is not None and trial.met else top
 
-    def _best_measured(self) -> Trial | None:
-        """The open-loop trial that met the objective with the most requests/s per core
-        (not the closed-loop one-at-a-time step: its rate was not a schedule)."""
+    def _best_measured(self, besides: Allocation) -> Trial | None:
+        """The open-loop trial of an allocation other than ``besides`` that met the
+        objective with the most requests/s per core (not the closed-loop
+        one-at-a-time step: its rate was not a schedule)."""
         met = [
             t
             for t in self.trials
-            if t.met and t.source == "measured" and not t.phase.startswith("capacity")
+            if t.met
+            and t.source == "measured"
+            and not t.phase.startswith("capacity")
+            and t.allocation != besides
         ]
         return max(met, key=lambda t: t.rate / t.allocation.cores, default=None)
