@@ -16,12 +16,11 @@ The model predicts where the boundary lies; measurement brackets it:
   per core (predicted; ties within ``tie`` go to the smaller), then its highest rate
   within the objective, bracketed by measured trials (when a miss lies within the
   bracket's 12% above it, ``_BACK_OFF`` of it: one pass at the boundary does not
-  repeat).  When an open-loop run already
-  measured (the measurement at the bound, a trial) did better per core by more than
-  ``tie`` and the bracket's resolution, that allocation and rate win: measured beats
-  predicted.  That run's rate
-  was not its highest: where the model puts its highest rate clearly above it, it is
-  measured there once first.
+  repeat).  When an open-loop run of another allocation already measured (the
+  measurement at the bound, a trial) did better per core by more than ``tie`` and
+  the bracket's resolution, that allocation and rate win: measured beats predicted.
+  That run's rate was not its highest: where the model puts its highest rate
+  clearly above it, it is measured there once first.
 
 The procedure confirms the answer; when the confirmation misses the objective,
 :meth:`Sizer.escalate` gives the next answer to confirm (a step up, or less per
