@@ -113,11 +113,8 @@ class SizingPhase:
 
     def measure(self, alloc: Allocation, rate: float, objective: Objective, length: float) -> Trial:
         run = self.current
-        fresh = self.spoiled or (run.allocation.workers, run.allocation.threads) != (
-            alloc.workers,
-            alloc.threads,
-        )
-        if fresh:
+        processes = (alloc.workers, alloc.threads)
+        if self.spoiled or (run.allocation.workers, run.allocation.threads) != processes:
             run.stop()
             # started under the bound's quota, then cut to the trial's: start-up is not
             # what a trial measures, and a Python service importing its libraries under

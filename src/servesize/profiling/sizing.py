@@ -366,10 +366,6 @@ class Sizer:
                 rate = (rate + highest) / 2 if highest else rate * (0.5 if far else 0.75)
                 if highest is not None and lowest_fail / highest < _BRACKET:
                     break
-        note = (
-            f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
-            f"{highest or 0:.1f}/s a replica (measured)"
-        )
         # the best of the other allocations: the chosen one's trials are ``highest``
         top = self._best_measured(besides=chosen)
         if top is not None:
@@ -387,17 +383,22 @@ class Sizer:
                 + (f"{highest:.1f}/s" if highest else "no rate within it")
             )
             chosen, highest = top.allocation, top.rate
-        elif highest is not None and lowest_fail is not None and lowest_fail / highest < _BRACKET:
-            # the highest pass is a single run at the boundary: measured on the example,
-            # a second run there (the confirmation) missed in 4 of 5 profiles, and the
-            # escalation cost up to two more; what is recommended carries the margin
+        elif highest is not None:
+            how = "measured"
+            if lowest_fail is not None and lowest_fail / highest < _BRACKET:
+                # the highest pass is a single run at the boundary: measured on the
+                # example, a second run there (the confirmation) missed in 4 of 5
+                # profiles, and the escalation cost up to two more; what is recommended
+                # carries the margin
+                how = (
+                    f"{_BACK_OFF:.0%} of {highest:.1f}/s, the highest rate measured to meet "
+                    f"it, {lowest_fail / highest - 1:.0%} below one that missed"
+                )
+                highest *= _BACK_OFF
             note = (
                 f"the most requests/s within {self.objective.label} per core: {chosen.label}, "
-                f"{highest * _BACK_OFF:.1f}/s a replica ({_BACK_OFF:.0%} of {highest:.1f}/s, "
-                f"the highest rate measured to meet it, {lowest_fail / highest - 1:.0%} below "
-                "one that missed)"
+                f"{highest:.1f}/s a replica ({how})"
             )
-            highest *= _BACK_OFF
         if highest is None:
             return Outcome(
                 None,
