@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -87,7 +88,7 @@ class Database:
                 self.path, isolation_level=None, check_same_thread=False, timeout=60
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             apply_migrations(conn)
@@ -95,6 +96,22 @@ class Database:
             raise ServesizeError(f"cannot open workspace database {self.path}: {exc}") from exc
         self._conn = conn
         return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process holds the new file's lock: the
+    switch needs an exclusive lock and SQLite answers "database is locked" at once
+    instead of waiting the busy timeout (seen when several writers create one
+    workspace together)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)  # a backoff between attempts, not a synchronisation
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
