@@ -35,6 +35,7 @@ from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
 from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._sender import sending
 from servesize.load._share import (
     Progress,
     Share,
@@ -63,11 +64,13 @@ class Window(NamedTuple):
 
 
 class Done(NamedTuple):
-    """The child's share is over: its totals and when it ended (monotonic ns)."""
+    """The child's share is over: its totals, when it ended (monotonic ns), and whether
+    it sent at real-time priority."""
 
     child: int
     totals: Totals
     end_ns: int
+    realtime: bool
 
 
 class Failed(NamedTuple):
@@ -140,6 +143,7 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
         measure_start = begin + int(spec.warmup * 1e9)
         merger = WindowMerger(len(children))
         totals: list[Totals] = []
+        realtime = True
         end = begin
         next_progress = monotonic() + 1.0
         halted = False
@@ -153,17 +157,20 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
                 elif isinstance(msg, Done):
                     totals.append(msg.totals)
                     end = max(end, msg.end_ns)
+                    realtime = realtime and msg.realtime
             if progress is not None and monotonic() >= next_progress:
                 next_progress += 1.0
                 progress(snapshot(begin, measure_start, merger.rows, None))
         merger.flush()
-        return build_result(
+        result = build_result(
             totals,
             merger.rows,
             requested_rate=spec.requested_rate,
             measure_start_ns=measure_start,
             end_ns=end,
         )
+        result.metrics["senderRealtime"] = realtime and spec.open_loop
+        return result
     finally:
         _halt(downs)
         for child in children:
@@ -291,9 +298,12 @@ def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Conne
 
     try:
         raise_fd_limit()
-        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        with (
+            sending(spec.open_loop) as realtime,
+            asyncio.Runner(loop_factory=loop_factory()) as runner,
+        ):
             totals, end = runner.run(run_share(spec, share, begin, sink, _DownFlag(down)))
-        up.send(Done(index, totals, end))
+        up.send(Done(index, totals, end, realtime))
     except _Halted:
         pass
     except ServesizeError as exc:

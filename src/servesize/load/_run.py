@@ -11,6 +11,7 @@ from servesize.load._engine import StopFlag
 from servesize.load._multi import run_processes, shares
 from servesize.load._recorder import Recorder
 from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._sender import sending
 from servesize.load._share import (
     Progress,
     loop_factory,
@@ -33,8 +34,10 @@ def run_load(
     """Run ``spec`` to its stop rule (or until ``stop.is_set()``) and return the metrics.
 
     Blocking; call it from a thread without a running event loop (use
-    :func:`run_load_async` inside one).  A server that refuses, resets or times out
-    gives error results, not exceptions.
+    :func:`run_load_async` inside one).  An open loop sends at real-time priority where
+    the system allows it (``metrics["senderRealtime"]`` says whether every sender did;
+    see ``_sender``), with the garbage collector paused.  A server that refuses, resets
+    or times out gives error results, not exceptions.
 
     >>> spec = LoadSpec("http://127.0.0.1:5001/score", [b"{}"], rate=100, duration=10)
     >>> result = run_load(spec)  # doctest: +SKIP
@@ -48,14 +51,17 @@ def run_load(
         pass
     else:
         raise LoadGeneratorError("run_load blocks: inside an event loop await run_load_async")
-    with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        return runner.run(run_load_async(spec, progress=progress, stop=stop))
+    with sending(spec.open_loop) as realtime, asyncio.Runner(loop_factory=loop_factory()) as runner:
+        result = runner.run(run_load_async(spec, progress=progress, stop=stop))
+    result.metrics["senderRealtime"] = realtime
+    return result
 
 
 async def run_load_async(
     spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
 ) -> LoadResult:
-    """:func:`run_load` for callers already inside an event loop.
+    """:func:`run_load` for callers already inside an event loop (whose thread it leaves
+    at its priority: ``senderRealtime`` is False, see ``_sender``).
 
     With ``processes > 1`` (or ``isolated``) the processes are driven from a worker thread.
     """
