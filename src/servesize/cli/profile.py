@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, err_console
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app
+from servesize.cli._output import err_console
 from servesize.report import (
     FORMATS,
     ProfileView,
