@@ -9,6 +9,7 @@ import platform
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -129,11 +130,22 @@ def silent_index() -> Iterator[str]:
         yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
 
 
+# Starts the command as a launcher may leave it: SIGINT ignored (a background job of a
+# non-interactive shell; Python then keeps it ignored) and blocked (the mask of a thread
+# that masked it, as multiprocessing's and Ray's launchers do). Exec keeps the pid.
+_LAUNCHER = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
 def _start_build(workspace: Path, index: str) -> subprocess.Popen[str]:
     env = {**os.environ, "SERVESIZE_WORKSPACE": str(workspace), "UV_INDEX_URL": index}
     env["SERVESIZE_UV_CACHE_DIR"] = ""
     return subprocess.Popen(
-        [str(SERVESIZE), "environment", "build", "e"],
+        [sys.executable, "-c", _LAUNCHER, str(SERVESIZE), "environment", "build", "e"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

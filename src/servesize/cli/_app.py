@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -180,8 +181,25 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _take_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) interrupt this process however it was started.
+
+    Python keeps SIGINT ignored when the process starts with it ignored (a background
+    job of a non-interactive shell, or a child of such a job: a test runner started that
+    way) and never unblocks it when it starts blocked (spawned from a thread that
+    masked it, as multiprocessing's and Ray's launchers do). Either way a stalled build
+    or a profile would not stop on Ctrl-C. The children we start (uv, the host) inherit
+    the same: SIGINT delivered, its default action.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turn our errors into one line each."""
+    _take_ctrl_c()
     try:
         app()
     except ServesizeError as exc:
