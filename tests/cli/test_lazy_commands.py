@@ -23,6 +23,8 @@ SERVESIZE = Path(sys.executable).parent / "servesize"
 # after the exec) or by other commands: none of it may be paid for before the exec.
 _NOT_BEFORE_EXEC = (
     "rich",  # the consoles: printing and errors only
+    "pydantic",  # typer's option validation: plain arguments are read without it
+    "importlib.metadata",
     "sqlite3",
     "numpy",
     "servesize.serving",  # the host checks its own options

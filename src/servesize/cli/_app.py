@@ -201,6 +201,10 @@ def main() -> None:
     """Console-script entry point: run the app, turn our errors into one line each."""
     _take_ctrl_c()
     try:
+        if sys.argv[1:2] == ["serve"]:  # execs the host, unless typer must read the options
+            from servesize.cli.serve import serve_plainly
+
+            serve_plainly(sys.argv[2:])
         app()
     except ServesizeError as exc:
         from servesize.cli._output import err_console

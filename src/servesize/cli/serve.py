@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, command_help
+from servesize.cli._plain import plain_params
 from servesize.errors import InvalidInputError
 
 serve_app = command_app("serve")
@@ -121,3 +123,11 @@ def serve(
         env = built.launch_env(os.environ, variables)
         os.execve(built.python, [built.python, *argv[1:]], env)
     os.execv(sys.executable, argv)
+
+
+def serve_plainly(args: list[str]) -> None:
+    """``servesize serve ARGS`` without typer's runtime when ``args`` are plain (see
+    ``_plain``): the host is exec'd from here. Returns when typer must parse them."""
+    values = plain_params(typer.main.get_command(serve_app), serve, args)
+    if values is not None:
+        serve(**values)
