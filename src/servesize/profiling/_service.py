@@ -290,10 +290,24 @@ def generator_affinity(cpus: tuple[int, ...]) -> Iterator[None]:
             os.sched_setaffinity(0, before)
 
 
+def cpu_model() -> str | None:
+    """The CPU's model name as Linux reports it (None where /proc/cpuinfo has none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def machine_facts() -> Machine:
     support = detect()
     return Machine(
         cpu_count=psutil.cpu_count(logical=True),
+        cpu_model=cpu_model(),
         usable_cpus=len(os.sched_getaffinity(0)),
         memory_in_gb=round(psutil.virtual_memory().total / GIB, 2),
         cgroup_version=support.version,
