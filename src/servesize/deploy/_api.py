@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from servesize.deploy._choose import SYSTEM_RESERVE, Candidate, fit, quota_cores, rank
+from servesize.deploy._choose import SYSTEM_RESERVE, Candidate, fit, quota_cores, rank, six
 from servesize.deploy._cost import cost_details, price_of
 from servesize.deploy._plan import TrafficPlan, autoscale, read_plan
 from servesize.deploy._prices import Prices, parse_prices
@@ -123,16 +123,14 @@ def _deployment(
         "quotaCores": quota_cores(chosen.instances, chosen.sku.vcpus)
         if ok and chosen.instances
         else None,
-        "queriesPerSecondPerInstance": round(chosen.queries_per_second or 0, 6) if ok else None,
+        "queriesPerSecondPerInstance": six(chosen.queries_per_second or 0) if ok else None,
         "targetQueriesPerSecond": target,
         "latencyObjective": unit.objective,
         "workersMeasured": chosen.measured if ok else None,
         "perWorker": {
-            "cpu": round(unit.cpu, 6),
-            "memoryInGB": round(unit.memory_in_gb, 6),
-            "queriesPerSecond": None
-            if unit.queries_per_second is None
-            else round(unit.queries_per_second, 6),
+            "cpu": six(unit.cpu),
+            "memoryInGB": six(unit.memory_in_gb),
+            "queriesPerSecond": six(unit.queries_per_second),
         },
         "measuredWorkers": unit.measured_workers,
         "machineWorkers": unit.machine_workers,

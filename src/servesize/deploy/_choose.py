@@ -28,6 +28,7 @@ __all__ = [
     "rank",
     "reserved_cpu",
     "reserved_memory_gb",
+    "six",
 ]
 
 #: Azure's default limit of instances per managed deployment (it allows an exception)
@@ -111,7 +112,7 @@ class Candidate:
             "family": self.sku.family,
             "workersPerInstance": self.workers,
             "instanceCount": self.instances,
-            "queriesPerSecondPerInstance": _round(self.queries_per_second),
+            "queriesPerSecondPerInstance": six(self.queries_per_second),
             "meetsObjective": self.meets_objective,
             "workersMeasured": self.measured,
             "note": self.note,
@@ -119,16 +120,17 @@ class Candidate:
         if self.instances is not None:
             row["quotaCores"] = quota_cores(self.instances, self.sku.vcpus)
         if self.price_per_hour is not None:
-            row["pricePerInstanceHour"] = _round(self.price_per_hour)
+            row["pricePerInstanceHour"] = six(self.price_per_hour)
             cost = self.cost_per_hour
-            row["costPerHour"] = _round(cost)
+            row["costPerHour"] = six(cost)
             if cost is not None and target:
-                row["costPerMillionRequests"] = _round(cost / (target * 3600) * 1e6)
+                row["costPerMillionRequests"] = six(cost / (target * 3600) * 1e6)
         return row
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
+def six(value: float | None) -> float | None:
+    """Six significant digits: what the reports show and the arithmetic uses."""
+    return None if value is None else float(f"{value:.6g}")
 
 
 def fit(sku: Sku, unit: Unit, target: float | None, replicas: float | None = None) -> Candidate:

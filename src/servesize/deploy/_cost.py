@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servesize.deploy._choose import Candidate
+from servesize.deploy._choose import Candidate, six
 from servesize.deploy._plan import TrafficPlan
 from servesize.deploy._prices import Prices
 
@@ -65,8 +65,8 @@ def cost_details(
         "prices": prices.to_details(),
         "instanceType": chosen.sku.instance_type,
         "instanceCount": chosen.instances,
-        "perInstanceHour": round(each, 6),
-        "perHour": round(per_hour, 6),
+        "perInstanceHour": six(each),
+        "perHour": six(per_hour),
     }
     if chosen.sku.price is not None:
         out["prices"]["priceColumn"] = chosen.sku.price
@@ -74,7 +74,7 @@ def cost_details(
         millions = target * 3600 / 1e6
         per_million = per_hour / millions
         out["queriesPerSecond"] = target
-        out["perMillionRequests"] = round(per_million, 6)
+        out["perMillionRequests"] = six(per_million)
         lines.append(
             f"per million requests at {g(target)} requests/s: {g(per_hour)} / "
             f"({g(target)} x 3600 / 1,000,000 = {g(millions)} million an hour) = {g(per_million)}"
@@ -84,8 +84,8 @@ def cost_details(
         instance_hours = plan.replica_hours * replica_workers / chosen.workers
         a_day = instance_hours / days
         per_day = a_day * each
-        out["instanceHoursPerDay"] = round(a_day, 6)
-        out["perDay"] = round(per_day, 6)
+        out["instanceHoursPerDay"] = six(a_day)
+        out["perDay"] = six(per_day)
         lines.append(
             f"per day of the traffic plan: {g(plan.replica_hours)} replica-hours over "
             f"{g(plan.duration_seconds)} s x {replica_workers} worker(s) a replica / "
