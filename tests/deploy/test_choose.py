@@ -83,7 +83,7 @@ def test_workers_beyond_those_measured_are_said_to_be_extrapolated() -> None:
                 assert row["note"].startswith("NOT measured")
     assert deployment["workersMeasured"] is False  # 3 workers on the chosen SKU
     notes = " ".join(deployment["notes"])
-    assert "NOT measured together" in notes
+    assert "NOT measured: 3 workers x 100/s each is extrapolated" in notes
     assert "--workers 2 --cc 2" in notes
     assert "AMD EPYC 7763" in notes  # the cores were measured on this CPU
     assert "ACU" in notes

@@ -167,7 +167,6 @@ def _notes(unit: Unit, chosen: Candidate, target: float | None) -> list[str]:
     if not chosen.measured:
         can = min(chosen.workers, unit.machine_workers)
         notes.append(
-            f"{chosen.workers} workers an instance were NOT measured together: "
             f"{chosen.note}. To measure {can} of them here: servesize model profile ... "
             f"--workers {can} --cc {can * unit.cpu:g} "
             f"--qps {can * (unit.queries_per_second or 0):.4g} "
@@ -175,8 +174,8 @@ def _notes(unit: Unit, chosen: Candidate, target: float | None) -> list[str]:
         )
     if chosen.instances is not None and chosen.instances < 3:
         notes.append(
-            f"Azure recommends at least 3 instances in production; {chosen.instances} carry "
-            "the target but not the loss of one."
+            f"Azure recommends at least 3 instances in production; {chosen.instances} "
+            "instance(s) carry the target but not the loss of one."
         )
     if target and target > ENDPOINT_RATE_LIMIT:
         notes.append(
