@@ -111,3 +111,21 @@ def test_nothing_to_deploy_is_one_line(tmp_path: Path) -> None:
     view = _view(tmp_path, sloMet=False, maxQueriesPerSecondWithinSlo=None)
     with pytest.raises(ProfileError, match="has no deployment to export: No SKU carries"):
         render(view, "azureml")
+
+
+@pytest.mark.parametrize(
+    ("changes", "timeout"),
+    [
+        # the confirmation run's tail under the deployed allocation wins
+        ({"confirmation": {"held": True, "latencyPercentile999InMs": 700.0}}, 2100),
+        ({"confirmation": {"held": True, "latencyPercentile99InMs": 1234.0}}, 3800),
+        # an overloaded measurement alone: its slowest request, within Azure's maximum
+        ({"maxLatencyInMs": 90_000.0}, 180_000),
+        ({"confirmation": {"held": False, "latencyPercentile99InMs": 5.0}}, 1000),
+    ],
+)
+def test_the_timeout_is_three_times_the_deployed_tail_within_azure_bounds(
+    tmp_path: Path, changes: dict[str, Any], timeout: int
+) -> None:
+    body = yaml.safe_load(render(_view(tmp_path, **changes), "azureml"))
+    assert body["request_settings"]["request_timeout_ms"] == timeout

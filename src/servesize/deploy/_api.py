@@ -23,6 +23,8 @@ __all__ = ["DeployOptions", "attach", "plan_deployment"]
 
 #: Azure's default limit of requests/s at an endpoint (it allows an exception)
 ENDPOINT_RATE_LIMIT = 500.0
+#: the sizes Azure's SKU list cautions about (reference-managed-online-endpoints-vm-sku-list)
+SMALLEST = ("standard_ds1_v2", "standard_f2s_v2")
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,12 @@ def _notes(unit: Unit, chosen: Candidate, target: float | None) -> list[str]:
             f"--workers {can} --cc {can * unit.cpu:g} "
             f"--qps {can * (unit.queries_per_second or 0):.4g} "
             f"--slo {_slo_flag(unit.objective)} --setting sizing=false."
+        )
+    if chosen.sku.instance_type.lower() in SMALLEST:
+        notes.append(
+            f"Azure warns that {chosen.sku.instance_type} may be too small for bigger models "
+            "(memory, disk, a start too slow for the probes): the memory was measured here, "
+            "the disk and the image's start in Azure were not."
         )
     if chosen.instances is not None and chosen.instances < 3:
         notes.append(

@@ -34,11 +34,31 @@ START_MARGIN = 2.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def _tail(figures: Figures) -> tuple[float | None, str]:
+    """The tail of the allocation deployed: its confirmation run (the recommended
+    limits at the rate a replica carries) when there was one, else the measurement's
+    slowest request (which may have run overloaded, at the whole target on the bound)."""
+    confirmed = figures.confirmation
+    if confirmed is not None and confirmed.held is not False:
+        for value, what in (
+            (confirmed.latency_percentile999_in_ms, "p99.9 of the confirmation run"),
+            (confirmed.latency_percentile99_in_ms, "p99 of the confirmation run"),
+        ):
+            if value is not None:
+                return value, what
+    for value, what in (
+        (figures.max_latency_in_ms, "the slowest request measured"),
+        (figures.latency_percentile999_in_ms, "the measured p99.9"),
+    ):
+        if value is not None:
+            return value, what
+    return None, ""
+
+
 def request_timeout_ms(figures: Figures) -> tuple[int | None, str]:
-    """3 x the slowest request measured, rounded up to 100 ms, within 1 s .. 180 s."""
-    tail, what = figures.max_latency_in_ms, "the slowest request measured"
-    if tail is None:
-        tail, what = figures.latency_percentile999_in_ms, "the measured p99.9"
+    """3 x the measured tail of the deployed allocation, rounded up to 100 ms, within
+    1 s .. 180 s."""
+    tail, what = _tail(figures)
     if tail is None:
         return None, "no latency measured: Azure's default (5000 ms)"
     raw = math.ceil(TIMEOUT_MARGIN * tail / 100) * 100
@@ -190,13 +210,19 @@ def _header(
         ),
     ]
     lines += [_comment(f"INVALID because: {r}") for r in figures.validity_reasons or []]
+    lines.append(
+        _comment(
+            "create it (the endpoint, model and environment registered in Azure): "
+            "az ml online-deployment create -f THIS_FILE --all-traffic"
+        )
+    )
     lines += [
         _comment(
             f"measured: one worker of {g(per.get('cpu') or 0)} cores and "
             f"{g(per.get('memoryInGB') or 0)} GiB carries {g(per.get('queriesPerSecond') or 0)} "
             f"requests/s within {deployment.get('latencyObjective') or 'the measured latency'} "
-            f"on {machine.get('cpuModel') or 'an unrecorded CPU'} ({machine.get('cpus')} CPUs "
-            "here; an Azure vCPU may be slower or faster)"
+            f"on {machine.get('cpuModel') or 'an unrecorded CPU'} ({machine.get('cpus')} "
+            "CPU(s) for the service here; an Azure vCPU may be slower or faster)"
         ),
         _comment(
             f"chosen ({deployment.get('chosenBy')}): {deployment['instanceType']} "
