@@ -172,7 +172,8 @@ def _notes(unit: Unit, chosen: Candidate, target: float | None) -> list[str]:
             f"{chosen.note}. To measure {can} of them here: servesize model profile ... "
             f"--workers {can} --cc {can * unit.cpu:g} "
             f"--qps {can * (unit.queries_per_second or 0):.4g} "
-            f"--slo {_slo_flag(unit.objective)} --setting sizing=false."
+            f"--slo {_slo_flag(unit.objective)} --setting sizing=false, and compare its "
+            f"{(unit.objective or 'latency').split('<=')[0]} with the objective."
         )
     if chosen.sku.instance_type.lower() in SMALLEST:
         notes.append(
