@@ -51,7 +51,7 @@ SURFACES: dict[ModuleType, set[str]] = {
     },
     servesize.deploy: {
         "PRICE_KEYS", "DeployOptions", "Prices", "Sku", "attach", "azureml_yaml",
-        "bundled_skus", "find_sku", "parse_prices", "plan_deployment", "read_skus",
+        "bundled_skus", "find_sku", "has_plan", "parse_prices", "plan_deployment", "read_skus",
         "reserved_cpu", "reserved_memory_gb",
     },
     servesize.workspace: {

@@ -49,7 +49,10 @@ PLAN: dict[str, Any] = {
     "autoscaling": {
         "hpa": {"minReplicas": 2, "maxReplicas": 9, "targetCPUUtilizationPercentage": 70},
         "predicted": {"replicaHours": 5.0, "staticReplicas": 9, "attainment": 0.995},
-        "timeline": [{"t": 0, "replicas": 2}, {"t": 1800, "replicas": 9}],
+        "timeline": [
+            {"t": 0, "desiredReplicas": 2, "readyReplicas": 2},
+            {"t": 1800, "desiredReplicas": 9, "readyReplicas": 5},
+        ],
     },
     "traffic": {"durationSeconds": 3600.0, "requests": 720000, "meanQueriesPerSecond": 200.0},
 }

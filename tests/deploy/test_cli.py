@@ -98,3 +98,22 @@ def test_every_human_report_shows_the_arithmetic(stored: Path) -> None:
     summary = console.export_text()
     assert line in summary
     assert "Standard_F4s_v2 x 1" in summary
+
+
+def test_a_plan_added_after_the_profile_is_used_with_the_stored_prices(stored: Path) -> None:
+    from servesize.deploy import plan_deployment
+
+    from .conftest import PLAN, details
+
+    store = Store.open(stored)
+    # as the profile stored it when it ended, with prices, before any traffic plan
+    deployment, cost = plan_deployment(details(), DeployOptions.parse(prices=["core-hour=0.05"]))
+    store.profiles.update("p", details={**details(), "deployment": deployment, "cost": cost})
+    assert "autoscale" not in render(ProfileView.from_store(store, "p"), "azureml")
+    # servesize profile plan adds a traffic plan to the details later
+    store.profiles.update("p", details={**details(**PLAN), "deployment": deployment, "cost": cost})
+    view = ProfileView.from_store(store, "p")
+    text = render(view, "azureml")
+    assert "# az monitor autoscale create" in text
+    assert "# cost, per day of the traffic plan" in text
+    assert "x 0.05" in text  # the prices the profile was given

@@ -3,6 +3,7 @@ the details by hand; a traffic plan's instance counts and Azure Monitor threshol
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -81,11 +82,24 @@ def test_a_traffic_plan_sets_counts_autoscale_and_cost_per_day() -> None:
     # the HPA's 70% of a worker's core, as a share of the instance's vCPUs
     assert scale["scaleOutAboveCpuPercent"] == round(70 * workers * 1.0 / vcpus)
     assert scale["scaleInBelowCpuPercent"] < scale["scaleOutAboveCpuPercent"]
-    # 5 replica-hours over one hour of traffic: 5 x 1 / workers instance-hours, 24 a day
-    a_day = 5.0 * 1 / workers * 24
-    assert cost["instanceHoursPerDay"] == near(a_day)
-    assert cost["perDay"] == near(a_day * cost["perInstanceHour"])
+    # the timeline's steps in whole instances: 2 replicas for 1800 s, then 9 (asked for:
+    # they cost from their start) for the 1800 s left of the hour of traffic; 24 a day
+    hours = (math.ceil(2 / workers) * 1800 + math.ceil(9 / workers) * 1800) / 3600
+    assert cost["instanceHoursPerDay"] == near(hours * 24)
+    assert cost["perDay"] == near(hours * 24 * cost["perInstanceHour"])
     assert "per day of the traffic plan" in cost["arithmetic"][-1]
+
+
+def test_without_a_timeline_the_plans_replica_hours_are_packed_on_average() -> None:
+    plan = copy.deepcopy(PLAN)
+    del plan["autoscaling"]["timeline"]
+    deployment, cost = plan_deployment(details(**plan), DeployOptions.parse(prices=["core-hour=1"]))
+    assert deployment is not None
+    assert cost is not None
+    # 5 replica-hours of one worker over one hour of traffic, workers to an instance
+    a_day = 5.0 * 1 / deployment["workersPerInstance"] * 24
+    assert cost["instanceHoursPerDay"] == near(a_day)
+    assert "a lower bound" in cost["arithmetic"][-1]
 
 
 def test_a_plan_without_the_hpa_counts_is_ignored() -> None:

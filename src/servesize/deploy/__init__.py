@@ -19,6 +19,7 @@ Azure ML v2 managed online deployment YAML.  Imports only ``workspace`` and ``er
 from servesize.deploy._api import DeployOptions, attach, plan_deployment
 from servesize.deploy._azureml import azureml_yaml
 from servesize.deploy._choose import reserved_cpu, reserved_memory_gb
+from servesize.deploy._plan import has_plan
 from servesize.deploy._prices import PRICE_KEYS, Prices, parse_prices
 from servesize.deploy._skus import Sku, bundled_skus, find_sku, read_skus
 
@@ -31,6 +32,7 @@ __all__ = [
     "azureml_yaml",
     "bundled_skus",
     "find_sku",
+    "has_plan",
     "parse_prices",
     "plan_deployment",
     "read_skus",

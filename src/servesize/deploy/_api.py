@@ -14,13 +14,15 @@ from typing import Any
 from servesize.deploy._choose import SYSTEM_RESERVE, Candidate, fit, quota_cores, rank, six
 from servesize.deploy._cost import cost_details, price_of
 from servesize.deploy._plan import TrafficPlan, autoscale, read_plan
-from servesize.deploy._prices import Prices, parse_prices
+from servesize.deploy._prices import PRICE_KEYS, Prices, parse_prices
 from servesize.deploy._skus import BUNDLED, Sku, bundled_skus, find_sku, read_skus
 from servesize.deploy._unit import Unit, measured_unit
+from servesize.errors import InvalidInputError
 from servesize.workspace import Figures
 
 __all__ = ["DeployOptions", "attach", "plan_deployment"]
 
+FORCED = "the SKU asked for (--instance-type)"
 #: Azure's default limit of requests/s at an endpoint (it allows an exception)
 ENDPOINT_RATE_LIMIT = 500.0
 #: the sizes Azure's SKU list cautions about (reference-managed-online-endpoints-vm-sku-list)
@@ -54,6 +56,21 @@ class DeployOptions:
         if instance_type is not None:
             find_sku(table, instance_type)
         return cls(table, source, parse_prices(prices), instance_type)
+
+    @classmethod
+    def stored(cls, deployment: Mapping[str, Any], cost: Mapping[str, Any] | None) -> DeployOptions:
+        """The options a stored deployment was chosen with, as far as they can be had
+        again: the prices given, the SKU file when it is still readable, a forced SKU."""
+        prices = {k: v for k, v in ((cost or {}).get("prices") or {}).items() if k in PRICE_KEYS}
+        source = deployment.get("skus")
+        skus: str | None = None
+        if isinstance(source, str) and source not in (BUNDLED, "the SKUs given"):
+            skus = source if Path(source).is_file() else None
+        forced = deployment.get("chosenBy") == FORCED
+        try:
+            return cls.parse(skus, prices, deployment.get("instanceType") if forced else None)
+        except InvalidInputError:  # the file changed since: the bundled table
+            return cls.parse(None, prices)
 
     @property
     def given(self) -> bool:
@@ -91,7 +108,7 @@ def plan_deployment(
     if options.instance_type is not None:
         forced = find_sku(skus, options.instance_type)
         chosen = next(c for c in ranked if c.sku == forced)
-        how = "the SKU asked for (--instance-type)"
+        how = FORCED
     else:
         chosen = ranked[0]
         priced = chosen.cost_per_hour is not None

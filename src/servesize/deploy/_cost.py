@@ -5,7 +5,8 @@ Every figure is reproducible by hand from the details: the price of one instance
 divided by the requests an hour carries at the target rate.  With a traffic plan, the
 plan's replica-hours become instance-hours (``replica-hours x workers a replica /
 workers an instance``, the workers packed into whole instances only on average: a
-lower bound when counts do not divide) and are scaled to a day.
+lower bound when counts do not divide), or, when the plan has a timeline, each step's
+replicas are packed into whole instances; either is scaled to a day.
 """
 
 from __future__ import annotations
@@ -79,19 +80,17 @@ def cost_details(
             f"per million requests at {g(target)} requests/s: {g(per_hour)} / "
             f"({g(target)} x 3600 / 1,000,000 = {g(millions)} million an hour) = {g(per_million)}"
         )
-    if plan is not None and plan.replica_hours is not None and plan.duration_seconds:
-        days = plan.duration_seconds / SECONDS_A_DAY
-        instance_hours = plan.replica_hours * replica_workers / chosen.workers
-        a_day = instance_hours / days
+    counted = None if plan is None else plan.instance_hours(replica_workers, chosen.workers)
+    if plan is not None and counted is not None and plan.duration_seconds:
+        instance_hours, how_counted = counted
+        a_day = instance_hours * SECONDS_A_DAY / plan.duration_seconds
         per_day = a_day * each
         out["instanceHoursPerDay"] = six(a_day)
         out["perDay"] = six(per_day)
         lines.append(
-            f"per day of the traffic plan: {g(plan.replica_hours)} replica-hours over "
-            f"{g(plan.duration_seconds)} s x {replica_workers} worker(s) a replica / "
-            f"{chosen.workers} workers an instance = {g(instance_hours)} instance-hours, "
-            f"x 86,400 / {g(plan.duration_seconds)} = {g(a_day)} a day, x {g(each)} = "
-            f"{g(per_day)}"
+            f"per day of the traffic plan: {g(instance_hours)} instance-hours over "
+            f"{g(plan.duration_seconds)} s of traffic ({how_counted}), x 86,400 / "
+            f"{g(plan.duration_seconds)} = {g(a_day)} a day, x {g(each)} = {g(per_day)}"
         )
     out["arithmetic"] = lines
     return out

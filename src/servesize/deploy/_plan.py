@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Autoscale", "TrafficPlan", "autoscale", "read_plan"]
+__all__ = ["Autoscale", "TrafficPlan", "autoscale", "has_plan", "read_plan"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,31 @@ class TrafficPlan:
     replica_hours: float | None
     duration_seconds: float | None
     mean_queries_per_second: float | None
+    #: (t, replicas) at each sync period of the simulated autoscaler, in order
+    timeline: tuple[tuple[float, float], ...] = ()
+
+    def instance_hours(self, replica_workers: int, workers: int) -> tuple[float, str] | None:
+        """Instance-hours over the traffic's duration, and how they were counted: each
+        step of the timeline packed into whole instances when there is one, else the
+        plan's replica-hours packed on average (a lower bound); None without either."""
+        end = self.duration_seconds
+        if len(self.timeline) >= 1 and end:
+            total = 0.0
+            for (t, replicas), nxt in zip(
+                self.timeline, [*(row[0] for row in self.timeline[1:]), end], strict=True
+            ):
+                total += instances_for(replicas, replica_workers, workers) * max(0.0, nxt - t)
+            steps = len(self.timeline)
+            return total / 3600, (
+                f"the timeline's {steps} steps, each step's replicas x {replica_workers} "
+                f"worker(s) / {workers} workers an instance rounded up to whole instances"
+            )
+        if self.replica_hours is not None:
+            return self.replica_hours * replica_workers / workers, (
+                f"{self.replica_hours:g} replica-hours x {replica_workers} worker(s) / "
+                f"{workers} workers an instance (packed on average: a lower bound)"
+            )
+        return None
 
 
 def _num(mapping: Mapping[str, Any], key: str) -> float | None:
@@ -46,6 +71,11 @@ def _num(mapping: Mapping[str, Any], key: str) -> float | None:
 def _section(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = mapping.get(key)
     return value if isinstance(value, Mapping) else {}
+
+
+def has_plan(details: Mapping[str, Any]) -> bool:
+    """Whether the details hold a traffic plan servesize.deploy can use."""
+    return read_plan(details) is not None
 
 
 def read_plan(details: Mapping[str, Any]) -> TrafficPlan | None:
@@ -66,7 +96,32 @@ def read_plan(details: Mapping[str, Any]) -> TrafficPlan | None:
         replica_hours=_num(predicted, "replicaHours"),
         duration_seconds=_num(traffic, "durationSeconds"),
         mean_queries_per_second=_num(traffic, "meanQueriesPerSecond"),
+        timeline=_timeline(scaling.get("timeline")),
     )
+
+
+def _timeline(rows: object) -> tuple[tuple[float, float], ...]:
+    """(t, replicas) of each row: the replicas the autoscaler asked for (they cost from
+    their start), else those ready; () when any row lacks them or time goes back."""
+    if not isinstance(rows, list):
+        return ()
+    out: list[tuple[float, float]] = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            return ()
+        t = _num(row, "t")
+        replicas = next(
+            (
+                v
+                for k in ("desiredReplicas", "readyReplicas", "replicas")
+                if (v := _num(row, k)) is not None
+            ),
+            None,
+        )
+        if t is None or replicas is None or (out and t < out[-1][0]):
+            return ()
+        out.append((t, replicas))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from servesize.deploy import DeployOptions, azureml_yaml, plan_deployment
+from servesize.deploy import DeployOptions, azureml_yaml, has_plan, plan_deployment
 from servesize.report._exports import recommendation_or_fail
 from servesize.report._facts import DASH, FactTable, fmt, yes_no
 from servesize.report._view import ProfileView
@@ -15,12 +15,15 @@ __all__ = ["deployment_of", "deployment_tables", "render_azureml", "with_deploym
 
 
 def deployment_of(view: ProfileView) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The stored deployment and cost; for a profile stored before servesize chose
-    one, computed now from its figures with the bundled SKU table (no prices)."""
+    """The stored deployment and cost.  Computed now from the figures for a profile
+    stored before servesize chose one (the bundled SKU table, no prices), and again,
+    with the options it was chosen with, when a traffic plan was added since."""
     f = view.figures
-    if f.deployment is not None:
-        return f.deployment, f.cost
-    return plan_deployment(view.details)
+    if f.deployment is None:
+        return plan_deployment(view.details)
+    if "autoscale" not in f.deployment and has_plan(view.details):
+        return plan_deployment(view.details, DeployOptions.stored(f.deployment, f.cost))
+    return f.deployment, f.cost
 
 
 def with_deployment(view: ProfileView, options: DeployOptions) -> ProfileView:
