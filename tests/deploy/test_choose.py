@@ -124,8 +124,17 @@ def test_without_an_objective_met_no_sku_is_chosen() -> None:
     assert deployment is not None
     assert deployment["instanceType"] is None
     assert not any(c["meetsObjective"] for c in deployment["candidates"])
-    assert "No SKU carries the target" in deployment["notes"][-1]
+    assert deployment["notes"][-1] == (
+        "No SKU carries the target: no allocation measured met p99<=50ms."
+    )
     assert cost is None
+
+
+def test_a_worker_no_sku_holds_is_said() -> None:
+    deployment, _ = plan_deployment(details(recommendedMemoryInGB=1000.0))
+    assert deployment is not None
+    assert deployment["instanceType"] is None
+    assert deployment["notes"][-1].startswith("No SKU carries the target: too small")
 
 
 def test_no_recommendation_no_deployment() -> None:

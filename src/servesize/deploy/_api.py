@@ -181,7 +181,8 @@ def _notes(unit: Unit, chosen: Candidate, target: float | None) -> list[str]:
         f"Rate per worker: {unit.rate_note}, divided by {unit.replica_workers} worker(s).",
     ]
     if not chosen.meets_objective:
-        notes.append(f"No SKU carries the target: {chosen.note}.")
+        why = unit.rate_note if unit.queries_per_second is None else chosen.note
+        notes.append(f"No SKU carries the target: {why}.")
         return notes
     if not chosen.measured:
         can = min(chosen.workers, unit.machine_workers)

@@ -114,8 +114,10 @@ def _deployment_rows(view: ProfileView, table: Table, section: Callable[[str], N
         )
         table.add_row("workers an instance", f"{d['workersPerInstance']}{measured}")
         table.add_row("quota", fmt(d.get("quotaCores"), "cores", 0))
-    for note in (d.get("notes") or [])[:1]:
-        table.add_row("", Text(note, style="dim"))
+    notes = d.get("notes") or []
+    # the CPU it was measured on; or, when nothing carries the target, why
+    for note in notes[:1] if d.get("instanceType") else notes[-1:]:
+        table.add_row("", Text(note, style="dim" if d.get("instanceType") else "yellow"))
     if cost:
         table.add_row("cost per hour", fmt(cost.get("perHour"), digits=4))
         table.add_row("per million requests", fmt(cost.get("perMillionRequests"), digits=4))
