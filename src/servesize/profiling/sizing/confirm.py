@@ -163,11 +163,13 @@ def _record(phase: SizingPhase, info: Confirmation, run: object, trial: Trial, r
     f.sizing = [*(f.sizing or []), trial.to_row()]
 
 
-def impossible(phase: SizingPhase, outcome: Outcome, objective: Objective) -> None:
-    """Nothing within the bound was shown to meet the objective: say so."""
+def impossible(
+    phase: SizingPhase, outcome: Outcome, objective: Objective, *, halted: bool = False
+) -> None:
+    """Nothing within the bound was shown to meet the objective, or the search stopped on a
+    trial that could not be trusted (``halted``: then nothing was decided either way)."""
     f = phase.host.figures
-    f.slo_met = False
-    f.slo_decision = "missed"
+    f.slo_met, f.slo_decision = (None, "undecided") if halted else (False, "missed")
     given = objective.source == "given"
     if given:
         f.recommended_cpu = f.recommended_memory_in_gb = None
@@ -175,15 +177,24 @@ def impossible(phase: SizingPhase, outcome: Outcome, objective: Objective) -> No
     if best is not None and best.value_ms is not None:
         f.best_latency_in_ms = round(best.value_ms, 3)
         f.best_latency_by = f"{best.allocation.label} at {best.rate:.1f}/s ({best.phase})"
-        f.sizing_note = (
+    if halted:
+        why = (
+            "the search stopped on a trial that could not be trusted, measured twice (see the "
+            f"verdict): nothing was shown to meet {objective.label}"
+        )
+    elif given and f.best_latency_by is not None:
+        why = (
             f"no allocation up to {phase.bound.label} was shown to meet {objective.label}: "
-            f"the best p{objective.percentile} measured was {best.value_ms:.1f} ms "
-            f"({f.best_latency_by}); no recommendation is given"
+            f"the best p{objective.percentile} measured was {f.best_latency_in_ms:.1f} ms "
+            f"({f.best_latency_by})"
         )
-    if not given:
-        # Azure's callers always get a figure: without an objective of theirs the
-        # usage measured at the bound stands, and the note says it is not sized
-        f.sizing_note = (
-            f"no allocation tried was shown to meet the default objective {objective.label}; "
-            "the recommendation is the usage measured at the bound, not a sizing"
-        )
+    else:
+        why = f"no allocation tried was shown to meet {objective.label}"
+    # Azure's callers always get a figure: without an objective of theirs the usage
+    # measured at the bound stands, and the note says it is not sized
+    then = (
+        "no recommendation is given"
+        if given
+        else ("the recommendation is the usage measured at the bound, not a sizing")
+    )
+    f.sizing_note = f"{why}; {then}"

@@ -323,7 +323,7 @@ class SizingPhase:
         f.sizing_note = outcome.note
         f.sizing = [t.to_row() for t in outcome.trials] + outcome.predictions
         if outcome.allocation is None:
-            impossible(self, outcome, objective)
+            impossible(self, outcome, objective, halted=sizer.halted)
             return list(self.untrusted)
         return [*self.untrusted, *confirm_until_held(self, sizer, outcome, objective)]
 
