@@ -162,3 +162,10 @@ def test_the_bundled_table_is_the_documented_one() -> None:
         assert sku.vcpus_per_core == (1 if sku.family == "DSv2" else 2)
         assert sku.acu_per_vcpu
         assert sku.price is None  # prices change: none shipped
+
+
+def test_an_undecided_objective_still_deploys_and_says_so() -> None:
+    deployment, _ = plan_deployment(details(sloMet=None))
+    assert deployment is not None
+    assert deployment["instanceType"] is not None
+    assert "left the objective undecided" in deployment["notes"][1]

@@ -87,9 +87,10 @@ def _replica_rate(figures: Figures) -> tuple[float | None, str]:
     if figures.latency_objective:
         if figures.slo_met is False or not within:
             return None, f"no allocation measured met {figures.latency_objective}"
+        unsure = "" if figures.slo_met else "; the confirmation left the objective undecided"
         return within, (
             f"{within:g} requests/s a replica within {figures.latency_objective} "
-            "(maxQueriesPerSecondWithinSlo)"
+            f"(maxQueriesPerSecondWithinSlo{unsure})"
         )
     # no objective (a profile sized before objectives, or sizing off): the rate the
     # recommendation was measured at, per replica

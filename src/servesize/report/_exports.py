@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from servesize.errors import ProfileError
+from servesize.report._facts import slo_text
 from servesize.report._view import ProfileView
 
 #: Columns of ``--format csv`` (the measurement's 1 s windows), in this order, always.
@@ -130,12 +131,11 @@ def render_k8s(view: ProfileView) -> str:
             "# protecting neighbours any better than the request does.",
         ]
     else:
-        met = {True: "met", False: "NOT met", None: "not confirmed"}[f.slo_met]
         lines += [
             _comment(
                 f"sized for {f.latency_objective} at {f.requested_queries_per_second} q/s: "
-                f"{met} in a confirmation run under exactly these limits (CPU limit = "
-                "request, as measured)."
+                f"{slo_text(f)} in a confirmation run under exactly these limits (CPU limit "
+                "= request, as measured)."
             ),
             f"replicas: {f.recommended_replicas or 1}",
         ]

@@ -11,7 +11,7 @@ from rich.text import Text
 from servesize.report import _facts
 from servesize.report._compare import Comparison
 from servesize.report._deploy import deployment_of
-from servesize.report._facts import fmt, fmt_gb, fmt_ms, fmt_share, yes_no
+from servesize.report._facts import fmt, fmt_gb, fmt_ms, fmt_share, slo_text, yes_no
 from servesize.report._view import ProfileView
 
 
@@ -45,8 +45,7 @@ def summary_table(view: ProfileView) -> Table:
     table.add_row("CPU", Text(fmt(f.recommended_cpu, "cores"), style="bold"))
     table.add_row("memory", Text(fmt_gb(f.recommended_memory_in_gb), style="bold"))
     if f.latency_objective:
-        met = {True: "met", False: "NOT met", None: "unconfirmed"}[f.slo_met]
-        table.add_row("objective", Text(f"{f.latency_objective}: {met}", style="bold"))
+        table.add_row("objective", Text(f"{f.latency_objective}: {slo_text(f)}", style="bold"))
         table.add_row("replicas", fmt(f.recommended_replicas, digits=0))
         workers = fmt(f.recommended_workers, digits=0)
         table.add_row("workers / threads", f"{workers} / {fmt(f.recommended_threads, digits=0)}")

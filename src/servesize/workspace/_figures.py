@@ -206,6 +206,9 @@ class Confirmation(MeasuredRun):
     # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
     threads: int | None = figure("threads")
     utilized_cpu: float | None = figure("utilizedCpu")
+    #: the objective's decision (profiling/sizing/decision.py): ``decision`` (met, missed,
+    #: undecided), ``n``, ``overLimit``, ``dispersion``, ``logLikelihoodRatio``, ``confidence``
+    decision: dict[str, Any] | None = figure("decision")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -310,7 +313,11 @@ class Figures(MeasuredRun):
     # -- sizing for a latency objective (docs/profiling.md, "Sizing") ------------------
     latency_objective: str | None = figure("latencyObjective")
     latency_objective_source: str | None = figure("latencyObjectiveSource")
+    #: the confirmation was decided to meet the objective (None: undecided, or no
+    #: confirmation); ``slo_decision`` says which, at ``slo_confidence``
     slo_met: bool | None = figure("sloMet")
+    slo_decision: str | None = figure("sloDecision")
+    slo_confidence: float | None = figure("sloConfidence")
     recommended_workers: int | None = figure("recommendedWorkers")
     recommended_threads: int | None = figure("recommendedThreads")
     recommended_replicas: int | None = figure("recommendedReplicas")
