@@ -11,7 +11,7 @@ import pytest
 
 from servesize.errors import AlreadyExistsError
 from servesize.sweeps import read_sweep
-from servesize.sweeps._bundle import pack, unpack
+from servesize.sweeps._bundle import local_inputs, pack, unpack
 from servesize.workspace import Store
 
 
@@ -107,3 +107,34 @@ def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -
     assert (shipped.name, shipped.version) == ("env", 1)
     assert shipped.environment_variables == {"A": "1"}
     assert shipped.pip_requirements == ["joblib"]
+
+
+def test_a_trial_s_environment_replaces_its_inference_config_s(tmp_path: Path) -> None:
+    """Trials that differ only in environment: what a library upgrade costs."""
+    from servesize.sdk import Environment
+
+    driver = Store.open(tmp_path / "driver")
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"w")
+    driver.models.register("m", weights)
+    driver.datasets.register("rows", ["{}"])
+    for pin in ("scikit-learn==1.9.1", "scikit-learn==1.5.2"):
+        env = Environment(f"sk-{pin.split('==')[1]}")
+        env.pip_requirements = [pin]
+        env.register(driver)
+    (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(x):\n    return x\n")
+    (tmp_path / "ic.json").write_text(
+        json.dumps({"entryScript": "score.py", "environment": {"python": {"pip": ["six"]}}})
+    )
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        "defaults: {model: m, dataset: rows, inference_config: ic.json}\n"
+        "trials:\n  - {name: new, environment: sk-1.9.1}\n"
+        "  - {name: old, environment: 'sk-1.5.2:1'}\n  - {name: file}\n"
+    )
+    new, old, file = read_sweep(sweep).trials
+    assert local_inputs(new).inference_config.environment == "sk-1.9.1"
+    assert local_inputs(old).inference_config.environment == "sk-1.5.2:1"
+    assert local_inputs(file).inference_config == str(tmp_path / "ic.json")  # as it was
+    _, inputs = unpack(pack(driver, old), tmp_path / "node")  # and on a Ray node
+    assert inputs.inference_config.environment.pip_requirements == ["scikit-learn==1.5.2"]
