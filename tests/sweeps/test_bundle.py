@@ -83,7 +83,9 @@ def test_a_version_can_be_claimed_only_above_the_last(tmp_path: Path) -> None:
         store.datasets.register("d", ["r"], version=1)
 
 
-def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -> None:
+def _driver(tmp_path: Path, environments: dict[str, list[str]]) -> Store:
+    """A driver's workspace with model ``m``, dataset ``rows``, the registered
+    ``environments`` (name -> pip lines, variable A=1) and a trivial ``score.py``."""
     from servesize.sdk import Environment
 
     driver = Store.open(tmp_path / "driver")
@@ -91,11 +93,17 @@ def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -
     weights.write_bytes(b"w")
     driver.models.register("m", weights)
     driver.datasets.register("rows", ["{}"])
-    env = Environment("env")
-    env.environment_variables = {"A": "1"}
-    env.pip_requirements = ["joblib"]
-    env.register(driver)
+    for name, pip in environments.items():
+        env = Environment(name)
+        env.environment_variables = {"A": "1"}
+        env.pip_requirements = pip
+        env.register(driver)
     (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(x):\n    return x\n")
+    return driver
+
+
+def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -> None:
+    driver = _driver(tmp_path, {"env": ["joblib"]})
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(
         "trials:\n  - {name: t, model: m, dataset: rows, entry_script: score.py,"
@@ -111,18 +119,10 @@ def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -
 
 def test_a_trial_s_environment_replaces_its_inference_config_s(tmp_path: Path) -> None:
     """Trials that differ only in environment: what a library upgrade costs."""
-    from servesize.sdk import Environment
-
-    driver = Store.open(tmp_path / "driver")
-    weights = tmp_path / "w.bin"
-    weights.write_bytes(b"w")
-    driver.models.register("m", weights)
-    driver.datasets.register("rows", ["{}"])
-    for pin in ("scikit-learn==1.9.1", "scikit-learn==1.5.2"):
-        env = Environment(f"sk-{pin.split('==')[1]}")
-        env.pip_requirements = [pin]
-        env.register(driver)
-    (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(x):\n    return x\n")
+    driver = _driver(
+        tmp_path,
+        {f"sk-{v}": [f"scikit-learn=={v}"] for v in ("1.9.1", "1.5.2")},
+    )
     (tmp_path / "ic.json").write_text(
         json.dumps({"entryScript": "score.py", "environment": {"python": {"pip": ["six"]}}})
     )
