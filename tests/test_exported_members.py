@@ -46,8 +46,8 @@ SURFACES: dict[ModuleType, set[str]] = {
     servesize.report: {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
         "comparison_table", "default_filename", "fmt", "fmt_ms", "k8s_quantities",
-        "parse_threshold", "print_summary", "render", "summary_table", "with_deployment",
-        "write_report",
+        "notebook_html", "parse_threshold", "print_summary", "render", "summary_table",
+        "with_deployment", "write_report",
     },
     servesize.deploy: {
         "PRICE_KEYS", "DeployOptions", "Prices", "Sku", "attach", "azureml_yaml",

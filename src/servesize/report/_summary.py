@@ -11,7 +11,7 @@ from rich.text import Text
 from servesize.report import _facts
 from servesize.report._compare import Comparison
 from servesize.report._deploy import deployment_of
-from servesize.report._facts import fmt, fmt_gb, fmt_ms, fmt_share, slo_text, yes_no
+from servesize.report._facts import DASH, fmt, fmt_gb, fmt_ms, fmt_share, slo_text, yes_no
 from servesize.report._view import ProfileView
 
 
@@ -69,6 +69,8 @@ def summary_table(view: ProfileView) -> Table:
         table.add_row(label[0].lower() + label[1:], value)
     section("Utilisation")
     table.add_row("max CPU used", fmt(f.max_utilized_cpu, "cores"))
+    # with the machine's CPU below: what tells a slower machine from a broken install
+    table.add_row("CPU per query", _cpu_per_query(f.cpu_seconds_per_query))
     table.add_row("peak memory", fmt_gb(f.max_utilized_memory_in_gb))
     table.add_row("cold start", fmt(f.cold_start_seconds, "s"))
     table.add_row("waiting for others", fmt_share(f.cpu_contention_share))
@@ -81,6 +83,7 @@ def summary_table(view: ProfileView) -> Table:
     if f.limits_enforced is False:
         enforced = f"NO ({f.limits_note or 'not possible here'})"
     table.add_row("limits enforced", Text(enforced, style="yellow" if "NO" in enforced else ""))
+    table.add_row("machine", _machine(view))
     if f.oom_killed:
         table.add_row("OOM kill", Text("yes: memory raised above the killed limit", style="red"))
     gaps = _facts.not_measured(view).rows
@@ -124,6 +127,19 @@ def _deployment_rows(view: ProfileView, table: Table, section: Callable[[str], N
             table.add_row("per day (plan)", fmt(cost.get("perDay"), digits=4))
         for line in cost.get("arithmetic") or []:
             table.add_row("", Text(str(line), style="dim"))
+
+
+def _cpu_per_query(seconds: float | None) -> str:
+    return fmt_ms(None if seconds is None else seconds * 1000)
+
+
+def _machine(view: ProfileView) -> str:
+    """``AMD EPYC 7763, 2 CPUs``: the processor and how many it has."""
+    machine = view.figures.machine
+    if machine is None:
+        return DASH
+    cpus = f"{machine.cpu_count} CPUs" if machine.cpu_count else ""
+    return ", ".join(part for part in (machine.cpu_model, cpus) if part) or DASH
 
 
 def print_summary(view: ProfileView, console: Console | None = None) -> None:

@@ -24,6 +24,7 @@ from servesize.report import (
     Comparison,
     ProfileView,
     default_filename,
+    notebook_html,
     parse_threshold,
     with_deployment,
     write_report,
@@ -78,6 +79,7 @@ class ModelProfile:
         self._finished: threading.Event | None = None
         self._cancel: threading.Event | None = None
         self.progress: dict[str, Any] = {}
+        self._html_report: Path | None = None  # where report() last wrote the HTML one
         self._store.profiles.get(name)  # NotFoundError for an unknown name
 
     @classmethod
@@ -87,6 +89,7 @@ class ModelProfile:
         handle.workspace, handle._store, handle.name = workspace, store_of(workspace), name
         handle.progress = {}
         handle._finished = handle._cancel = None
+        handle._html_report = None
         return handle
 
     def _on_progress(self, phase: str, fraction: float, text: str) -> None:
@@ -110,6 +113,23 @@ class ModelProfile:
 
     def __repr__(self) -> str:
         return f"ModelProfile(name={self.name!r}, state={self.state!r})"
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows for the profile: state, verdict, recommendation, objective,
+        and a link to the HTML report where :meth:`report` wrote it (nothing is written
+        just to display it)."""
+        view = ProfileView.from_store(self._store, self.name)
+        report = self._html_report or Path(default_filename(self.name))
+        if report.is_file():
+            # relative: the notebook's server serves files below its root by their path
+            link = os.path.relpath(report.resolve(), Path.cwd())
+            return notebook_html(view, Path(link).as_posix())
+        note = None
+        if view.state in FINAL_STATES:
+            note = f".report() writes the HTML report to {default_filename(self.name)}"
+        elif self.progress.get("phase"):
+            note = f"now: {self.progress['phase']}"
+        return notebook_html(view, None, note)
 
     @property
     def state(self) -> str:
@@ -214,7 +234,10 @@ class ModelProfile:
             view = with_deployment(view, options)
         target = Path(path) if path is not None else Path(default_filename(self.name, format))
         target.parent.mkdir(parents=True, exist_ok=True)
-        return write_report(view, target, format)
+        written = write_report(view, target, format)
+        if format == "html":
+            self._html_report = written.resolve()
+        return written
 
     def _record(self) -> ProfileRecord:
         # the store marks a profile whose runner died Failed ("interrupted") on read

@@ -136,9 +136,10 @@ class Machine(_Group):
     """The machine the profile ran on."""
 
     keep_none: ClassVar[bool] = True
-    cpu_count: int | None = figure("cpuCount")
-    #: the CPU's model name (``/proc/cpuinfo``): the cores every figure was measured on
+    #: the processor's name (``model name`` in /proc/cpuinfo), to tell a slower machine
+    #: from a broken install when figures differ from someone else's
     cpu_model: str | None = figure("cpuModel")
+    cpu_count: int | None = figure("cpuCount")
     usable_cpus: int | None = figure("usableCpus")
     memory_in_gb: float | None = figure("memoryInGB")
     cgroup_version: str | None = figure("cgroupVersion")
