@@ -329,6 +329,12 @@ class Figures(MeasuredRun):
     sizing_model: dict[str, Any] | None = figure("sizingModel")
     best_latency_in_ms: float | None = figure("bestLatencyInMs")
     best_latency_by: str | None = figure("bestLatencyBy")
+    # -- where to run it: a VM size and count, and its cost (servesize.deploy) ---------
+    #: the SKU chosen for the target, its instance count and every SKU considered
+    deployment: dict[str, Any] | None = figure("deployment")
+    #: cost per hour / per million requests (and per day of a traffic plan); only with
+    #: prices the user gave
+    cost: dict[str, Any] | None = figure("cost")
     # -- verdict and outcome ---------------------------------------------------------
     validity: str | None = figure("validity")
     validity_reasons: list[str] | None = figure("validityReasons")
