@@ -1,20 +1,20 @@
-"""``start_run(finish=...)``: the caller's last step runs before the final figures are
-stored, in the same update, and a bug in it never loses what was measured."""
+"""``ProfileRun(finish=...)`` (what ``start_run(finish=...)`` passes): the caller's last
+step runs before the final figures are stored, in the same update, and a bug in it never
+loses what was measured."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from servesize.profiling import ProfileRequest
-from servesize.profiling.start import _FinishedRun
+from servesize.profiling.procedure import ProfileRun
 from servesize.workspace import Figures, Store
 
 
-def _run(store: Store, finish: object) -> _FinishedRun:
+def _run(store: Store, finish: object) -> ProfileRun:
     request = ProfileRequest("p", ("m:1",), None, "rows:1")
     store.profiles.create("p", None, request.to_dict())
-    return _FinishedRun(store, request, threading.Event(), None, finish)  # type: ignore[arg-type]
+    return ProfileRun(store, request, finish=finish)  # type: ignore[arg-type]
 
 
 def test_what_finish_adds_is_stored_with_the_final_state(tmp_path: Path) -> None:
