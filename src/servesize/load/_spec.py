@@ -66,6 +66,7 @@ class LoadSpec:
     seed: int | None = None
     connections: int | None = None
     isolated: bool = False
+    threshold_ms: float | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -104,6 +105,10 @@ def _validate(spec: LoadSpec) -> None:
         raise InvalidInputError(f"timeout must be positive, not {spec.timeout}")
     if spec.processes < 1:
         raise InvalidInputError(f"processes must be at least 1, not {spec.processes}")
+    if spec.threshold_ms is not None and not (
+        math.isfinite(spec.threshold_ms) and spec.threshold_ms > 0
+    ):
+        raise InvalidInputError(f"threshold_ms must be positive, not {spec.threshold_ms}")
     if spec.connections is not None and spec.connections < 1:
         raise InvalidInputError(f"connections must be at least 1, not {spec.connections}")
     if not spec.bodies:
