@@ -28,10 +28,13 @@ VOLATILE = re.compile(
 )
 
 
-def _request(body: bytes, path: str = "/score", version: str = "1.1") -> bytes:
+def _request(
+    body: bytes, path: str = "/score", version: str = "1.1", method: str = "POST"
+) -> bytes:
     head = (
-        f"POST {path} HTTP/{version}\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"{method} {path} HTTP/{version}\r\nHost: localhost\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
     )
     return head.encode() + body
 
@@ -94,6 +97,8 @@ WIRE_CASES = {
     "bytes-chunks": _request(ROWS, "/score?kind=bytes"),
     "no-rows": _request(b'{"rows": []}'),
     "http-1.0-unframed": _request(ROWS, version="1.0"),
+    "get": _request(b"", method="GET"),
+    "head-never-starts-it": _request(b"", method="HEAD"),
     "first-row-fails": _request(b'{"rows": [{"fail": true}, {"data": [1]}]}'),
     "second-row-fails": _request(b'{"rows": [{"data": [1]}, {"fail": true}, {"data": [2]}]}'),
 }
