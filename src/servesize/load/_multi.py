@@ -27,6 +27,8 @@ from pathlib import Path
 from time import monotonic, monotonic_ns
 from typing import NamedTuple
 
+import numpy as np
+
 import servesize
 from servesize._process import parent_death_signal
 from servesize.errors import LoadGeneratorError, ServesizeError
@@ -42,6 +44,7 @@ from servesize.load._share import (
     snapshot,
 )
 from servesize.load._spec import LoadSpec
+from servesize.load._trace import peak_count
 
 __all__ = ["Done", "Failed", "Ready", "Window", "child_main", "run_processes", "shares"]
 
@@ -81,9 +84,15 @@ _READY_TIMEOUT_S = 60.0
 
 
 def shares(spec: LoadSpec, n: int) -> list[Share]:
-    """Split ``spec`` over ``n`` processes (fewer when the concurrency is smaller)."""
+    """Split ``spec`` over ``n`` processes (fewer when the concurrency is smaller); a
+    schedule is dealt round-robin, so the processes' send times add up to it exactly."""
     if spec.concurrency is not None:
         n = min(n, spec.concurrency)
+    if spec.schedule is not None:
+        times = np.asarray(spec.schedule)
+        return [
+            Share(float(peak_count(times[i::n], 1.0)), 0, None, 0, None, i, n) for i in range(n)
+        ]
     out = []
     for i in range(n):
         seed = None if spec.seed is None else spec.seed + i
@@ -159,7 +168,7 @@ def run_processes(
         return build_result(
             totals,
             merger.rows,
-            requested_rate=spec.rate,
+            requested_rate=spec.requested_rate,
             measure_start_ns=measure_start,
             end_ns=end,
             threshold_ms=spec.threshold_ms,

@@ -8,12 +8,11 @@ from time import monotonic_ns
 
 from servesize.errors import LoadGeneratorError
 from servesize.load._engine import StopFlag
-from servesize.load._multi import run_processes
+from servesize.load._multi import run_processes, shares
 from servesize.load._recorder import Recorder
 from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
 from servesize.load._share import (
     Progress,
-    Share,
     loop_factory,
     raise_fd_limit,
     run_share,
@@ -89,13 +88,13 @@ async def run_load_async(
         if progress is not None:
             progress(snapshot(clock[0], clock[1], merger.rows, rec.totals))
 
-    share = Share(spec.rate, spec.concurrency or 0, spec.min_queries, 0, spec.seed)
+    share = shares(spec, 1)[0]
     totals, end = await run_share(spec, share, start, merger.add, stop, on_second, finish)
     merger.flush()
     return build_result(
         [totals],
         merger.rows,
-        requested_rate=spec.rate,
+        requested_rate=spec.requested_rate,
         measure_start_ns=clock[1],
         end_ns=end,
         threshold_ms=spec.threshold_ms,

@@ -18,7 +18,7 @@ from typing import Any
 
 from servesize.load._client import encode_requests, parse_target
 from servesize.load._engine import Engine, StopFlag
-from servesize.load._pacer import make_pacer
+from servesize.load._pacer import Pacer, SchedulePacer, make_pacer
 from servesize.load._recorder import Recorder, Totals, WindowPart
 from servesize.load._spec import LoadSpec
 
@@ -30,13 +30,17 @@ Progress = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Share:
-    """One process's part of a run: its rate or concurrency, count and schedule offset."""
+    """One process's part of a run: its rate or concurrency, count and schedule offset;
+    of a given schedule, every ``parts``-th send time from the ``part``-th (its ``rate``
+    is then the most of them in any second, which sizes the connection pool)."""
 
     rate: float | None
     concurrency: int
     min_queries: int | None
     offset_ns: int = 0
     seed: int | None = None
+    part: int = 0
+    parts: int = 1
 
 
 async def run_share(
@@ -68,8 +72,10 @@ async def run_share(
     await engine.prepare()
     begin_ns = await start()
     recorder = Recorder(begin_ns + int(spec.warmup * 1e9), sink)
-    pacer = None
-    if share.rate is not None:
+    pacer: Pacer | None = None
+    if spec.schedule is not None:
+        pacer = SchedulePacer(begin_ns, spec.schedule[share.part :: share.parts])
+    elif share.rate is not None:
         pacer = make_pacer(
             spec.arrival, begin_ns, share.rate, seed=share.seed, offset_ns=share.offset_ns
         )
