@@ -260,6 +260,9 @@ def _table(m: dict[str, Any], *, scheduled: bool = False) -> Table:
     rows += [(f"latency p{p}", ms(f"latencyPercentile{k}InMs")) for p, k in _PCTS]
     rows.append(("latency max", ms("maxLatencyInMs")))
     rows += [(f"service time p{p}", ms(f"serviceTimePercentile{k}InMs")) for p, k in _PCTS]
+    rows += [
+        (f"time to first byte p{p}", ms(f"timeToFirstBytePercentile{k}InMs")) for p, k in _PCTS
+    ]
     rows.append(("late sends (> 1 ms)", f"{m['lateSendShare']:.2%}"))
     for status, n in m["errorsByStatus"].items():
         rows.append((f"HTTP {status}", f"{n:,}"))
