@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from servesize.environments import BuildSpec, EnvironmentCache
+from servesize.environments._uv import run_uv
 
 from .env_helpers import SERVESIZE, SIX, built_keys, leftovers
 
@@ -187,6 +188,21 @@ def test_an_interrupted_build_leaves_no_environment(
     assert cli("environment", "build", "e").returncode == 0
     assert len(built_keys(workspace)) == 1
     assert leftovers(workspace) == []
+
+
+def test_ctrl_c_between_two_polls_of_uv_stops_uv(silent_index: str, tmp_path: Path) -> None:
+    # run_uv polls uv every 0.2 s; a Ctrl-C that lands in the bookkeeping between two
+    # polls (here: raised by the cancellation check) must stop uv as one inside the
+    # poll does, and not leave it to the death of this process
+    def interrupted() -> bool:
+        raise KeyboardInterrupt
+
+    args = ["pip", "install", "--no-config", "--python", sys.executable]
+    args += ["--target", str(tmp_path / "target"), "six"]
+    env = {"UV_INDEX_URL": silent_index, "UV_CACHE_DIR": str(tmp_path / "cache")}
+    with pytest.raises(KeyboardInterrupt):
+        run_uv(args, extra_env=env, cancelled=interrupted)
+    _until(lambda: not _uv_processes(tmp_path), "uv to be stopped", timeout=10)
 
 
 def _lock_waiters(lock: Path) -> int:
