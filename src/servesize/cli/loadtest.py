@@ -14,13 +14,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from servesize.cli._app import (
-    DEFAULT_WORKSPACE,
-    WorkspaceOption,
-    command_app,
-    command_help,
-    err_console,
-)
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, command_help
+from servesize.cli._output import err_console
 from servesize.errors import CancelledError, InvalidInputError, ServesizeError
 
 #: Share of late sends above which the run warns that the generator fell behind.

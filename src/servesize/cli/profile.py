@@ -11,8 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, err_console
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app
 from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
+from servesize.cli._output import err_console
 from servesize.deploy import DeployOptions
 from servesize.report import (
     FORMATS,
