@@ -68,6 +68,7 @@ class Engine:
         concurrency: int,
         min_queries: int | None,
         stop: StopFlag | None,
+        finish: StopFlag | None = None,
     ) -> None:
         self.target = target
         self.requests = requests
@@ -84,6 +85,7 @@ class Engine:
         self.start = self.end = 0  # measurement start, and the duration's end (ns)
         self.min_queries = min_queries or 0
         self.stop = stop
+        self.finish = finish
         self.on_second: Callable[[], None] | None = None
         self.conns: set[Connection] = set()
         self.free: list[Connection] = []
@@ -302,7 +304,7 @@ class Engine:
         now = monotonic_ns()
         self.inflight -= 1
         self.latency_s += ((now - conn.due) / 1e9 - self.latency_s) * _SMOOTHING
-        self.rec.response(conn.due, conn.sent, now, status, conn.nbytes)
+        self.rec.response(conn.due, conn.sent, now, status, conn.nbytes, conn.first)
         if not keep_alive:
             self.conns.discard(conn)
             conn.abort("reset")
@@ -353,6 +355,12 @@ class Engine:
             if conn.busy and now - conn.sent > self.timeout_ns:
                 conn.abort("timeout")
         self.rec.roll(now)
+        if self.issuing and self.finish is not None and self.finish.is_set():
+            # the schedule ends now, as if its duration had passed: what is in flight
+            # still ends and counts, and the backlog is recorded as at a normal end
+            self.end = min(self.end, now)
+            self.min_queries = 0
+            self._keep_issuing(now)
         if self.rate is not None and self.issuing:
             self._size_pool()
             self._top_up(grow=True)

@@ -10,7 +10,7 @@ from servesize.errors import LoadGeneratorError
 from servesize.load._engine import StopFlag
 from servesize.load._multi import run_processes, shares
 from servesize.load._recorder import Recorder
-from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
 from servesize.load._sender import sending
 from servesize.load._share import (
     Progress,
@@ -29,9 +29,17 @@ _START_LEAD_NS = 5_000_000
 
 
 def run_load(
-    spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
+    spec: LoadSpec,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+    finish: StopFlag | None = None,
 ) -> LoadResult:
     """Run ``spec`` to its stop rule (or until ``stop.is_set()``) and return the metrics.
+
+    ``finish.is_set()`` ends the schedule early as if its duration had passed (the
+    minimum query count waived): the requests in flight end and count, and the backlog
+    at the schedule's end is recorded, as at a normal end; ``stop`` halts at once.
 
     Blocking; call it from a thread without a running event loop (use
     :func:`run_load_async` inside one).  An open loop sends at real-time priority where
@@ -44,7 +52,7 @@ def run_load(
     >>> result.metrics["latencyPercentile99InMs"]  # doctest: +SKIP
     """
     if spec.processes > 1 or spec.isolated:
-        return run_processes(spec, progress, stop)
+        return run_processes(spec, progress, stop, finish)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -52,13 +60,17 @@ def run_load(
     else:
         raise LoadGeneratorError("run_load blocks: inside an event loop await run_load_async")
     with sending(spec.open_loop) as realtime, asyncio.Runner(loop_factory=loop_factory()) as runner:
-        result = runner.run(run_load_async(spec, progress=progress, stop=stop))
+        result = runner.run(run_load_async(spec, progress=progress, stop=stop, finish=finish))
     result.metrics["senderRealtime"] = realtime
     return result
 
 
 async def run_load_async(
-    spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
+    spec: LoadSpec,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+    finish: StopFlag | None = None,
 ) -> LoadResult:
     """:func:`run_load` for callers already inside an event loop (whose thread it leaves
     at its priority: ``senderRealtime`` is False, see ``_sender``).
@@ -67,10 +79,10 @@ async def run_load_async(
     """
     if spec.processes > 1 or spec.isolated:
         loop = asyncio.get_running_loop()
-        call = functools.partial(run_processes, spec, progress, stop)
+        call = functools.partial(run_processes, spec, progress, stop, finish)
         return await loop.run_in_executor(None, call)
     raise_fd_limit()
-    merger = WindowMerger(1)
+    merger = WindowMerger(1, threshold_us(spec.threshold_ms))
     clock = [0, 0]  # begin and measurement start (ns), known once connections are open
 
     async def start() -> int:
@@ -83,7 +95,7 @@ async def run_load_async(
             progress(snapshot(clock[0], clock[1], merger.rows, rec.totals))
 
     share = shares(spec, 1)[0]
-    totals, end = await run_share(spec, share, start, merger.add, stop, on_second)
+    totals, end = await run_share(spec, share, start, merger.add, stop, on_second, finish)
     merger.flush()
     return build_result(
         [totals],
@@ -91,4 +103,5 @@ async def run_load_async(
         requested_rate=spec.requested_rate,
         measure_start_ns=clock[1],
         end_ns=end,
+        threshold_ms=spec.threshold_ms,
     )

@@ -50,6 +50,7 @@ async def run_share(
     sink: Callable[[WindowPart], None],
     stop: StopFlag | None,
     on_second: Callable[[Recorder], None] | None = None,
+    finish: StopFlag | None = None,
 ) -> tuple[Totals, int]:
     """Send one process's share of ``spec``; return its totals and end (monotonic ns).
 
@@ -66,6 +67,7 @@ async def run_share(
         concurrency=share.concurrency,
         min_queries=share.min_queries,
         stop=stop,
+        finish=finish,
     )
     await engine.prepare()
     begin_ns = await start()
@@ -91,7 +93,7 @@ def snapshot(
     last = rows[-1] if rows else {}
     queries = totals.total if totals else sum(r["queries"] for r in rows)
     success = totals.success if totals else sum(r["successQueries"] for r in rows)
-    return {
+    out = {
         "t": round((now - begin_ns) / 1e9, 3),
         "phase": "warmup" if now < measure_start_ns else "measurement",
         "totalQueries": queries,
@@ -101,6 +103,11 @@ def snapshot(
         "latencyPercentile50InMs": last.get("latencyPercentile50InMs"),
         "latencyPercentile99InMs": last.get("latencyPercentile99InMs"),
     }
+    if "queriesOverThreshold" in last:
+        # the closed windows' (requests, over the threshold): what a sequential judgement
+        # of the run so far needs (servesize.profiling.sizing.decision)
+        out["windowCounts"] = [(r["queries"], r["queriesOverThreshold"]) for r in rows]
+    return out
 
 
 def raise_fd_limit() -> None:

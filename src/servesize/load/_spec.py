@@ -74,6 +74,7 @@ class LoadSpec:
     isolated: bool = False
     #: held as a tuple of floats, whatever sequence (or numpy array) was given
     schedule: Sequence[float] | NDArray[np.float64] | None = field(default=None, repr=False)
+    threshold_ms: float | None = None
 
     def __post_init__(self) -> None:
         if self.schedule is not None:  # a tuple: hashable, and cheap to pickle to children
@@ -129,6 +130,10 @@ def _validate(spec: LoadSpec) -> None:
         raise InvalidInputError(f"timeout must be positive, not {spec.timeout}")
     if spec.processes < 1:
         raise InvalidInputError(f"processes must be at least 1, not {spec.processes}")
+    if spec.threshold_ms is not None and not (
+        math.isfinite(spec.threshold_ms) and spec.threshold_ms > 0
+    ):
+        raise InvalidInputError(f"threshold_ms must be positive, not {spec.threshold_ms}")
     if spec.connections is not None and spec.connections < 1:
         raise InvalidInputError(f"connections must be at least 1, not {spec.connections}")
     if not spec.bodies:
