@@ -6,11 +6,11 @@ that imports ``servesize.load`` then wraps the engine's connection class (as
 was made and when it was written, and at exit writes them to ``TRACE_DIR/PID.json``
 with the sending thread's ``schedstat`` (CPU time, time runnable but waiting for a CPU,
 slices) over its measured windows (the process's when it closed fewer than two), the
-host's steal time of each CPU over them, every garbage collection (generation, start,
-end), every request that found no free connection, and every run of the generator's
-own periodic work (``stalls``: the recorder closing a 1 s window, the 50 ms sweep, a
-closed window's trip to the parent), so that a late send can be laid beside what the
-process was doing when it fell due.
+host's steal time of each CPU and the process's minor and major page faults over them,
+every garbage collection (generation, start, end), every request that found no free
+connection, and every run of the generator's own periodic work (``stalls``: the
+recorder closing a 1 s window, the 50 ms sweep, a closed window's trip to the parent),
+so that a late send can be laid beside what the process was doing when it fell due.
 ``python bench/lateness_trace/summary.py TRACE_DIR/*.json`` prints one line per
 process.  Never imported unless put on the path by hand.
 """
@@ -39,6 +39,13 @@ if os.environ.get("TRACE_DIR"):
     def _read(path):  # type: ignore[no-untyped-def]
         with open(path) as f:
             return [int(x) for x in f.read().split()]
+
+    _faults: list[list[int]] = []  # the process's minor and major page faults
+
+    def _faults_now():  # type: ignore[no-untyped-def]
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return [int(fields[7]), int(fields[9])]  # minflt, majflt
 
     def _steal_delta():  # type: ignore[no-untyped-def]
         return [b - a for a, b in zip(*_steal, strict=True)] if len(_steal) == 2 else None
@@ -96,9 +103,11 @@ if os.environ.get("TRACE_DIR"):
             if not _sched:
                 _sched.append(_read("/proc/thread-self/schedstat"))
                 _steal.append(_steal_now())
+                _faults.append(_faults_now())
             close(self, length)
             _sched[1:] = [_read("/proc/thread-self/schedstat")]
             _steal[1:] = [_steal_now()]
+            _faults[1:] = [_faults_now()]
 
         _recorder.Recorder._close = _close
 
@@ -155,6 +164,9 @@ if os.environ.get("TRACE_DIR"):
                     "queued": _queued,
                     "schedstat": sched,
                     "steal_ticks": _steal_delta(),
+                    "faults": [b - a for a, b in zip(*_faults, strict=True)]
+                    if len(_faults) == 2
+                    else None,
                     "threads": threading.active_count(),
                 },
                 f,

@@ -58,6 +58,7 @@ def attribute(path: str | Path) -> dict[str, Any]:
         "cpu_s": round(cpu_ns / 1e9, 2),
         "cpu_wait_s": round(wait_ns / 1e9, 2),
         "steal_ms": [t * 10 for t in data.get("steal_ticks") or []],
+        "page_faults": data.get("faults"),  # minor, major
         "longest_ms": {k: round(v, 2) for k, v in sorted(stalls.items())},
     }
 
