@@ -53,6 +53,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "Confirmation", "DatasetFormat", "DatasetRecord", "EnvironmentRecord", "ErrorInfo",
         "Figures", "Machine", "MeasuredRun", "ModelFile", "ModelRecord", "ProfileRecord",
         "RunEnvironment",
+        # an autoscaling plan's figures (docs/planning.md)
+        "Autoscaling", "PlanConfirmation", "PlanPredicted",
         "Store",
         "Warmup", "default_workspace_path", "figure", "format_id", "parse_id",
         "parse_pip_requirements", "pip_from_conda", "profile_log_file",

@@ -19,7 +19,11 @@ from servesize.errors import ServiceError
 from servesize.load import LoadResult
 from servesize.profiling._throttle import throttle_counts
 from servesize.profiling.objective import Objective, default_objective, parse_slo
-from servesize.profiling.queueing import ServiceModel, histogram_samples
+from servesize.profiling.queueing import (
+    ServiceModel,
+    histogram_samples,
+    service_time_quantiles,
+)
 from servesize.profiling.recommend import after_oom_gb, round_up
 from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.profiling.sizing import (
@@ -192,6 +196,8 @@ class SizingPhase:
             "serviceTimeMeanInMs": round(sum(model.work) / len(model.work) * 1000, 3),
             "cpuFraction": round(model.cpu_fraction, 4),
             "overheadInMs": round(model.overhead_ms, 3),
+            # the distribution, so a plan can rebuild the model (ServiceModel.from_details)
+            "serviceTimesMs": service_time_quantiles(model.work),
         }
         low_trial = Trial(
             self.bound,
