@@ -11,9 +11,10 @@
   higher target, the lower minimum).  The reaction delay (sync period, metric window
   and age, cold start) is inside the simulation, so a burst the HPA is too slow for
   shows as missed requests and pushes the choice to a lower target or a higher
-  minimum.  ``maxReplicas`` is then the most the simulation used, at least the static
-  count, and ``behavior`` is written out in full (the documented defaults, with the
-  scale-down window of the settings).
+  minimum.  ``maxReplicas`` is the static count (that many carry the trace's peak
+  minute, so more are never needed for it; raise it for traffic beyond the trace), so
+  the plan never costs more than the static fleet; ``behavior`` is written out in full
+  (the documented defaults, with the scale-down window of the settings).
 * **KEDA** (:func:`choose_keda`): ``requestRate.targetValue`` per replica, tried from
   the rate at which one replica meets the required share down in steps of 5%, with
   the same search of the minimum.
@@ -106,7 +107,7 @@ def _search(
     best: tuple[float, int, Simulation] | None = None
     for target in targets:
         for minimum in range(1, static + 1):
-            scaler: Scaler = make(target, minimum, settings.max_replicas)
+            scaler: Scaler = make(target, minimum, static)
             sim = simulate(scaler, counts, table, settings)
             if best is not None and minimum > 1 and sim.replica_hours > best[2].replica_hours:
                 break  # a higher minimum only costs more from here
@@ -117,7 +118,7 @@ def _search(
     if best is None:
         # nothing reached the share: the static count as the minimum is the safe answer
         target = targets[-1]
-        sim = simulate(make(target, static, settings.max_replicas), counts, table, settings)
+        sim = simulate(make(target, static, static), counts, table, settings)
         return target, static, sim, sim.attainment >= need
     return best[0], best[1], best[2], True
 
@@ -126,17 +127,15 @@ def _bounded(
     make: Any,
     target: float,
     minimum: int,
-    sim: Simulation,
     static: int,
     counts: FloatArray,
     table: LatencyTable,
     settings: PlanSettings,
 ) -> tuple[int, Simulation]:
-    """maxReplicas: the most the simulation used, at least the static count; re-run
-    with it (the same as unbounded, as the bound is never reached) and a timeline."""
-    maximum = max(static, int(sim.replicas.max()) if sim.replicas.size else 1, minimum)
-    final = simulate(make(target, minimum, maximum), counts, table, settings, timeline=True)
-    return maximum, final
+    """maxReplicas is the static count (the trace never needs more: that many carry its
+    peak minute); the chosen setting re-run with a timeline."""
+    final = simulate(make(target, minimum, static), counts, table, settings, timeline=True)
+    return static, final
 
 
 def choose_hpa(
@@ -153,10 +152,10 @@ def choose_hpa(
     def make(target: float, minimum: int, maximum: int) -> HpaCpu:
         return HpaCpu(replica, settings, int(target), minimum, maximum, behavior)
 
-    target, minimum, sim, met = _search(
+    target, minimum, _sim, met = _search(
         make, [float(t) for t in targets], counts, table, settings, static
     )
-    maximum, final = _bounded(make, target, minimum, sim, static, counts, table, settings)
+    maximum, final = _bounded(make, target, minimum, static, counts, table, settings)
     return Choice(
         {
             "targetCPUUtilizationPercentage": int(target),
@@ -183,10 +182,10 @@ def choose_keda(
     def make(target: float, minimum: int, maximum: int) -> KedaRate:
         return KedaRate(replica, settings, target, minimum, maximum, behavior)
 
-    target, minimum, sim, met = _search(
+    target, minimum, _sim, met = _search(
         make, [float(t) for t in targets], counts, table, settings, static
     )
-    maximum, final = _bounded(make, target, minimum, sim, static, counts, table, settings)
+    maximum, final = _bounded(make, target, minimum, static, counts, table, settings)
     return Choice(
         {
             "requestRateTargetValue": int(target),
