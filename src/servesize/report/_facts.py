@@ -298,11 +298,13 @@ def not_measured(view: ProfileView) -> FactTable:
 
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
-    from servesize.report._sizing import objective_tables  # it builds on this module
+    from servesize.report._plan import plan_tables  # they build on this module
+    from servesize.report._sizing import objective_tables
 
     return [
         recommendation(view),
         *objective_tables(view),
+        *plan_tables(view),
         latency(view),
         throughput(view),
         utilisation(view),

@@ -16,6 +16,7 @@ from servesize.report._exports import (
 )
 from servesize.report._html import render_html
 from servesize.report._markdown import render_markdown
+from servesize.report._plan_exports import render_keda
 from servesize.report._view import ProfileView
 
 _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
@@ -27,6 +28,7 @@ _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
     "k8s": render_k8s,
     "azure": render_azure,
     "csv-sizing": render_csv_sizing,
+    "keda": render_keda,
 }
 
 #: Every format name, in the order the CLI lists them.
@@ -42,6 +44,7 @@ EXTENSIONS = {
     "csv-sizing": "sizing.csv",
     "k8s": "yaml",
     "azure": "json",
+    "keda": "keda.yaml",
 }
 
 
@@ -49,7 +52,8 @@ def render(view: ProfileView, format: str = "html") -> str:
     """The report of ``view`` in ``format`` (one of :data:`FORMATS`).
 
     ``k8s`` and ``azure`` raise ``ProfileError`` when the profile has no
-    recommendation (Failed, Cancelled, still running).
+    recommendation (Failed, Cancelled, still running); ``keda`` when it has no
+    autoscaling plan (``servesize profile plan``).
     """
     try:
         renderer = _RENDERERS[format]

@@ -53,6 +53,13 @@ def summary_table(view: ProfileView) -> Table:
             table.add_row("sizing", f.sizing_note)
     else:
         table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
+    from servesize.report._plan import plan_summary_rows
+
+    plan = plan_summary_rows(view)
+    if plan:
+        section("Autoscaling plan")
+        for label, text in plan:
+            table.add_row(label, text)
     section("Latency")
     for label, ms in (
         ("p50", f.latency_percentile50_in_ms),
