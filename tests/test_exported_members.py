@@ -45,7 +45,8 @@ SURFACES: dict[ModuleType, set[str]] = {
     servesize.report: {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
         "comparison_table", "default_filename", "fmt", "fmt_ms", "k8s_quantities",
-        "parse_threshold", "print_summary", "render", "summary_table", "write_report",
+        "parse_threshold", "plan_summary", "print_summary", "render", "summary_table",
+        "write_report",
     },
     servesize.workspace: {
         "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "INTERRUPTED", "NAME_PATTERN",

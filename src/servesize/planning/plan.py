@@ -89,8 +89,10 @@ def make_plan(
     autoscaler: str = "hpa",
     settings: PlanSettings | None = None,
     name: str = "the profile",
+    duration: float | None = None,
 ) -> Plan:
-    """Plan ``figures``' replica for ``arrivals`` (seconds from the trace's start)."""
+    """Plan ``figures``' replica for ``arrivals`` (seconds from the trace's start;
+    ``duration``: the trace's length when it runs on past its last arrival)."""
     if autoscaler not in AUTOSCALERS:
         raise InvalidInputError(
             f"unknown autoscaler {autoscaler!r}: choose one of {', '.join(AUTOSCALERS)}"
@@ -98,7 +100,7 @@ def make_plan(
     started = time.process_time()
     s = settings or PlanSettings()
     replica = Replica.from_figures(figures, name)
-    counts = counts_per_second(arrivals)
+    counts = counts_per_second(arrivals, duration)
     table = LatencyTable(replica)
     need = required_share(table, s)
     static, static_sim = static_replicas(counts, table, s)

@@ -27,9 +27,10 @@ def counts_per_second(arrivals: npt.ArrayLike, duration: float | None = None) ->
         raise InvalidInputError("the trace has no requests to plan for")
     if not np.all(np.isfinite(times)) or float(times.min()) < 0:
         raise InvalidInputError("arrival times must be finite and not negative")
-    end = float(times.max()) if duration is None else float(duration)
-    bins = max(1, math.ceil(end + 1e-9)) if duration is not None else int(end) + 1
-    index = np.minimum(times.astype(np.int64), bins - 1)
+    bins = int(times.max()) + 1
+    if duration is not None and math.isfinite(duration):
+        bins = max(bins, math.ceil(duration))
+    index = times.astype(np.int64)
     return np.bincount(index, minlength=bins).astype(np.float64)
 
 

@@ -10,6 +10,7 @@
 from servesize.report._compare import Comparison, ComparisonRow, compare, parse_threshold
 from servesize.report._exports import k8s_quantities
 from servesize.report._facts import fmt, fmt_ms
+from servesize.report._plan import plan_summary
 from servesize.report._render import FORMATS, default_filename, render, write_report
 from servesize.report._summary import comparison_table, print_summary, summary_table
 from servesize.report._view import ProfileView
@@ -26,6 +27,7 @@ __all__ = [
     "fmt_ms",
     "k8s_quantities",
     "parse_threshold",
+    "plan_summary",
     "print_summary",
     "render",
     "summary_table",

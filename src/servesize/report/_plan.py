@@ -12,7 +12,7 @@ from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _num
 from servesize.workspace import Autoscaling
 
-__all__ = ["has_plan", "plan_charts", "plan_summary_rows", "plan_tables"]
+__all__ = ["has_plan", "plan_charts", "plan_summary", "plan_tables"]
 
 
 def _plan(view: ProfileView) -> Autoscaling | None:
@@ -39,7 +39,7 @@ def _confirmation_text(plan: Autoscaling) -> str:
     )
 
 
-def plan_summary_rows(view: ProfileView) -> list[tuple[str, str]]:
+def plan_summary(view: ProfileView) -> list[tuple[str, str]]:
     """The plan in a few lines (terminal summary, Markdown)."""
     plan = _plan(view)
     if plan is None or not plan.hpa or plan.predicted is None:
@@ -78,7 +78,7 @@ def plan_tables(view: ProfileView) -> list[FactTable]:
     plan = _plan(view)
     if plan is None or not plan.hpa:
         return []
-    rows = plan_summary_rows(view)
+    rows = plan_summary(view)
     worst = (plan.predicted.worst_minute if plan.predicted else None) or {}
     if worst:
         rows.append(
