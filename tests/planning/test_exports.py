@@ -59,7 +59,8 @@ def test_k8s_output_has_a_valid_autoscaling_v2_hpa_with_the_plan(view: ProfileVi
         "type": "Utilization",
         "averageUtilization": plan.hpa["targetCPUUtilizationPercentage"],
     }
-    assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    assert spec["behavior"] == plan.hpa["behavior"]
+    assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] in (300, 120, 60)
     assert spec["behavior"]["scaleUp"]["selectPolicy"] == "Max"
 
 
