@@ -158,6 +158,11 @@ class Controller:
         self._ups: list[tuple[float, int]] = []
         self._downs: list[tuple[float, int]] = []
 
+    def seed(self, now: float, replicas: int) -> None:
+        """Remember ``replicas`` as proposed at ``now``: an HPA that ran before the trace
+        started has recommendations in its windows (a scale-down waits for them)."""
+        self._proposals.append((now, replicas))
+
     def decide(self, now: float, current: int, proposed: int | None) -> int:
         """The replica count the HPA sets at ``now`` (``current`` when it does not act)."""
         if current > self.max_replicas:

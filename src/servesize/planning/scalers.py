@@ -72,7 +72,9 @@ class HpaCpu:
         target (it was running before the trace starts)."""
         busy = _first_minute_rate(counts) * self.replica.cpu_per_query / self.replica.cores
         wanted = math.ceil(busy / (self.target_percent / 100.0) - 1e-9)
-        return min(max(wanted, self.min_replicas), self.max_replicas)
+        first = min(max(wanted, self.min_replicas), self.max_replicas)
+        self.controller.seed(-1e-6, first)
+        return first
 
     def decide(self, now: int, fleet: Fleet) -> tuple[int, dict[str, Any]]:
         s = self.settings
@@ -126,7 +128,9 @@ class KedaRate:
 
     def initial(self, counts: FloatArray) -> int:
         wanted = math.ceil(_first_minute_rate(counts) / self.target - 1e-9)
-        return min(max(wanted, self.min_replicas), self.max_replicas)
+        first = min(max(wanted, self.min_replicas), self.max_replicas)
+        self.controller.seed(-1e-6, first)
+        return first
 
     def decide(self, now: int, fleet: Fleet) -> tuple[int, dict[str, Any]]:
         current = len(fleet.pods)
