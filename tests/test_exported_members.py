@@ -69,8 +69,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "normalise", "spec_key",
     },
     servesize.load: {
-        "Arrival", "Histogram", "LoadResult", "LoadSpec", "Progress", "parse_duration",
-        "run_load", "run_load_async",
+        "Arrival", "Histogram", "LoadResult", "LoadSpec", "Progress", "Trace", "TraceSummary",
+        "parse_duration", "read_trace", "run_load", "run_load_async", "split",
     },
     servesize.serving: {
         "DEFAULT_SCORING_TIMEOUT_MS", "INIT_FAILED_EXIT_CODE", "AMLRequest", "AMLResponse",

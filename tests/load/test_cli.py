@@ -54,6 +54,33 @@ def test_rate_run_prints_a_table_and_writes_json(
     assert server.count(key) == 240
 
 
+def test_schedule_replays_a_trace_and_prints_its_summary(
+    server: Server, bodies: Path, tmp_path: Path
+) -> None:
+    key = uuid.uuid4().hex
+    trace = tmp_path / "trace.csv"
+    trace.write_text("when,tokens\n2023-11-16 18:00:00.0000000,5\n" + "".join(
+        f"2023-11-16 18:00:0{i // 10}.{i % 10}000000,5\n" for i in range(1, 30)
+    ))  # fmt: skip
+    out = tmp_path / "result.json"
+    proc = loadtest(
+        server.url(f"/fast?key={key}"),
+        *("--file", str(bodies), "--schedule", str(trace), "--traffic-column", "when"),
+        *("--traffic-speed", "2", "--json-out", str(out)),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "schedule, mean 20.7/s" in proc.stdout  # 30 requests in 2.9 s, twice as fast
+    assert "trace trace.csv" in proc.stdout
+    assert "inter-arrival CV" in proc.stdout
+    assert "arrival times from column when" in proc.stderr
+    data = json.loads(out.read_text())
+    assert data["totalQueries"] == server.count(key) == 30
+    assert data["traffic"]["requests"] == 30
+    assert data["traffic"]["durationSeconds"] == 1.45  # 2.9 s at twice the speed
+    assert data["durationSeconds"] >= 1.45
+
+
 def test_concurrency_run_with_min_queries(server: Server, bodies: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     proc = loadtest(
@@ -89,12 +116,20 @@ def test_dataset_rows_are_the_bodies(server: Server, tmp_path: Path) -> None:
     [
         (["--file", "missing.txt", "--rate", "5"], 3, "no such file"),
         (["--file", "empty.txt", "--rate", "5"], 2, "holds no rows"),
-        (["--file", "bodies.txt"], 2, "exactly one of rate"),
-        (["--file", "bodies.txt", "--rate", "5", "--concurrency", "2"], 2, "exactly one of rate"),
+        (["--file", "bodies.txt"], 2, "exactly one of --rate"),
+        (["--file", "bodies.txt", "--rate", "5", "--concurrency", "2"], 2, "exactly one of --rate"),
         (["--rate", "5"], 2, "exactly one of --dataset and --file"),
         (["--file", "bodies.txt", "--rate", "5", "--duration", "soon"], 2, "bad duration"),
         (["--file", "bodies.txt", "--rate", "5", "--arrival", "burst"], 2, "--arrival"),
         (["--file", "bodies.txt", "--rate", "5", "--header", "novalue"], 2, "bad --header"),
+        (["--file", "bodies.txt", "--rate", "5", "--schedule", "t.txt"], 2, "exactly one of"),
+        (["--file", "bodies.txt", "--schedule", "t.txt", "--traffic-speed", "0"], 2, "speed"),
+        (
+            ["--file", "bodies.txt", "--schedule", "bodies.txt"],
+            2,
+            "bodies.txt: line 1: '{}' is not an arrival time",
+        ),
+        (["--file", "bodies.txt", "--rate", "5", "--traffic-speed", "2"], 2, "apply to"),
     ],
 )
 def test_mistakes_give_one_line_errors(
@@ -102,6 +137,7 @@ def test_mistakes_give_one_line_errors(
 ) -> None:
     (tmp_path / "empty.txt").write_text("\n\n")
     (tmp_path / "bodies.txt").write_text("{}\n")
+    (tmp_path / "t.txt").write_text("0\n0.5\n")
     proc = loadtest(server.url("/fast"), *args, cwd=tmp_path)
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr

@@ -110,6 +110,25 @@ def test_duration_and_min_queries_both_hold(server: Server) -> None:
     assert run_load(spec).metrics["totalQueries"] == 100  # the duration outlasted the count
 
 
+def test_a_schedule_replays_its_send_times_and_latency_counts_from_them(server: Server) -> None:
+    k = key()
+    # five requests due at once on one connection: each waits for the one before
+    spec = LoadSpec(server.url(f"/delay?ms=50&key={k}"), [b"x"], schedule=[0.0] * 5, connections=1)
+    m = run_load(spec).metrics
+    assert m["totalQueries"] == m["scheduledQueries"] == server.count(k) == 5
+    assert m["maxLatencyInMs"] >= 250  # the last was due at 0 and answered after 5 x 50 ms
+    assert m["lateSendShare"] == 0.8  # the four that waited were sent late, and said so
+    assert m["backlogAtScheduleEnd"] == 5  # none answered when the schedule ran out
+    assert m["requestedQueriesPerSecond"] is None  # five at one instant: no rate
+    # a duration cuts the schedule: due times 0, 0.1, ..., 0.4 are sent, 0.5 on are not
+    k = key()
+    times = [i / 10 for i in range(10)]
+    spec = LoadSpec(server.url(f"/fast?key={k}"), [b"x"], schedule=times, duration=0.45)
+    m = run_load(spec).metrics
+    assert m["totalQueries"] == server.count(k) == 5
+    assert m["requestedQueriesPerSecond"] == round(10 / 0.9, 3)
+
+
 def test_chunked_responses_are_parsed(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/chunked"), [b"x"], concurrency=2, min_queries=50)).metrics
     assert m["successQueries"] == 50

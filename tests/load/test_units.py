@@ -10,7 +10,8 @@ import pytest
 
 from servesize.errors import InvalidInputError
 from servesize.load import Histogram, LoadSpec, parse_duration
-from servesize.load._pacer import make_pacer
+from servesize.load._multi import shares
+from servesize.load._pacer import END, SchedulePacer, make_pacer
 from servesize.load._recorder import Recorder, WindowPart
 from servesize.load._result import WindowMerger, build_result
 
@@ -41,6 +42,13 @@ def test_parse_duration_rejects(text: str) -> None:
         ({"rate": 10, "duration": 1, "method": "po st"}, "method"),
         ({"rate": 10, "duration": 1, "headers": {"X": "a\r\nb"}}, "header"),
         ({"rate": 10, "duration": 1, "processes": 0}, "processes"),
+        ({"rate": 10, "schedule": [0.0]}, "exactly one"),
+        ({"schedule": []}, "schedule is empty"),
+        ({"schedule": [0.0, 2.0, 1.0]}, r"schedule\[2\] = 1.0 is before schedule\[1\] = 2.0"),
+        ({"schedule": [0.0, -1.0]}, r"schedule\[1\] = -1.0: send times are seconds >= 0"),
+        ({"schedule": [0.0, float("nan")]}, r"schedule\[1\] = nan"),
+        ({"schedule": [0.0], "min_queries": 5}, "min_queries does not apply"),
+        ({"schedule": [0.0], "duration": 0}, "duration cut must be positive"),
     ],
 )
 def test_spec_rejects(kwargs: dict[str, object], message: str) -> None:
@@ -52,6 +60,28 @@ def test_spec_rejects(kwargs: dict[str, object], message: str) -> None:
 def test_spec_accepts_zero_duration_with_a_count() -> None:
     spec = LoadSpec("http://h/", [b"x"], concurrency=1, duration=0.0, min_queries=5)
     assert spec.connection_cap == 1
+
+
+def test_a_schedule_needs_no_duration_and_asks_for_its_mean_rate() -> None:
+    spec = LoadSpec("http://h/", [b"x"], schedule=np.array([0.0, 0.5, 0.5, 2.0]))
+    assert spec.schedule == (0.0, 0.5, 0.5, 2.0)
+    assert spec.open_loop
+    assert spec.requested_rate == 2.0  # 4 requests over 2 s
+    assert "schedule" not in repr(spec)  # a trace's 100,000 times stay out of logs
+
+
+def test_schedule_pacer_sends_at_the_given_times_then_ends() -> None:
+    pacer = SchedulePacer(1_000, [0.0, 0.25, 0.25, 1.000000001])
+    due = [pacer.next_due() for _ in range(6)]
+    assert due == [1_000, 250_001_000, 250_001_000, 1_000_001_001, END, END]
+
+
+def test_a_schedule_is_dealt_round_robin_among_processes() -> None:
+    times = [0.0, 0.1, 0.2, 0.3, 0.4, 5.0, 5.05]
+    parts = shares(LoadSpec("http://h/", [b"x"], schedule=times, processes=3), 3)
+    mine = [times[p.part :: p.parts] for p in parts]
+    assert sorted(t for m in mine for t in m) == times
+    assert [p.rate for p in parts] == [2.0, 2.0, 1.0]  # each share's busiest second
 
 
 def test_constant_pacer_is_evenly_spaced_and_does_not_drift() -> None:
@@ -190,7 +220,11 @@ def test_public_surface_is_pinned() -> None:
         "LoadResult",
         "LoadSpec",
         "Progress",
+        "Trace",
+        "TraceSummary",
         "parse_duration",
+        "read_trace",
         "run_load",
         "run_load_async",
+        "split",
     ]

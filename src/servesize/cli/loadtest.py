@@ -45,7 +45,28 @@ def loadtest(
     concurrency: Annotated[
         int | None, typer.Option(help="Closed loop: requests always in flight.")
     ] = None,
-    duration: Annotated[str, typer.Option(help="Minimum measured time (30s, 2m, 500ms).")] = "30s",
+    schedule: Annotated[
+        Path | None,
+        typer.Option(
+            "--schedule",
+            help="Open loop at a trace's own send times: arrival times (s or ISO 8601), "
+            "a CSV with a timestamp column, or start,count rows (docs/loadtest.md).",
+        ),
+    ] = None,
+    traffic_speed: Annotated[
+        float, typer.Option("--traffic-speed", help="Replay the --schedule X times faster.")
+    ] = 1.0,
+    traffic_column: Annotated[
+        str | None,
+        typer.Option("--traffic-column", help="The --schedule CSV's timestamp column."),
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option(
+            help="Minimum measured time (30s, 2m, 500ms); default 30s, or with --schedule "
+            "the whole trace (a duration cuts it)."
+        ),
+    ] = None,
     min_queries: Annotated[
         int | None, typer.Option("--min-queries", help="Minimum measured queries.")
     ] = None,
@@ -65,12 +86,23 @@ def loadtest(
     seed: Annotated[int | None, typer.Option(help="Seed of the Poisson schedule.")] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    from servesize.load import LoadSpec, parse_duration, run_load
+    from servesize.load import LoadSpec, parse_duration, read_trace, run_load
 
     if (dataset is None) == (file is None):
         raise InvalidInputError("give exactly one of --dataset and --file")
     if arrival not in ("poisson", "constant"):
         raise InvalidInputError(f"--arrival must be poisson or constant, not {arrival!r}")
+    if sum(pace is not None for pace in (rate, concurrency, schedule)) != 1:
+        raise InvalidInputError("give exactly one of --rate, --concurrency and --schedule")
+    trace = None
+    if schedule is not None:
+        trace = read_trace(schedule, column=traffic_column, speed=traffic_speed)
+        if trace.column is not None:
+            err_console.print(f"{schedule}: arrival times from column {trace.column}")
+    elif traffic_column is not None or traffic_speed != 1.0:
+        raise InvalidInputError("--traffic-speed and --traffic-column apply to --schedule")
+    if duration is None:
+        duration = None if trace is not None else "30s"
     spec = LoadSpec(
         url=url,
         bodies=_bodies(dataset, file, workspace),
@@ -79,7 +111,8 @@ def loadtest(
         rate=rate,
         arrival="constant" if arrival == "constant" else "poisson",
         concurrency=concurrency,
-        duration=parse_duration(duration),
+        schedule=None if trace is None else trace.arrivals,
+        duration=None if duration is None else parse_duration(duration),
         min_queries=min_queries,
         warmup=parse_duration(warmup),
         timeout=parse_duration(timeout),
@@ -87,14 +120,19 @@ def loadtest(
         seed=seed,
     )
     result, interrupted = _run_with_progress(lambda p, s: run_load(spec, progress=p, stop=s))
+    traffic = None if trace is None else trace.summary().to_dict()
     if json_out is not None:
+        data = result.to_dict() if traffic is None else {**result.to_dict(), "traffic": traffic}
         try:
-            json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+            json_out.write_text(json.dumps(data, indent=2) + "\n")
         except OSError as exc:
             raise InvalidInputError(f"cannot write {json_out}: {exc.strerror}") from exc
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"load test of {url}", markup=False)
-    out.print(_table(result.metrics))
+    out.print(_table(result.metrics, scheduled=trace is not None))
+    if traffic is not None:
+        out.print(f"trace {traffic['source']}", markup=False)
+        out.print(_trace_table(traffic))
     late = float(result.metrics.get("lateSendShare") or 0.0)
     if late > LATE_WARNING_SHARE:
         err_console.print(
@@ -175,20 +213,45 @@ def _progress_line(s: dict[str, Any]) -> str:
     )
 
 
-def _table(m: dict[str, Any]) -> Table:
+def _metric_table() -> Table:
     table = Table(show_header=True)
     table.add_column("metric")
     table.add_column("value", justify="right")
+    return table
+
+
+def _trace_table(t: dict[str, Any]) -> Table:
+    table = _metric_table()
+    mean, cv = t["meanQueriesPerSecond"], t["interArrivalCv"]
+    rows = [
+        ("format", t["format"]),
+        ("speed", f"{t['speed']:g}x"),
+        ("requests", f"{t['requests']:,}"),
+        ("duration", f"{t['durationSeconds']:,.1f} s"),
+        ("mean rate", "-" if mean is None else f"{mean:,.2f}/s"),
+    ]
+    rows += [(f"peak rate over {w}", f"{q:,.2f}/s") for w, q in t["peakQueriesPerSecond"].items()]
+    rows.append(("inter-arrival CV", "-" if cv is None else f"{cv:.2f}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _table(m: dict[str, Any], *, scheduled: bool = False) -> Table:
+    table = _metric_table()
 
     def ms(key: str) -> str:
         value = m.get(key)
         return "-" if value is None else f"{value:,.3f} ms"
 
     requested = m.get("requestedQueriesPerSecond")
+    asked = "closed loop" if requested is None else f"{requested:,.1f}/s"
+    if scheduled:
+        asked = "schedule" if requested is None else f"schedule, mean {requested:,.1f}/s"
     rows = [
         ("queries", f"{m['totalQueries']:,}"),
         ("success rate", f"{m['successRate']:.2%}"),
-        ("requested rate", "closed loop" if requested is None else f"{requested:,.1f}/s"),
+        ("requested rate", asked),
         ("measured rate", f"{m['measuredQueriesPerSecond']:,.1f}/s"),
         ("duration", f"{m['durationSeconds']:.2f} s"),
         ("latency mean", ms("averageLatencyInMs")),

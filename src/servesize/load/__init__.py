@@ -11,6 +11,9 @@ time, so a stalled server cannot hide its stall (coordinated omission)::
     result = run_load(LoadSpec("http://127.0.0.1:5001/score", [b'{"x": 1}'],
                                rate=200, arrival="poisson", duration=30, warmup=5))
     print(result.metrics["latencyPercentile99InMs"])
+
+A traffic trace (``read_trace``: arrival times, a CSV timestamp column or per-interval
+counts) replays open loop at its own send times with ``LoadSpec(schedule=...)``.
 """
 
 from servesize.load._histogram import Histogram
@@ -18,6 +21,8 @@ from servesize.load._result import LoadResult
 from servesize.load._run import run_load, run_load_async
 from servesize.load._share import Progress
 from servesize.load._spec import Arrival, LoadSpec, parse_duration
+from servesize.load._trace import Trace, TraceSummary, split
+from servesize.load._trace_read import read_trace
 
 __all__ = [
     "Arrival",
@@ -25,7 +30,11 @@ __all__ = [
     "LoadResult",
     "LoadSpec",
     "Progress",
+    "Trace",
+    "TraceSummary",
     "parse_duration",
+    "read_trace",
     "run_load",
     "run_load_async",
+    "split",
 ]

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from servesize.errors import LoadGeneratorError
 from servesize.load._client import Connection, Target
-from servesize.load._pacer import Pacer
+from servesize.load._pacer import END, Pacer
 from servesize.load._pool import CONNECT_FLOOR_S, pool_size, spare_connections
 from servesize.load._recorder import Recorder
 from servesize.load._spec import LoadSpec
@@ -54,8 +54,8 @@ class Engine:
     """One process's sender for one run: ``await prepare()`` (before the clock starts),
     then ``await run(...)``, which returns when the run is over.
 
-    ``rate`` (requests/s of this process) makes it an open loop, else ``concurrency``
-    requests are always in flight.
+    ``rate`` (requests/s of this process; of a given schedule, its busiest second) makes
+    it an open loop, else ``concurrency`` requests are always in flight.
     """
 
     def __init__(
@@ -68,6 +68,7 @@ class Engine:
         concurrency: int,
         min_queries: int | None,
         stop: StopFlag | None,
+        finish: StopFlag | None = None,
     ) -> None:
         self.target = target
         self.requests = requests
@@ -77,10 +78,14 @@ class Engine:
         self.concurrency = concurrency
         self.cap = spec.connection_cap if rate is not None else concurrency
         self.timeout_ns = int(spec.timeout * 1e9)
-        self.duration_ns = int((spec.duration or 0) * 1e9)
+        # a schedule without a duration ends with its last send time, not by the clock
+        self.duration_ns: int | None = int((spec.duration or 0) * 1e9)
+        if spec.schedule is not None and spec.duration is None:
+            self.duration_ns = None
         self.start = self.end = 0  # measurement start, and the duration's end (ns)
         self.min_queries = min_queries or 0
         self.stop = stop
+        self.finish = finish
         self.on_second: Callable[[], None] | None = None
         self.conns: set[Connection] = set()
         self.free: list[Connection] = []
@@ -138,7 +143,7 @@ class Engine:
         self.pacer = pacer
         self.on_second = on_second
         self.start = recorder.start
-        self.end = recorder.start + self.duration_ns
+        self.end = END if self.duration_ns is None else recorder.start + self.duration_ns
         self._finished = loop.create_future()
         self._next_second = begin_ns + 1_000_000_000
         self._begin_ns = begin_ns
@@ -208,6 +213,9 @@ class Engine:
                 self.waiting.append(self.due)
             self.due = self.pacer.next_due()  # type: ignore[union-attr]
             now = monotonic_ns()
+        if self.due == END:  # a given schedule is spent: the run ends with its last request
+            self._keep_issuing(END)
+            return
         if len(self.free) - len(self.waiting) < self.spare_target:
             self._top_up()
         if self.due - now > _LEAD_NS:
@@ -347,6 +355,12 @@ class Engine:
             if conn.busy and now - conn.sent > self.timeout_ns:
                 conn.abort("timeout")
         self.rec.roll(now)
+        if self.issuing and self.finish is not None and self.finish.is_set():
+            # the schedule ends now, as if its duration had passed: what is in flight
+            # still ends and counts, and the backlog is recorded as at a normal end
+            self.end = min(self.end, now)
+            self.min_queries = 0
+            self._keep_issuing(now)
         if self.rate is not None and self.issuing:
             self._size_pool()
             self._top_up(grow=True)

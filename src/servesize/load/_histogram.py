@@ -79,6 +79,11 @@ class Histogram:
     def sum(self) -> int:
         return int(np.dot(self.values, self.counts))
 
+    def count_above(self, value: int) -> int:
+        """How many counted values exceed ``value``."""
+        index = int(np.searchsorted(self.values, value, side="right"))
+        return int(self.counts[index:].sum())
+
     def percentile(self, numerator: int, denominator: int) -> int:
         """The nearest-rank percentile: the smallest value with at least ``p * n`` at or
         below it, where ``p = numerator / denominator`` (integers: no float rounding).

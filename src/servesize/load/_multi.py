@@ -27,12 +27,14 @@ from pathlib import Path
 from time import monotonic, monotonic_ns
 from typing import NamedTuple
 
+import numpy as np
+
 import servesize
 from servesize._process import parent_death_signal
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
-from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
 from servesize.load._share import (
     Progress,
     Share,
@@ -42,6 +44,7 @@ from servesize.load._share import (
     snapshot,
 )
 from servesize.load._spec import LoadSpec
+from servesize.load._trace import peak_count
 
 __all__ = ["Done", "Failed", "Ready", "Window", "child_main", "run_processes", "shares"]
 
@@ -81,9 +84,15 @@ _READY_TIMEOUT_S = 60.0
 
 
 def shares(spec: LoadSpec, n: int) -> list[Share]:
-    """Split ``spec`` over ``n`` processes (fewer when the concurrency is smaller)."""
+    """Split ``spec`` over ``n`` processes (fewer when the concurrency is smaller); a
+    schedule is dealt round-robin, so the processes' send times add up to it exactly."""
     if spec.concurrency is not None:
         n = min(n, spec.concurrency)
+    if spec.schedule is not None:
+        times = np.asarray(spec.schedule)
+        return [
+            Share(float(peak_count(times[i::n], 1.0)), 0, None, 0, None, i, n) for i in range(n)
+        ]
     out = []
     for i in range(n):
         seed = None if spec.seed is None else spec.seed + i
@@ -99,7 +108,12 @@ def shares(spec: LoadSpec, n: int) -> list[Share]:
     return out
 
 
-def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | None) -> LoadResult:
+def run_processes(
+    spec: LoadSpec,
+    progress: Progress | None,
+    stop: StopFlag | None,
+    finish: StopFlag | None = None,
+) -> LoadResult:
     """Run ``spec`` over ``spec.processes`` child processes and merge their results."""
     parts = shares(spec, spec.processes)
     children: list[subprocess.Popen[bytes]] = []
@@ -129,15 +143,18 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
         for w in downs:
             w.send(begin)
         measure_start = begin + int(spec.warmup * 1e9)
-        merger = WindowMerger(len(children))
+        merger = WindowMerger(len(children), threshold_us(spec.threshold_ms))
         totals: list[Totals] = []
         end = begin
         next_progress = monotonic() + 1.0
-        halted = False
+        halted = finishing = False
         while len(totals) < len(children):
             if not halted and stop is not None and stop.is_set():
                 halted = True
                 _halt(downs)
+            if not (halted or finishing) and finish is not None and finish.is_set():
+                finishing = True
+                _send(downs, _FINISH)
             for msg in inbox.read(0.1):
                 if isinstance(msg, Window):
                     merger.add(msg.part)
@@ -151,9 +168,10 @@ def run_processes(spec: LoadSpec, progress: Progress | None, stop: StopFlag | No
         return build_result(
             totals,
             merger.rows,
-            requested_rate=spec.rate,
+            requested_rate=spec.requested_rate,
             measure_start_ns=measure_start,
             end_ns=end,
+            threshold_ms=spec.threshold_ms,
         )
     finally:
         _halt(downs)
@@ -236,10 +254,19 @@ class _Inbox:
         return out
 
 
+#: sent down to end the schedule now and let the requests in flight end (any other
+#: message halts at once)
+_FINISH = "finish"
+
+
 def _halt(downs: list[Connection]) -> None:
+    _send(downs, None)
+
+
+def _send(downs: list[Connection], message: object) -> None:
     for w in downs:
         with contextlib.suppress(OSError, ValueError):
-            w.send(None)
+            w.send(message)
 
 
 class _Halted(Exception):
@@ -247,16 +274,35 @@ class _Halted(Exception):
 
 
 class _DownFlag:
-    """The child's stop flag: anything arriving on its down pipe (or its end) halts."""
+    """The child's stop flag: anything arriving on its down pipe (or its end) halts, but
+    ``_FINISH``, which sets :attr:`finish` (the schedule ends, requests in flight end)."""
 
     def __init__(self, down: Connection) -> None:
         self.down = down
         self.halted = False
+        self.finish = _Flag()
 
     def is_set(self) -> bool:
-        if not self.halted and self.down.poll():
-            self.halted = True
+        while not self.halted and self.down.poll():
+            try:
+                message = self.down.recv()
+            except EOFError:
+                message = None
+            if message == _FINISH:
+                self.finish.set = True
+            else:
+                self.halted = True
         return self.halted
+
+
+class _Flag:
+    """A flag another object sets (``_DownFlag`` sets its ``finish``)."""
+
+    def __init__(self) -> None:
+        self.set = False
+
+    def is_set(self) -> bool:
+        return self.set
 
 
 def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Connection) -> None:
@@ -283,7 +329,8 @@ def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Conne
     try:
         raise_fd_limit()
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            totals, end = runner.run(run_share(spec, share, begin, sink, _DownFlag(down)))
+            flag = _DownFlag(down)
+            totals, end = runner.run(run_share(spec, share, begin, sink, flag, finish=flag.finish))
         up.send(Done(index, totals, end))
     except _Halted:
         pass

@@ -1,19 +1,24 @@
 """Open-loop schedules: when each request is due, in integer nanoseconds.
 
-A pacer only answers "when is the next request due?"; the engine decides what to
-do when it cannot keep up.  Times are computed from the start, never by adding
-rounded gaps to the previous send, so a late send does not push the schedule back
-(the definition of an open loop).
+A pacer only answers "when is the next request due?" (:data:`END` once a given
+schedule is spent); the engine decides what to do when it cannot keep up.  Times are
+computed from the start, never by adding rounded gaps to the previous send, so a late
+send does not push the schedule back (the definition of an open loop).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import NDArray
 
 from servesize.load._spec import Arrival
 
-__all__ = ["Pacer", "make_pacer"]
+__all__ = ["END", "Pacer", "SchedulePacer", "make_pacer"]
 
+#: The due time a spent schedule answers: later than any run's end.
+END = 2**62
 _BATCH = 4096  # exponential gaps drawn at once: one numpy call per 4,096 requests
 
 
@@ -56,6 +61,24 @@ class PoissonPacer(Pacer):
             self._i = 0
         due = self._due[self._i]
         self._i += 1
+        return due
+
+
+class SchedulePacer(Pacer):
+    """Given send times: ``start + offset`` for each offset (seconds, sorted), then END."""
+
+    def __init__(self, start_ns: int, offsets: Sequence[float] | NDArray[np.float64]) -> None:
+        times = np.asarray(offsets, dtype=np.float64)
+        span = float(times[-1]) if times.size else 0.0
+        super().__init__(start_ns, times.size / span if span > 0 else float(times.size))
+        self._due = (start_ns + np.round(times * 1e9).astype(np.int64)).tolist()
+        self._due.append(END)
+        self._i = 0
+
+    def next_due(self) -> int:
+        due: int = self._due[self._i]
+        if due != END:
+            self._i += 1
         return due
 
 

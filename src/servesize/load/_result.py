@@ -24,11 +24,14 @@ class WindowMerger:
     """Joins the window parts of ``sources`` processes into one row per second.
 
     A window is complete when every source has sent its part; rows come out in order
-    and the parts are dropped, so memory holds only the windows still in flight.
+    and the parts are dropped, so memory holds only the windows still in flight.  With
+    ``threshold_us``, each row counts its requests slower than that or unanswered
+    (``queriesOverThreshold``).
     """
 
-    def __init__(self, sources: int) -> None:
+    def __init__(self, sources: int, threshold_us: int | None = None) -> None:
         self.sources = sources
+        self.threshold_us = threshold_us
         self.rows: list[dict[str, Any]] = []
         self._pending: dict[int, list[WindowPart]] = {}
 
@@ -49,17 +52,18 @@ class WindowMerger:
         queries = sum(p.queries for p in parts)
         length = max(p.length for p in parts)
         has = latency.total > 0
-        self.rows.append(
-            {
-                "t": index,
-                "queries": queries,
-                "successQueries": sum(p.success for p in parts),
-                "measuredQueriesPerSecond": round(queries / length, 3) if length > 0 else 0.0,
-                "latencyPercentile50InMs": _ms(latency.percentile(50, 100)) if has else None,
-                "latencyPercentile99InMs": _ms(latency.percentile(99, 100)) if has else None,
-                "errors": sum(p.errors for p in parts),
-            }
-        )
+        row = {
+            "t": index,
+            "queries": queries,
+            "successQueries": sum(p.success for p in parts),
+            "measuredQueriesPerSecond": round(queries / length, 3) if length > 0 else 0.0,
+            "latencyPercentile50InMs": _ms(latency.percentile(50, 100)) if has else None,
+            "latencyPercentile99InMs": _ms(latency.percentile(99, 100)) if has else None,
+            "errors": sum(p.errors for p in parts),
+        }
+        if self.threshold_us is not None:
+            row["queriesOverThreshold"] = over_threshold(latency, queries, self.threshold_us)
+        self.rows.append(row)
         self.rows.sort(key=lambda row: row["t"])
 
 
@@ -82,6 +86,17 @@ class LoadResult:
             "windows": [dict(w) for w in self.windows],
             "latencyHistogram": [{"upperMs": u, "count": c} for u, c in self.latency_histogram],
         }
+
+
+def over_threshold(latency: Histogram, queries: int, threshold_us: int) -> int:
+    """Requests slower than ``threshold_us``, plus those without a response (they are not in
+    the latency histogram, and none of them answered within the threshold)."""
+    return latency.count_above(threshold_us) + (queries - latency.total)
+
+
+def threshold_us(threshold_ms: float | None) -> int | None:
+    """The threshold in the histograms' unit (whole microseconds, as latencies are)."""
+    return None if threshold_ms is None else int(threshold_ms * 1000)
 
 
 def merge_totals(parts: Sequence[Totals]) -> Totals:
@@ -114,6 +129,7 @@ def build_result(
     requested_rate: float | None,
     measure_start_ns: int,
     end_ns: int,
+    threshold_ms: float | None = None,
 ) -> LoadResult:
     """The :class:`LoadResult` of a run whose measurement began at ``measure_start_ns``.
 
@@ -145,6 +161,10 @@ def build_result(
             "bytesReceived": t.bytes_received,
         }
     )
+    limit = threshold_us(threshold_ms)
+    if limit is not None:
+        metrics["latencyThresholdInMs"] = threshold_ms
+        metrics["queriesOverThreshold"] = over_threshold(t.latency, t.total, limit)
     warm = {
         "totalQueries": t.warmup_total,
         "successRate": round(t.warmup_success / t.warmup_total, 6) if t.warmup_total else None,

@@ -8,12 +8,11 @@ from time import monotonic_ns
 
 from servesize.errors import LoadGeneratorError
 from servesize.load._engine import StopFlag
-from servesize.load._multi import run_processes
+from servesize.load._multi import run_processes, shares
 from servesize.load._recorder import Recorder
-from servesize.load._result import LoadResult, WindowMerger, build_result
+from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
 from servesize.load._share import (
     Progress,
-    Share,
     loop_factory,
     raise_fd_limit,
     run_share,
@@ -29,9 +28,17 @@ _START_LEAD_NS = 5_000_000
 
 
 def run_load(
-    spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
+    spec: LoadSpec,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+    finish: StopFlag | None = None,
 ) -> LoadResult:
     """Run ``spec`` to its stop rule (or until ``stop.is_set()``) and return the metrics.
+
+    ``finish.is_set()`` ends the schedule early as if its duration had passed (the
+    minimum query count waived): the requests in flight end and count, and the backlog
+    at the schedule's end is recorded, as at a normal end; ``stop`` halts at once.
 
     Blocking; call it from a thread without a running event loop (use
     :func:`run_load_async` inside one).  A server that refuses, resets or times out
@@ -42,7 +49,7 @@ def run_load(
     >>> result.metrics["latencyPercentile99InMs"]  # doctest: +SKIP
     """
     if spec.processes > 1 or spec.isolated:
-        return run_processes(spec, progress, stop)
+        return run_processes(spec, progress, stop, finish)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -50,11 +57,15 @@ def run_load(
     else:
         raise LoadGeneratorError("run_load blocks: inside an event loop await run_load_async")
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        return runner.run(run_load_async(spec, progress=progress, stop=stop))
+        return runner.run(run_load_async(spec, progress=progress, stop=stop, finish=finish))
 
 
 async def run_load_async(
-    spec: LoadSpec, *, progress: Progress | None = None, stop: StopFlag | None = None
+    spec: LoadSpec,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+    finish: StopFlag | None = None,
 ) -> LoadResult:
     """:func:`run_load` for callers already inside an event loop.
 
@@ -62,10 +73,10 @@ async def run_load_async(
     """
     if spec.processes > 1 or spec.isolated:
         loop = asyncio.get_running_loop()
-        call = functools.partial(run_processes, spec, progress, stop)
+        call = functools.partial(run_processes, spec, progress, stop, finish)
         return await loop.run_in_executor(None, call)
     raise_fd_limit()
-    merger = WindowMerger(1)
+    merger = WindowMerger(1, threshold_us(spec.threshold_ms))
     clock = [0, 0]  # begin and measurement start (ns), known once connections are open
 
     async def start() -> int:
@@ -77,13 +88,14 @@ async def run_load_async(
         if progress is not None:
             progress(snapshot(clock[0], clock[1], merger.rows, rec.totals))
 
-    share = Share(spec.rate, spec.concurrency or 0, spec.min_queries, 0, spec.seed)
-    totals, end = await run_share(spec, share, start, merger.add, stop, on_second)
+    share = shares(spec, 1)[0]
+    totals, end = await run_share(spec, share, start, merger.add, stop, on_second, finish)
     merger.flush()
     return build_result(
         [totals],
         merger.rows,
-        requested_rate=spec.rate,
+        requested_rate=spec.requested_rate,
         measure_start_ns=clock[1],
         end_ns=end,
+        threshold_ms=spec.threshold_ms,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from servesize.load._client import encode_requests, parse_target
 from servesize.load._engine import Engine, StopFlag
-from servesize.load._pacer import make_pacer
+from servesize.load._pacer import Pacer, SchedulePacer, make_pacer
 from servesize.load._recorder import Recorder, Totals, WindowPart
 from servesize.load._spec import LoadSpec
 
@@ -30,13 +30,17 @@ Progress = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Share:
-    """One process's part of a run: its rate or concurrency, count and schedule offset."""
+    """One process's part of a run: its rate or concurrency, count and schedule offset;
+    of a given schedule, every ``parts``-th send time from the ``part``-th (its ``rate``
+    is then the most of them in any second, which sizes the connection pool)."""
 
     rate: float | None
     concurrency: int
     min_queries: int | None
     offset_ns: int = 0
     seed: int | None = None
+    part: int = 0
+    parts: int = 1
 
 
 async def run_share(
@@ -46,6 +50,7 @@ async def run_share(
     sink: Callable[[WindowPart], None],
     stop: StopFlag | None,
     on_second: Callable[[Recorder], None] | None = None,
+    finish: StopFlag | None = None,
 ) -> tuple[Totals, int]:
     """Send one process's share of ``spec``; return its totals and end (monotonic ns).
 
@@ -62,12 +67,15 @@ async def run_share(
         concurrency=share.concurrency,
         min_queries=share.min_queries,
         stop=stop,
+        finish=finish,
     )
     await engine.prepare()
     begin_ns = await start()
     recorder = Recorder(begin_ns + int(spec.warmup * 1e9), sink)
-    pacer = None
-    if share.rate is not None:
+    pacer: Pacer | None = None
+    if spec.schedule is not None:
+        pacer = SchedulePacer(begin_ns, spec.schedule[share.part :: share.parts])
+    elif share.rate is not None:
         pacer = make_pacer(
             spec.arrival, begin_ns, share.rate, seed=share.seed, offset_ns=share.offset_ns
         )
@@ -85,7 +93,7 @@ def snapshot(
     last = rows[-1] if rows else {}
     queries = totals.total if totals else sum(r["queries"] for r in rows)
     success = totals.success if totals else sum(r["successQueries"] for r in rows)
-    return {
+    out = {
         "t": round((now - begin_ns) / 1e9, 3),
         "phase": "warmup" if now < measure_start_ns else "measurement",
         "totalQueries": queries,
@@ -95,6 +103,11 @@ def snapshot(
         "latencyPercentile50InMs": last.get("latencyPercentile50InMs"),
         "latencyPercentile99InMs": last.get("latencyPercentile99InMs"),
     }
+    if "queriesOverThreshold" in last:
+        # the closed windows' (requests, over the threshold): what a sequential judgement
+        # of the run so far needs (servesize.profiling.sizing.decision)
+        out["windowCounts"] = [(r["queries"], r["queriesOverThreshold"]) for r in rows]
+    return out
 
 
 def raise_fd_limit() -> None:
