@@ -8,6 +8,15 @@ real replicas over the trace's hardest window (docs/planning.md).
 """
 
 from servesize.planning.plan import Plan, make_plan, store_plan, stored_figures
+from servesize.planning.run import plan_profile
 from servesize.planning.settings import AUTOSCALERS, PlanSettings
 
-__all__ = ["AUTOSCALERS", "Plan", "PlanSettings", "make_plan", "store_plan", "stored_figures"]
+__all__ = [
+    "AUTOSCALERS",
+    "Plan",
+    "PlanSettings",
+    "make_plan",
+    "plan_profile",
+    "store_plan",
+    "stored_figures",
+]

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from servesize.errors import InvalidInputError
 from servesize.planning.fleet import Scaler, Simulation, simulate
 from servesize.planning.hpa import Behavior, ScalingPolicy, ScalingRules
 from servesize.planning.rates import FloatArray
@@ -87,6 +88,13 @@ def static_replicas(
     """The static plan: the fewest replicas meeting the objective in every minute and
     the required share overall (``settings.max_replicas`` at most)."""
     need = required_share(table, settings)
+    best = float(table.within(np.array([table.rates[0]]))[0])
+    if best < need:
+        raise InvalidInputError(
+            f"one replica cannot put {need:.1%} of requests within {table.limit_ms:g} ms even at "
+            f"a trickle (at best {best:.1%}, the profile's model): loosen the objective or "
+            "lower the share (--setting attainment=...)"
+        )
     peak = float(np.max(counts)) if counts.size else 0.0
     replicas = max(1, math.ceil(float(counts.mean()) / max(table.capacity, 1e-9)))
     while True:

@@ -155,12 +155,18 @@ def simulate(
     capacity = replica.capacity
     backlog = 0.0
     reads: list[tuple[int, int, dict[str, Any]]] = []
+    pending: list[float] = []  # ready times of pods still starting, sorted
+    up = len(fleet.pods)
     for s in range(n):
         if s % sync == 0:
             desired, read = scaler.decide(s, fleet)
             _resize(fleet.pods, desired, s, start_delay)
             reads.append((s, desired, read))
-        up = sum(1 for p in fleet.pods if p.ready_at <= s)
+            pending = sorted(p.ready_at for p in fleet.pods if p.ready_at > s)
+            up = len(fleet.pods) - len(pending)
+        while pending and pending[0] <= s:
+            pending.pop(0)
+            up += 1
         replicas[s], ready[s] = len(fleet.pods), up
         fleet.ready[s] = up
         if up == 0:

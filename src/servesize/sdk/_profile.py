@@ -76,6 +76,8 @@ class ModelProfile:
         self._finished: threading.Event | None = None
         self._cancel: threading.Event | None = None
         self.progress: dict[str, Any] = {}
+        #: traffic given to Model.profile: planned once the profile succeeded
+        self._traffic: Any = None
         self._store.profiles.get(name)  # NotFoundError for an unknown name
 
     @classmethod
@@ -85,6 +87,7 @@ class ModelProfile:
         handle.workspace, handle._store, handle.name = workspace, store_of(workspace), name
         handle.progress = {}
         handle._finished = handle._cancel = None
+        handle._traffic = None
         return handle
 
     def _on_progress(self, phase: str, fraction: float, text: str) -> None:
@@ -138,15 +141,54 @@ class ModelProfile:
         if show_output:
             from servesize.sdk._progress import follow
 
-            return follow(self, timeout=timeout)
+            state = follow(self, timeout=timeout)
+            if state in FINAL_STATES:
+                self._plan_traffic(state)
+            return state
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             state = self.state
             if state in FINAL_STATES:
+                self._plan_traffic(state)
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 return state
             self._pause(0.2)
+
+    def _plan_traffic(self, state: str) -> None:
+        """Plan the traffic given to ``Model.profile`` once (the profile succeeded)."""
+        traffic, self._traffic = self._traffic, None
+        if traffic is not None and state == "Succeeded":
+            from servesize.sdk._plan import plan_stored
+
+            plan_stored(self._store, self.name, traffic)
+
+    def plan(
+        self,
+        traffic: Any,
+        *,
+        column: str | None = None,
+        speed: float = 1.0,
+        autoscaler: str = "hpa",
+        confirm: bool = True,
+        **settings: Any,
+    ) -> dict[str, Any]:
+        """Plan this profile's replica for ``traffic`` (a trace file, a
+        ``servesize.load.Trace`` or arrival times in seconds): the HPA's and KEDA's
+        settings simulated over it, confirmed on real replicas over its hardest window,
+        stored in the details (``autoscaling``, ``traffic``; docs/planning.md).
+        ``settings`` are ``servesize.planning.PlanSettings`` fields.  Returns the
+        ``autoscaling`` details."""
+        from servesize.sdk._plan import plan_stored, traffic_of
+
+        return plan_stored(
+            self._store,
+            self.name,
+            traffic_of(traffic, column, speed),
+            autoscaler=autoscaler,
+            confirm=confirm,
+            settings=settings,
+        )
 
     def cancel(self) -> None:
         """Stop a running profile; it ends ``Cancelled`` with what it measured."""
@@ -215,6 +257,7 @@ def profile(
     memory_in_gb: float | None = None,
     description: str | None = None,
     environment: Any = None,
+    traffic: Any = None,
     **settings: Any,
 ) -> ModelProfile:
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
@@ -230,8 +273,18 @@ def profile(
     (``env_manager="virtualenv"``, the default, or ``"uv"``) or with servesize's own
     interpreter (``env_manager="local"``); ``environment`` (an ``Environment`` or its
     id) wins over both (docs/servers.md).
+
+    ``traffic`` (a trace file, a ``servesize.load.Trace`` or arrival times in seconds):
+    read now (a bad file fails before anything starts) and planned for once the
+    profile succeeded, when ``wait_for_completion()`` returns (``ModelProfile.plan``;
+    docs/planning.md).
     """
     store = store_of(workspace)
+    planned = None
+    if traffic is not None:
+        from servesize.sdk._plan import traffic_of
+
+        planned = traffic_of(traffic)
     request = profile_request(
         store,
         name=profile_name,
@@ -245,6 +298,7 @@ def profile(
         environment=environment,
     )
     handle = ModelProfile._run_here(workspace, request.name)
+    handle._traffic = planned
     started = start_run(store, request, progress=handle._on_progress)
     handle._finished, handle._cancel = started.finished, started.cancel
     return handle
