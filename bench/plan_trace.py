@@ -13,7 +13,8 @@ Records, appended to bench/RESULTS-plan.md with the command, `uptime` and the CP
     .venv/bin/python bench/plan_trace.py --trace ../shared/traces/azure-llm-2023-conv.csv
 
 ``--load`` sets the speed-up: the sped-up trace's mean rate is that many times the rate
-one replica carries within the objective (default 1.5).
+one replica carries within the objective (default 1.0: the trace then lasts about
+half an hour, long enough for the autoscalers' windows).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def plan(ws: Path, trace: Path, speed: float, *extra: str) -> tuple[dict[str, An
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trace", type=Path, required=True)
-    parser.add_argument("--load", type=float, default=1.5)
+    parser.add_argument("--load", type=float, default=1.0)
     args = parser.parse_args()
     load = uptime()
     model = example_model()
