@@ -85,7 +85,11 @@ def test_plan_prints_and_stores_the_plan(run: Run, stored: Path, trace: Path) ->
         (["sized", "--traffic", "TRACE", "--autoscaler", "vpa"], 2, "unknown autoscaler"),
         (["sized", "--traffic", "TRACE", "--setting", "sync=5"], 2, "unknown plan setting"),
         # exponential service times of 10 ms: 99% within 30 ms is out of reach at any rate
-        (["tight", "--traffic", "TRACE"], 2, "cannot put 99.0% of requests within 30 ms"),
+        (
+            ["tight", "--traffic", "TRACE", "--setting", "attainment=0.99"],
+            2,
+            "cannot put 99.0% of requests within 30 ms",
+        ),
     ],
 )
 def test_mistakes_get_one_line(

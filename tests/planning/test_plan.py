@@ -41,9 +41,12 @@ def test_the_autoscaled_plan_costs_less_than_the_static_one_within_the_objective
     assert p.replica_hours is not None
     assert p.static_replica_hours is not None
     assert p.replica_hours < p.static_replica_hours
+    # the objective is p90: 90% of requests within 40 ms, and in 99% of the minutes
+    assert p.required_attainment == 0.9
     assert p.attainment is not None
-    assert p.attainment >= 0.99
-    assert p.required_attainment == 0.99
+    assert p.attainment >= 0.9
+    assert p.minutes_meeting_objective is not None
+    assert p.minutes_meeting_objective >= 0.99
 
 
 def test_the_static_fleet_carries_the_peak_minute(plan_figure: Autoscaling) -> None:
@@ -53,7 +56,7 @@ def test_the_static_fleet_carries_the_peak_minute(plan_figure: Autoscaling) -> N
     replica = Replica.from_figures(sized_figures())
     table = LatencyTable(replica)
     # the peak second of the bursts (~140/s) needs more than one replica's share
-    assert p.static_replicas * table.rate_within(0.99) >= 35.0 * 4 * 0.5
+    assert p.static_replicas * table.rate_within(0.9) >= 35.0 * 4 * 0.5
     assert p.static_replicas <= plan_figure.hpa["maxReplicas"]  # type: ignore[index]
 
 
@@ -90,7 +93,9 @@ def test_the_record_has_the_names_others_rely_on(plan_figure: Autoscaling) -> No
 
 def test_a_lower_share_needs_no_more_replicas() -> None:
     arrivals = _bursty()
-    strict = make_plan(sized_figures(), arrivals).figure.predicted
+    strict = make_plan(
+        sized_figures(), arrivals, settings=PlanSettings(attainment=0.99)
+    ).figure.predicted
     loose = make_plan(sized_figures(), arrivals, settings=PlanSettings(attainment=0.9)).figure
     assert strict is not None
     assert loose.predicted is not None

@@ -7,19 +7,19 @@
   A target above the utilisation at which one replica still meets the required share
   can never hold at steady state, so targets are tried from that one down in steps
   of 5 points; each with the fewest ``minReplicas`` (from 1) for which the simulated
-  fleet reaches the required share.  The cheapest in replica-hours wins (a tie: the
-  higher target, the lower minimum).  The reaction delay (sync period, metric window
-  and age, cold start) is inside the simulation, so a burst the HPA is too slow for
-  shows as missed requests and pushes the choice to a lower target or a higher
-  minimum.  The scale-down stabilization window is searched too: the settings' (300 s,
-  the default) and the shorter :data:`DOWN_WINDOWS`, a shorter one kept only when it
-  saves at least 1%.  ``maxReplicas`` is the static count (that many carry the trace's peak
-  minute, so more are never needed for it; raise it for traffic beyond the trace), so
-  the plan never costs more than the static fleet; ``behavior`` is written out in full
-  (the documented defaults, with the scale-down window of the settings).
+  fleet reaches the required share of requests and of minutes.  The cheapest in
+  replica-hours wins (a tie: the higher target, the lower minimum).  The reaction
+  delay (sync period, metric window and age, cold start) is inside the simulation, so
+  a burst the HPA is too slow for shows as missed requests and minutes and pushes the
+  choice to a lower target or a higher minimum.  The scale-down stabilization window is
+  searched too: the settings' (300 s, the default) and the shorter
+  :data:`DOWN_WINDOWS`, a shorter one kept only when it saves at least 1%.
+  ``maxReplicas`` is the static count (that many carry the trace's peak minute, so more
+  are never needed for it; raise it for traffic beyond the trace), so the plan never
+  costs more than the static fleet; ``behavior`` is written out in full.
 * **KEDA** (:func:`choose_keda`): ``requestRate.targetValue`` per replica, tried from
   the rate at which one replica meets the required share down in steps of 5%, with
-  the same search of the minimum.
+  the same search of the minimum and the window.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ __all__ = [
     "behavior_for",
     "choose_hpa",
     "choose_keda",
+    "minutes_share",
     "required_share",
     "static_replicas",
 ]
@@ -63,23 +64,35 @@ class Choice:
 
 
 def required_share(table: LatencyTable, settings: PlanSettings) -> float:
-    """The share of requests within the limit a plan must reach: the settings', or the
-    objective's own when stricter (p99.9)."""
-    return max(settings.attainment, table.percentile / 100.0)
+    """The share of requests within the limit a plan must reach: the settings', else the
+    objective's own (0.99 for p99)."""
+    if settings.attainment is not None:
+        return float(settings.attainment)
+    return table.percentile / 100.0
+
+
+def minutes_share(sim: Simulation) -> float:
+    """Share of the trace's minutes with requests whose percentile meets the objective."""
+    minutes = sim.minutes()
+    limit = sim.table.limit_ms
+    good = sum(
+        1
+        for m in minutes
+        if m["predictedPercentileMs"] is not None and m["predictedPercentileMs"] <= limit
+    )
+    return good / len(minutes) if minutes else 1.0
+
+
+def _holds(sim: Simulation, need: float, settings: PlanSettings) -> bool:
+    """The required share of requests and of minutes (checked in that order: the
+    minutes cost a percentile each)."""
+    return sim.attainment >= need and minutes_share(sim) >= settings.minutes
 
 
 def behavior_for(window: int) -> Behavior:
     """The documented default behavior with a scale-down window of ``window`` s."""
     down = ScalingRules(window, (ScalingPolicy("Percent", 100, 15),), "Max")
     return Behavior(scale_down=down)
-
-
-def _minutes_met(sim: Simulation) -> bool:
-    limit = sim.table.limit_ms
-    return all(
-        (m["predictedPercentileMs"] is not None and m["predictedPercentileMs"] <= limit)
-        for m in sim.minutes()
-    )
 
 
 def static_replicas(
@@ -99,7 +112,9 @@ def static_replicas(
     replicas = max(1, math.ceil(float(counts.mean()) / max(table.capacity, 1e-9)))
     while True:
         sim = simulate(Fixed(replicas), counts, table, settings)
-        if (sim.attainment >= need and _minutes_met(sim)) or replicas >= settings.max_replicas:
+        if (
+            sim.attainment >= need and minutes_share(sim) >= 1.0
+        ) or replicas >= settings.max_replicas:
             return replicas, sim
         # jump ahead while far off: a fleet the peak second swamps needs more at once
         short = peak / max(replicas * table.capacity, 1e-9)
@@ -122,7 +137,7 @@ def _search(
             sim = simulate(scaler, counts, table, settings)
             if best is not None and minimum > 1 and sim.replica_hours > best[2].replica_hours:
                 break  # a higher minimum only costs more from here
-            if sim.attainment >= need:
+            if _holds(sim, need, settings):
                 if best is None or sim.replica_hours < best[2].replica_hours - 1e-9:
                     best = (target, minimum, sim)
                 break
@@ -130,7 +145,7 @@ def _search(
         # nothing reached the share: the static count as the minimum is the safe answer
         target = targets[-1]
         sim = simulate(make(target, static, static), counts, table, settings)
-        return target, static, sim, sim.attainment >= need
+        return target, static, sim, _holds(sim, need, settings)
     return best[0], best[1], best[2], True
 
 

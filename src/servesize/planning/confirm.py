@@ -97,8 +97,12 @@ def _late_share(results: Sequence[LoadResult]) -> float | None:
 async def _replay(
     urls: Sequence[str], bodies: Sequence[bytes], schedules: Sequence[np.ndarray], timeout: float
 ) -> list[LoadResult]:
+    # each schedule from its own process, as the profiler's open loops: the samplers'
+    # threads here must not hold a sender's GIL when a request is due
     specs = [
-        LoadSpec(url, bodies, schedule=tuple(float(t) for t in offsets), timeout=timeout)
+        LoadSpec(
+            url, bodies, schedule=tuple(float(t) for t in offsets), timeout=timeout, isolated=True
+        )
         for url, offsets in zip(urls, schedules, strict=True)
     ]
     return list(await asyncio.gather(*(run_load_async(spec) for spec in specs)))
@@ -137,6 +141,7 @@ def confirm_plan(store: Store, name: str, plan: Plan, arrivals: npt.ArrayLike) -
         ) as running, running.generator():  # fmt: skip
             timeout = max(10.0, replica.objective.limit_ms / 1000.0 * 20)
             results = asyncio.run(_replay(running.urls, running.bodies, schedules, timeout))
+            info.reasons = running.busy_reasons() or None
     except ServesizeError as exc:
         info.error = str(exc)
         info.met = False
@@ -165,6 +170,8 @@ def _note(info: PlanConfirmation, limit: float) -> str:
         f"measured {info.measured_ms:g} ms against {info.predicted_ms or math.inf:g} ms "
         f"predicted on {info.replicas} replica(s); {held} the objective's {limit:g} ms"
     )
-    if info.deviation is not None and info.deviation > AGREEMENT:
+    if info.reasons:
+        text += "; NOT TRUSTED: " + "; ".join(info.reasons)
+    elif info.deviation is not None and info.deviation > AGREEMENT:
         text += f"; the model is {info.deviation:.0%} off: treat the plan's figures with care"
     return text

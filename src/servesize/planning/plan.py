@@ -20,6 +20,7 @@ from servesize.planning.choose import (
     Choice,
     choose_hpa,
     choose_keda,
+    minutes_share,
     required_share,
     static_replicas,
 )
@@ -56,12 +57,6 @@ def _summary(choice: Choice) -> dict[str, Any]:
 
 def _predicted(sim: Simulation, static: int, static_sim: Simulation, need: float) -> PlanPredicted:
     minutes = sim.minutes()
-    limit = sim.table.limit_ms
-    good = [
-        m
-        for m in minutes
-        if m["predictedPercentileMs"] is not None and m["predictedPercentileMs"] <= limit
-    ]
     worst = max(
         minutes,
         key=lambda m: (
@@ -75,7 +70,7 @@ def _predicted(sim: Simulation, static: int, static_sim: Simulation, need: float
         static_replica_hours=round(static_sim.replica_hours, 4),
         attainment=round(sim.attainment, 5),
         required_attainment=need,
-        minutes_meeting_objective=round(len(good) / len(minutes), 5) if minutes else None,
+        minutes_meeting_objective=round(minutes_share(sim), 5) if minutes else None,
         worst_minute=worst,
         mean_replicas=round(float(sim.replicas.mean()), 3),
         peak_replicas=int(sim.replicas.max()),

@@ -40,9 +40,12 @@ class PlanSettings:
     #: the latency of a second is predicted at the rate averaged over this many seconds
     #: around it (the queueing model adds Poisson arrivals within it)
     rate_window: float = 5.0
-    #: share of the trace's requests that must be within the objective's limit (Swayam's
-    #: "99% of requests within a threshold"); the objective's own share when stricter
-    attainment: float = 0.99
+    #: share of the trace's requests that must be within the objective's limit; None:
+    #: the objective's own (0.99 for p99, 0.9 for p90)
+    attainment: float | None = None
+    #: share of the trace's minutes (with requests) whose percentile must meet the
+    #: objective: the objective holds through the bursts, not only on average
+    minutes: float = 0.99
     #: length of the window replayed on real replicas to confirm the plan
     confirm_seconds: float = 60.0
     #: replicas at most for a plan (the HPA's maxReplicas search bound)
@@ -63,10 +66,12 @@ class PlanSettings:
             raise InvalidInputError(
                 f"plan setting tolerance must be in [0, 1), not {self.tolerance}"
             )
-        if not 0 < self.attainment < 1:
-            raise InvalidInputError(
-                f"plan setting attainment must be a share in (0, 1), not {self.attainment}"
-            )
+        for name in ("attainment", "minutes"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and 0 < value <= 1):
+                raise InvalidInputError(
+                    f"plan setting {name} must be a share in (0, 1], not {value!r}"
+                )
         if self.max_replicas < 1 or self.scale_down_stabilization < 0:
             raise InvalidInputError(
                 "plan settings max_replicas >= 1, scale_down_stabilization >= 0"

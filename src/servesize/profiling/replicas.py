@@ -24,7 +24,9 @@ from servesize.profiling import _service
 from servesize.profiling._attached import AttachedService
 from servesize.profiling.limits import plan_cpus
 from servesize.profiling.request import EnvironmentSpec, ProfileRequest
+from servesize.profiling.sampler import Sampler
 from servesize.profiling.settings import GIB, ProfileSettings
+from servesize.profiling.verdict import contention_reasons
 from servesize.workspace import Store
 
 __all__ = ["Replicas", "launch_replicas", "replicas_that_fit", "request_from_record"]
@@ -72,19 +74,30 @@ def replicas_that_fit(cores: float, cpus: int | None = None) -> int:
     return max(1, math.floor(service / cores + 1e-9))
 
 
+#: the sampler's phase while replicas run
+PHASE = "replicas"
+
+
 @dataclass(frozen=True)
 class Replicas:
-    """Running replicas: their score URLs, the dataset's bodies, and the CPUs the load
-    generator should keep to."""
+    """Running replicas: their score URLs, the dataset's bodies, the CPUs the load
+    generator should keep to, and a sampler of each (CPU contention, throttling)."""
 
     urls: tuple[str, ...]
     bodies: tuple[bytes, ...]
     generator_cpus: tuple[int, ...]
     limits_enforced: bool
+    samplers: tuple[Sampler, ...] = ()
 
     def generator(self) -> contextlib.AbstractContextManager[None]:
         """Pin the calling thread to the generator's CPUs while the load runs."""
         return _service.generator_affinity(self.generator_cpus)
+
+    def busy_reasons(self, what: str = "confirmation") -> list[str]:
+        """Why the run cannot be trusted because the machine was busy (the profile's own
+        rule, docs/verdict.md): the worst replica's, if any."""
+        found = [contention_reasons(s.phase_figures(PHASE), what) for s in self.samplers]
+        return max(found, key=len, default=[])
 
 
 @contextlib.contextmanager
@@ -108,6 +121,7 @@ def launch_replicas(
     log_path = store.profile_log_path(name).resolve()
     memory = int(memory_gb * GIB) if memory_gb else None
     started: list[Any] = []
+    samplers: list[Sampler] = []
     try:
         urls = []
         for _ in range(count):
@@ -123,10 +137,21 @@ def launch_replicas(
                 raise ServiceError("a replica must be launched, not attached")
             service.wait_ready(url + "/", request.settings.startup_timeout)
             enforced = enforced and service.limits_enforced
+        for service in started:
+            sampler = Sampler(service, interval=request.settings.sample_interval)
+            sampler.phase = PHASE
+            samplers.append(sampler.start())
         yield Replicas(
-            tuple(u + "/score" for u in urls), tuple(bodies), tuple(cpus.generator), enforced
+            tuple(u + "/score" for u in urls),
+            tuple(bodies),
+            tuple(cpus.generator),
+            enforced,
+            tuple(samplers),
         )
     finally:
+        for sampler in samplers:
+            with contextlib.suppress(Exception):
+                sampler.stop()
         for service in started:
             with contextlib.suppress(Exception):
                 service.stop()

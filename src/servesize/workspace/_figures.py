@@ -274,6 +274,8 @@ class PlanConfirmation(_Group):
     requests: int | None = figure("requests")
     success_rate: float | None = figure("successRate")
     late_send_share: float | None = figure("lateSendShare")
+    #: why the measurement cannot be trusted (a busy machine: docs/verdict.md)
+    reasons: list[str] | None = figure("reasons")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")
     note: str | None = figure("note")
