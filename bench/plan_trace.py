@@ -12,9 +12,12 @@ Records, appended to bench/RESULTS-plan.md with the command, `uptime` and the CP
 
     .venv/bin/python bench/plan_trace.py --trace ../shared/traces/azure-llm-2023-conv.csv
 
-The example is profiled with ``--slo p99=40ms`` (``--slo``): a plan puts the objective's
-share of requests within its limit, so a p99 objective is what "99% of requests within
-L" asks for.
+The example is profiled with ``--slo p99=40ms --qps 10`` (``--profile-args``): a plan
+puts the objective's share of requests within its limit, so a p99 objective is what "99%
+of requests within L" asks for; sized for 10 q/s, one replica is small enough that the
+trace, sped up to load it, lasts about half an hour (a replica sized per core carries
+~74/s: the trace would be sped up 13x to 4 minutes, shorter than the autoscalers'
+windows, and no autoscaler could save anything on it).
 
 ``--load`` sets the speed-up: the sped-up trace's mean rate is that many times the rate
 one replica carries within the objective (default 1.0: the trace then lasts about
@@ -66,8 +69,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trace", type=Path, required=True)
     parser.add_argument("--load", type=float, default=1.0)
-    # a p99 objective: the plan must then put 99% of requests within it (the target)
-    parser.add_argument("--slo", default="p99=40ms")
+    # a p99 objective (the plan must then put 99% of requests within it, the target),
+    # sized for a small rate so one replica carries ~10/s: sped up to load it, the trace
+    # still lasts half an hour, long enough for the autoscalers' windows
+    parser.add_argument("--profile-args", default="--slo p99=40ms --qps 10")
     args = parser.parse_args()
     load = uptime()
     model = example_model()
@@ -80,7 +85,8 @@ def main() -> int:
         )  # fmt: skip
         proc, profile_seconds = cli(
             ws, "model", "profile", "-n", "bench", "-m", "diabetes-forest", "--idi", "requests",
-            "--ic", str(EXAMPLES / "inference-config.json"), "--slo", args.slo, "--json",
+            "--ic", str(EXAMPLES / "inference-config.json"), "--json",
+            *shlex.split(args.profile_args),
         )  # fmt: skip
         if proc.returncode != 0:
             raise SystemExit(f"profile failed: {proc.stderr.strip()[-2000:]}")
@@ -98,6 +104,10 @@ def main() -> int:
         "profile": {
             "seconds": round(profile_seconds, 1),
             "recommendedCpu": details.get("recommendedCpu"),
+            "validity": details.get("validity"),
+            "ratePerReplicaWithinObjective": own["autoscaling"]["replica"][
+                "ratePerReplicaWithinObjective"
+            ],
             "workers": details.get("recommendedWorkers"),
             "objective": details.get("latencyObjective"),
             "coldStartSeconds": details.get("coldStartSeconds"),
