@@ -117,8 +117,14 @@ class ExampleProfile:
     load_before: float  # 1-minute load average when it started
 
 
-def profile_example(model: Path, name: str, extra: Sequence[str]) -> ExampleProfile:
-    """Register the example model and requests, then profile them as ``name``."""
+def profile_example(
+    model: Path, name: str, extra: Sequence[str], script: Path | None = None
+) -> ExampleProfile:
+    """Register the example model and requests, then profile them as ``name`` (with the
+    example's inference config, or ``script`` as the entry script: a ground truth)."""
+    entry = ["--ic", str(EXAMPLES / "inference-config.json")]
+    if script is not None:
+        entry = ["--entry-script", str(script), "--source-directory", str(script.parent)]
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         servesize(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
@@ -131,7 +137,7 @@ def profile_example(model: Path, name: str, extra: Sequence[str]) -> ExampleProf
         started = time.monotonic()
         proc = servesize(
             ws, "model", "profile", "-n", name, "-m", "diabetes-forest", "--idi", "requests",
-            "--ic", str(EXAMPLES / "inference-config.json"), "-t", str(out), "--json", *extra,
+            *entry, "-t", str(out), "--json", *extra,
         )  # fmt: skip
         seconds = time.monotonic() - started
         details = json.loads(out.read_text()) if out.exists() else {}

@@ -49,19 +49,13 @@ print(json.dumps({"sklearn": sklearn.__version__, "numpy": numpy.__version__,
 """
 
 
-def measure(requirements: list[str], cache: EnvironmentCache) -> dict[str, object]:
-    built = cache.prepare(BuildSpec("bench", None, (*requirements, "threadpoolctl")))
+def probe(python: str, env: dict[str, str]) -> dict[str, object]:
+    """Train the example model with ``python`` (an environment's interpreter, which
+    needs threadpoolctl) and time ``score.run`` on every sample request in it."""
     with tempfile.TemporaryDirectory() as model_dir:
         done = subprocess.run(
-            [
-                built.python,
-                "-c",
-                _PROBE,
-                str(EXAMPLES),
-                model_dir,
-                str(EXAMPLES / "sample-requests.txt"),
-            ],
-            env={**built.launch_env(os.environ, {}), "OMP_NUM_THREADS": "1"},
+            [python, "-c", _PROBE, str(EXAMPLES), model_dir, str(EXAMPLES / "sample-requests.txt")],
+            env={**env, "OMP_NUM_THREADS": "1"},
             capture_output=True,
             text=True,
             check=False,
@@ -69,6 +63,12 @@ def measure(requirements: list[str], cache: EnvironmentCache) -> dict[str, objec
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(requirements: list[str], cache: EnvironmentCache) -> dict[str, object]:
+    built = cache.prepare(BuildSpec("bench", None, (*requirements, "threadpoolctl")))
+    result = probe(str(built.python), built.launch_env(os.environ, {}))
     result["buildSeconds"] = round(built.build_seconds, 2)
     return result
 

@@ -1,11 +1,14 @@
 """Train the bundled example model: a random forest predicting diabetes progression.
 
 Uses the diabetes data set that scikit-learn ships (442 patients, 10 features), so
-nothing is downloaded.  Run: ``python examples/train.py`` -> ``examples/model/model.joblib``.
+nothing is downloaded.  Run: ``python examples/train.py`` -> ``examples/model/model.joblib``;
+``python examples/train.py OUT`` saves it to ``OUT`` instead (docs/sweeps.md trains one per
+environment that way: a pickle is only good for the scikit-learn version that wrote it).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import joblib
@@ -37,5 +40,6 @@ def train(target: Path = MODEL_FILE) -> tuple[Path, float]:
 
 
 if __name__ == "__main__":
-    path, r2 = train()
-    print(f"saved {path.relative_to(HERE.parent)} (test R^2 {r2:.3f})")
+    path, r2 = train(Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL_FILE)
+    shown = path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path
+    print(f"saved {shown} (test R^2 {r2:.3f})")

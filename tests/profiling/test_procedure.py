@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
+from servesize.profiling._service import cpu_model
 from servesize.profiling.limits import detect
 from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
@@ -168,6 +169,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert details["successRate"] == 1.0
     assert details["validity"] in ("VALID", "INVALID")
     assert details["coldStartSeconds"] > 0
+    assert details["machine"]["cpuModel"] == cpu_model()  # where the figures came from
     # the host alone, measured the same way: a trivial script adds little to it
     assert 0 < details["hostIdleMemoryInGB"] <= details["idleMemoryInGB"] * 1.5
     if details["limitsEnforced"]:

@@ -74,12 +74,18 @@ def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: St
         assert d["latencyObjective"] == "p99<=150ms"
         _skip_if_the_machine_is_busy(d)
         assert d["recommendedReplicas"] == 1, d["sizing"]
-        assert 0.4 <= d["recommendedCpu"] <= 0.8, d["sizing"]
+        # 0.4 cores is the bare CPU need and 0.5 misses (60 s runs measure p99 of about
+        # 207 ms there): the answer is 0.6 or 0.7 (bench/RESULTS-sizing.md)
+        assert 0.6 <= d["recommendedCpu"] <= 0.8, d["sizing"]
         assert d["recommendedWorkers"] == 1
         assert d["recommendedThreads"] == 1
         # the confirmation ran under exactly the recommendation and decided sloMet
         assert d["confirmation"]["requestedCpu"] == d["recommendedCpu"]
-        assert d["sloMet"] is (d["recommendationLatencyInMs"] <= 150.0)
+        assert d["sloMet"] is {"met": True, "missed": False}.get(d["sloDecision"])
+        assert d["sloConfidence"] == 0.95
+        decision = d["confirmation"]["decision"]
+        assert decision["decision"] == d["sloDecision"]
+        assert 0 <= decision["overLimit"] <= decision["n"] == d["confirmation"]["totalQueries"]
         measured = [r for r in d["sizing"] if r["source"] == "measured"]
         assert any(r["cpu"] == d["recommendedCpu"] for r in measured)
         answers.append(d["recommendedCpu"])

@@ -203,6 +203,7 @@ def _details(name: str) -> dict[str, Any]:
         },
         "warmup": {"totalQueries": 120, "successRate": 1.0},
         "machine": {
+            "cpuModel": "AMD EPYC 7763 64-Core Processor",
             "cpuCount": 2,
             "memoryInGB": 24.0,
             "cgroupVersion": "v2",

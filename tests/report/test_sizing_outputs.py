@@ -95,3 +95,50 @@ def test_compare_gates_on_replicas_and_a_lost_objective() -> None:
     assert {"recommendedReplicas", "maxQueriesPerSecondWithinSlo"} <= worse_rows
     assert any("no longer meets p99<=150ms" in n for n in result.notes)
     assert not compare(base, dataclasses.replace(_sized(), name="same")).regressed
+
+
+DECIDED: dict[str, Any] = {
+    "sloDecision": "met",
+    "sloConfidence": 0.95,
+    "settings": {**SIZING["settings"], "confidence": 0.95, "indifference": 2.0},
+    "confirmation": {
+        "decision": {"decision": "met", "n": 412, "overLimit": 1, "dispersion": 1.0,
+                     "logLikelihoodRatio": -3.1, "confidence": 0.95},
+    },
+    "sizing": [
+        {**SIZING["sizing"][1], "decision": "missed", "n": 300, "overLimit": 31,
+         "dispersion": 2.5, "confidence": 0.95, "outcome": "missed"},
+        {**SIZING["sizing"][2], "decision": "met", "n": 412, "overLimit": 1,
+         "dispersion": 1.0, "confidence": 0.95, "outcome": "met"},
+    ],
+}  # fmt: skip
+
+
+def test_every_output_says_how_sure_the_objective_is() -> None:
+    view = _sized(**DECIDED)
+    md = render(view, "md")
+    stated = "met at 95% confidence (1 of 412 requests over the limit)"
+    assert stated in md
+    assert "95% confidence, sequential test" in md
+    # each trial's row: its decision, the requests over the limit, of how many judged
+    assert "missed: 31 of 300 (x2.5)" in md
+    assert "met: 1 of 412" in md
+    assert stated in render(view, "k8s")
+    rows = list(csv.DictReader(io.StringIO(render(view, "csv-sizing"))))
+    assert [(r["decision"], r["n"], r["overLimit"]) for r in rows] == [
+        ("missed", "300", "31"),
+        ("met", "412", "1"),
+    ]
+
+
+def test_an_undecided_confirmation_is_never_called_met() -> None:
+    undecided = {
+        **DECIDED,
+        "sloMet": None,
+        "sloDecision": "undecided",
+        "confirmation": {"decision": {"decision": "undecided", "n": 150, "overLimit": 2,
+                                      "dispersion": 1.0, "confidence": 0.95}},
+    }  # fmt: skip
+    md = render(_sized(**undecided), "md")
+    assert "undecided (2 of 150 requests over the limit)" in md
+    assert "met at 95%" not in md

@@ -11,7 +11,7 @@ import pytest
 
 from servesize.errors import AlreadyExistsError
 from servesize.sweeps import read_sweep
-from servesize.sweeps._bundle import pack, unpack
+from servesize.sweeps._bundle import local_inputs, pack, unpack
 from servesize.workspace import Store
 
 
@@ -83,7 +83,9 @@ def test_a_version_can_be_claimed_only_above_the_last(tmp_path: Path) -> None:
         store.datasets.register("d", ["r"], version=1)
 
 
-def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -> None:
+def _driver(tmp_path: Path, environments: dict[str, list[str]]) -> Store:
+    """A driver's workspace with model ``m``, dataset ``rows``, the registered
+    ``environments`` (name -> pip lines, variable A=1) and a trivial ``score.py``."""
     from servesize.sdk import Environment
 
     driver = Store.open(tmp_path / "driver")
@@ -91,11 +93,17 @@ def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -
     weights.write_bytes(b"w")
     driver.models.register("m", weights)
     driver.datasets.register("rows", ["{}"])
-    env = Environment("env")
-    env.environment_variables = {"A": "1"}
-    env.pip_requirements = ["joblib"]
-    env.register(driver)
+    for name, pip in environments.items():
+        env = Environment(name)
+        env.environment_variables = {"A": "1"}
+        env.pip_requirements = pip
+        env.register(driver)
     (tmp_path / "score.py").write_text("def init():\n    pass\n\ndef run(x):\n    return x\n")
+    return driver
+
+
+def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -> None:
+    driver = _driver(tmp_path, {"env": ["joblib"]})
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(
         "trials:\n  - {name: t, model: m, dataset: rows, entry_script: score.py,"
@@ -107,3 +115,26 @@ def test_a_registered_environment_travels_as_its_specification(tmp_path: Path) -
     assert (shipped.name, shipped.version) == ("env", 1)
     assert shipped.environment_variables == {"A": "1"}
     assert shipped.pip_requirements == ["joblib"]
+
+
+def test_a_trial_s_environment_replaces_its_inference_config_s(tmp_path: Path) -> None:
+    """Trials that differ only in environment: what a library upgrade costs."""
+    driver = _driver(
+        tmp_path,
+        {f"sk-{v}": [f"scikit-learn=={v}"] for v in ("1.9.1", "1.5.2")},
+    )
+    (tmp_path / "ic.json").write_text(
+        json.dumps({"entryScript": "score.py", "environment": {"python": {"pip": ["six"]}}})
+    )
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        "defaults: {model: m, dataset: rows, inference_config: ic.json}\n"
+        "trials:\n  - {name: new, environment: sk-1.9.1}\n"
+        "  - {name: old, environment: 'sk-1.5.2:1'}\n  - {name: file}\n"
+    )
+    new, old, file = read_sweep(sweep).trials
+    assert local_inputs(new).inference_config.environment == "sk-1.9.1"
+    assert local_inputs(old).inference_config.environment == "sk-1.5.2:1"
+    assert local_inputs(file).inference_config == str(tmp_path / "ic.json")  # as it was
+    _, inputs = unpack(pack(driver, old), tmp_path / "node")  # and on a Ray node
+    assert inputs.inference_config.environment.pip_requirements == ["scikit-learn==1.5.2"]

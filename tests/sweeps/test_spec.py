@@ -76,6 +76,12 @@ def test_defaults_apply_and_trials_override(folder: Path) -> None:
          InvalidInputError, "'cpu' must be a positive number"),
         ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py, duration: x}\n",
          InvalidInputError, "bad duration"),
+        ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py, environment: 3}\n",
+         InvalidInputError,
+         "'environment' must be a registered environment id (name or name:version), got 3"),
+        ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py,"
+         " environment: 'sk:0'}\n",
+         InvalidInputError, "invalid environment id 'sk:0': the version after ':'"),
         ("trials:\n  - {name: a, model: m, dataset: d, entry_script: score.py}\n"
          "  - {name: a, model: m, dataset: d, entry_script: score.py}\n",
          InvalidInputError, "two trials are named 'a'"),
@@ -173,3 +179,34 @@ def test_an_unreachable_or_malformed_ray_address_is_one_line(
     assert proc.returncode in (1, 2), proc.stderr
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
     assert words in proc.stderr
+
+
+def test_an_unknown_environment_fails_before_any_trial_runs(folder: Path) -> None:
+    import servesize
+
+    store = Store.open(folder / "ws")
+    (folder / "w.bin").write_bytes(b"w")
+    store.models.register("m", folder / "w.bin")
+    store.datasets.register("d", ["{}"])
+    path = _write(
+        folder,
+        "defaults: {model: m, dataset: d, inference_config: ic.json}\n"
+        "trials:\n  - {name: a}\n  - {name: b, environment: 'sk:2'}\n",
+    )
+    with pytest.raises(NotFoundError) as caught:
+        servesize.sweep(store, path)
+    assert str(caught.value) == "trial 'b': environment sk:2 not found"
+    assert store.profiles.list() == []  # trial 'a' did not run either
+
+
+@pytest.mark.parametrize("name", ["sweep.yaml", "upgrade.yaml"])
+def test_the_example_sweep_files_read(name: str) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    trials = read_sweep(examples / name).trials
+    assert trials
+    assert all(t.inference_config or t.entry_script for t in trials)
+    if name == "upgrade.yaml":  # one question, asked in two environments
+        old, new = trials
+        assert (old.environment, new.environment) == ("sklearn-1.5.2", "sklearn-1.9.1")
+        assert old.settings == new.settings == {"qps": 100, "slo": "p99=50ms"}
+        assert old.inference_config == new.inference_config == examples / "inference-config.json"

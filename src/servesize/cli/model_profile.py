@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
+from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
 from servesize.cli._plan import (
     AutoscalerOption,
     TrafficColumnOption,
@@ -143,6 +144,9 @@ def profile_command(
     traffic_column: TrafficColumnOption = None,
     traffic_speed: TrafficSpeedOption = 1.0,
     autoscaler: AutoscalerOption = "hpa",
+    skus: SkusOption = None,
+    price: PriceOption = None,
+    instance_type: InstanceTypeOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Profile models under real CPU and memory limits and recommend what to allocate."""
@@ -215,6 +219,9 @@ def profile_command(
             description=description,
             # an MLflow model's: the environment given wins over its own files
             environment=environment if config is None else None,
+            skus=skus,
+            prices=price,
+            instance_type=instance_type,
             **settings,
         )
         for line in handle.missing_requirements:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy.typing as npt
 
+from servesize.deploy import DeployOptions, attach
 from servesize.errors import InvalidInputError
 from servesize.planning.choose import (
     Choice,
@@ -137,6 +138,10 @@ def store_plan(store: Store, name: str, plan: Plan, traffic: dict[str, Any] | No
     figures = Figures.from_details(record.details)
     figures.autoscaling = plan.figure
     figures.traffic = traffic
+    if figures.deployment is not None:
+        # where to run it and its cost follow the plan's replicas (servesize.deploy reads
+        # them), with the options the profile chose its deployment with
+        attach(figures, DeployOptions.stored(figures.deployment, figures.cost))
     store.profiles.update(name, details=figures.to_details())
     return figures
 

@@ -27,6 +27,7 @@ from servesize.workspace import Figures, Machine, Store
 __all__ = [
     "THREAD_VARIABLES",
     "Plan",
+    "cpu_model",
     "first_start",
     "generator_affinity",
     "host_idle_memory",
@@ -290,9 +291,21 @@ def generator_affinity(cpus: tuple[int, ...]) -> Iterator[None]:
             os.sched_setaffinity(0, before)
 
 
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The processor's name as Linux reports it (the first ``model name``), else what
+    ``platform`` knows (empty on some systems: then None)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    return platform.processor() or None
+
+
 def machine_facts() -> Machine:
     support = detect()
     return Machine(
+        cpu_model=cpu_model(),
         cpu_count=psutil.cpu_count(logical=True),
         usable_cpus=len(os.sched_getaffinity(0)),
         memory_in_gb=round(psutil.virtual_memory().total / GIB, 2),

@@ -77,6 +77,20 @@ class PhaseFigures:
         self.throttled_seconds = _plus(self.throttled_seconds, throttled_seconds)
         self.pressure_seconds = _plus(self.pressure_seconds, pressure)
 
+    def since(self, earlier: PhaseFigures) -> PhaseFigures:
+        """What was added after ``earlier`` (a copy of this phase's figures taken then):
+        one run's share of a phase that several runs shared (the trials of a sizing)."""
+        return PhaseFigures(
+            self.phase,
+            self.seconds - earlier.seconds,
+            self.cpu_seconds - earlier.cpu_seconds,
+            _minus(self.contention_seconds, earlier.contention_seconds),
+            _minus(self.periods, earlier.periods),
+            _minus(self.throttled_periods, earlier.throttled_periods),
+            _minus(self.throttled_seconds, earlier.throttled_seconds),
+            _minus(self.pressure_seconds, earlier.pressure_seconds),
+        )
+
     def values(self) -> dict[str, Any]:
         """The figures by their field names in :class:`~servesize.workspace.MeasuredRun`
         (a profile's figures or its confirmation's), rounded as stored."""
@@ -104,6 +118,12 @@ def _plus(total: _N | None, value: _N | None) -> _N | None:
     if value is None:
         return total
     return value if total is None else total + value
+
+
+def _minus(total: _N | None, earlier: _N | None) -> _N | None:
+    if total is None:
+        return None
+    return total if earlier is None else total - earlier
 
 
 def _round(value: float | None, digits: int) -> float | None:

@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,26 +26,30 @@ from servesize.errors import CancelledError, ServesizeError, ServiceError
 from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling._attached import AttachedService, not_measured
 from servesize.profiling._mlflow import completed_note
-from servesize.profiling._sizing_phase import LowLoad, SizingPhase
+from servesize.profiling._usage import UsageRecommendation
 from servesize.profiling.capacity import CapacityResult, search
 from servesize.profiling.launcher import Service
 from servesize.profiling.phases import PhaseFigures
-from servesize.profiling.recommend import Recommendation, after_oom_gb, recommend
+from servesize.profiling.recommend import after_oom_gb
 from servesize.profiling.request import ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.servers import AttachedUrl, Endpoint, ServerCommand
 from servesize.profiling.settings import GIB
-from servesize.profiling.sizing import Allocation, Trial, allocation_for
+from servesize.profiling.sizing.phase import LowLoad, SizingPhase, objective_of
+from servesize.profiling.sizing.trials import Allocation, Trial, allocation_for
 from servesize.profiling.verdict import judge_run, verdict
 from servesize.serving import read_run_errors
-from servesize.workspace import Confirmation, ErrorInfo, Figures, Store, Warmup
+from servesize.workspace import ErrorInfo, Figures, Store, Warmup
 
-__all__ = ["PHASES", "ProfileRun", "ProgressFn"]
+__all__ = ["PHASES", "FinishFn", "ProfileRun", "ProgressFn"]
 
 PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "sizing", "confirmation")
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
+#: called with the final figures just before they are stored, whatever the outcome (the
+#: SDK's choice of a deployment, servesize.deploy); what it raises is logged, not raised
+FinishFn = Callable[[Figures], None]
 
 
 class ProfileRun:
@@ -58,8 +62,10 @@ class ProfileRun:
         *,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        finish: FinishFn | None = None,
     ) -> None:
         self.store = store
+        self._finish = finish
         self.request = request
         self.settings = request.settings
         self.cancel = cancel or threading.Event()
@@ -75,8 +81,7 @@ class ProfileRun:
         self._workdir: Path | None = None
         self._plan: _service.Plan | None = None
         self._low_load: LowLoad | None = None
-        #: why the usage-based recommendation was capped at the bound (None: it was not)
-        self._capped: str | None = None
+        self._usage = UsageRecommendation(self)
         self._environment: BuiltEnvironment | None = None
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
         server = request.server
@@ -176,22 +181,21 @@ class ProfileRun:
                 held_reasons: list[str] = []
             else:
                 trial = self._measure(run, rate)
-                rec = self._recommend(run.sampler)
+                rec = self._usage.recommend(run.sampler)
                 if self._can_size():
                     self._phase("sizing", 0.0, "searching allocations")
                     sizing = SizingPhase(self, run, plan.memory_bytes)
                     assert self._low_load is not None
                     cpq = float(self.figures.cpu_seconds_per_query or 0.0)
-                    held_reasons = sizing.run(self._low_load, trial, cpq)
+                    windows = self.series["windows"]
+                    held_reasons = sizing.run(self._low_load, trial, windows, cpq)
                     if self.figures.confirmation is None and self.figures.recommended_cpu:
                         # the default objective was out of reach: the usage-based
                         # recommendation stands, confirmed the way it always was
-                        self._note_cap()
-                        held_reasons = self._confirm(rec, rate)
+                        held_reasons = self._usage.confirm(rec, rate)
                 else:
                     run.stop()
-                    self._note_cap()
-                    held_reasons = self._confirm(rec, rate)
+                    held_reasons = self._usage.confirm(rec, rate)
         self._verdict(capacity, held_reasons)
 
     def _can_size(self) -> bool:
@@ -350,6 +354,11 @@ class ProfileRun:
         s = self.settings
         expected = max(s.min_duration, s.min_queries / rate if rate else 0.0)
         self._phase("measurement", 0.0, f"{rate:.1f} queries/s, {s.arrival}")
+        # the objective's limit is counted per window, so the sizing can judge this run
+        # (at the bound) as it judges its trials
+        threshold = None
+        if self._low_load is not None:
+            threshold = objective_of(s, self._low_load).limit_ms
         cpu_before = run.service.cpu_seconds()
         first_sample = len(run.sampler.samples)
         result = self._load(
@@ -360,6 +369,7 @@ class ProfileRun:
             arrival=s.arrival,
             duration=s.min_duration,
             min_queries=s.min_queries or None,
+            threshold_ms=threshold,
         )
         cpu_used = run.service.cpu_seconds() - cpu_before
         m = result.metrics
@@ -392,91 +402,6 @@ class ProfileRun:
             phase="measurement",
         )
 
-    def _note_cap(self) -> None:
-        """Add why the usage-based recommendation stopped at the bound, if it did."""
-        if self._capped:
-            note = self.figures.sizing_note
-            self.figures.sizing_note = f"{note}; {self._capped}" if note else self._capped
-
-    def _recommend(self, sampler: Sampler) -> Recommendation:
-        per_second = sampler.per_second("measurement")
-        if per_second:
-            self.figures.max_utilized_cpu = round(max(per_second), 4)
-        peak = sampler.peak_memory_bytes
-        self.figures.max_utilized_memory_in_gb = round(peak / GIB, 4)
-        rec = recommend(per_second, peak, self.settings)
-        bound = self.figures.requested_cpu
-        if bound and self.figures.limits_enforced and rec.cpu > bound:
-            # the usage plus its margin is past the bound: the service took all it was
-            # given, so the bound is the most that was measured to be enough; say so
-            rec = replace(rec, cpu=bound)
-            self._capped = (
-                f"the service used all of the {bound:g} cores it was given (with the "
-                f"{self.settings.safety_margin:.0%} margin it would ask for more): the "
-                "usage-based recommendation is capped at that bound; profile with a higher "
-                "--cc to see how much more it would use"
-            )
-        self.figures.recommended_cpu = rec.cpu
-        self.figures.recommended_memory_in_gb = rec.memory_gb
-        return rec
-
-    def _confirm(
-        self,
-        rec: Recommendation,
-        rate: float,
-    ) -> list[str]:
-        """Re-run under the recommended limits; return the reasons it did not hold."""
-        s = self.settings
-        if not s.confirm:
-            return []
-        if self.attached:
-            self.figures.confirmation = Confirmation(skipped=not_measured(True)["requestedCpu"])
-            return []
-        if not self.figures.limits_enforced:
-            self.figures.confirmation = Confirmation(
-                skipped="limits cannot be enforced on this machine, so the recommended "
-                "limits could not be tried"
-            )
-            return []
-        memory = int(rec.memory_gb * GIB)
-        info = Confirmation(requested_cpu=rec.cpu, requested_memory_in_gb=rec.memory_gb)
-        self.figures.confirmation = info
-        try:
-            alloc = allocation_for(rec.cpu, self.settings.workers)
-            run = self._start_allocation("confirmation", alloc, memory)
-            result = self._load(
-                "confirmation",
-                run,
-                expected=s.confirm_duration,
-                rate=rate,
-                arrival=s.arrival,
-                duration=s.confirm_duration,
-            )
-        except ServiceError as exc:
-            info.held = False
-            oom = " (OOM-killed)" if self._runs[-1].service.oom_killed else ""
-            info.error = f"{exc}{oom}"
-            return [f"the service did not run under the recommended limits{oom}: {exc}"]
-        m = result.metrics
-        info.take_load_metrics(m)
-        figures = run.sampler.phase_figures("confirmation")
-        figures.put_into(info)
-        self.figures.recommendation_latency_in_ms = info.latency_percentile90_in_ms
-        reasons = judge_run(
-            m,
-            settings=s,
-            min_duration=s.confirm_duration,
-            figures=figures,
-            phase="confirmation",
-        )
-        # success depends on the rows, sent round-robin in both runs: the same data
-        # must succeed as often under the recommended limits, up to a partial cycle
-        success = float(info.success_rate or 0)
-        if success < float(self.figures.success_rate or 0) - 0.01:
-            reasons.append(f"under the recommended limits the success rate fell to {success:.1%}")
-        info.held = not reasons
-        return reasons
-
     def _verdict(self, capacity: CapacityResult, extra: list[str]) -> None:
         f, s = self.figures, self.settings
         metrics, figures = self._measured
@@ -490,7 +415,7 @@ class ProfileRun:
         validity, reasons = verdict(
             measurement,
             capacity_stable=capacity.stable,
-            extra=[f"the recommendation did not hold: {r}" for r in extra],
+            extra=extra,
         )
         f.validity = validity
         f.validity_reasons = reasons
@@ -507,18 +432,23 @@ class ProfileRun:
         *,
         expected: float,
         limit: float | None = None,
+        watch: Callable[[dict[str, Any]], bool] | None = None,
         **spec: Any,
     ) -> LoadResult:
-        """One run of the load generator, stopped early if the service dies or on cancel."""
+        """One run of the load generator, stopped early if the service dies or on cancel;
+        ``watch(snapshot)`` returning True (once a second) ends its schedule early."""
         self._check_cancel()
         self._check_alive(run.service, phase)
         run.sampler.phase = phase
         stop = threading.Event()
+        finish = threading.Event()
         started = time.monotonic()
 
-        def progress(_snapshot: Any) -> None:
+        def progress(snapshot: dict[str, Any]) -> None:
             elapsed = time.monotonic() - started
             self._phase(phase, min(elapsed / expected, 0.99) if expected else 0.5, "")
+            if watch is not None and not finish.is_set() and watch(snapshot):
+                finish.set()
 
         with self._watch(run.service, stop, started + limit if limit else None):
             result = run_load(
@@ -535,6 +465,7 @@ class ProfileRun:
                 ),
                 progress=progress,
                 stop=stop,
+                finish=finish,
             )
         self._check_cancel()
         self._check_alive(run.service, phase)
@@ -625,6 +556,13 @@ class ProfileRun:
             fh.write(f"\n[servesize] {text}\n")
 
     def _store(self, state: str) -> None:
+        if self._finish is not None:
+            # stored in the same update as the final state, so a reader never sees a
+            # Succeeded profile without it; a bug there must not lose what was measured
+            try:
+                self._finish(self.figures)
+            except Exception:
+                self._log(traceback.format_exc())
         for kind, rows in self.series.items():
             self.store.profiles.put_series(self.request.name, kind, rows)
         self.store.profiles.update(

@@ -81,21 +81,41 @@ class ProfileSettings:
     # sizing search (docs/profiling.md, "Sizing"): False keeps the usage-based
     # recommendation at the given limits
     sizing: bool = True
-    #: each open-loop trial of the search lasts this long, longer when the objective's
-    #: percentile needs more requests (3 beyond it), at most ``trial_max_seconds``
+    #: every "meets the objective" is one sequential test (profiling/sizing/decision.py)
+    #: of the share of requests over the limit, decided at this confidence (both error
+    #: rates 1 - confidence) ...
+    confidence: float = 0.95
+    #: ... between the share the percentile allows divided and multiplied (in odds) by
+    #: this factor: p99 is called met at 0.50% over the limit and missed at 1.98% with
+    #: 95% confidence; in between, either (docs/profiling.md, "One decision")
+    indifference: float = 2.0
+    #: an open-loop trial of the search runs at least this long (the queue settles
+    #: after a change of quota), then until it is decided, at most ``trial_max_seconds``
     trial_duration: float = 5.0
-    trial_max_seconds: float = 15.0
-    max_trials: int = 6
-    #: allocations whose requests/s within the objective per core are within this
-    #: share of the best count as tied; the smaller wins.  10%: the predicted rate per
-    #: core of one allocation varies that much between profiles of the same service
+    trial_max_seconds: float = 30.0
+    max_trials: int = 8
+    #: allocations whose predicted requests/s within the objective per core are within
+    #: this share of the best count as tied; the smaller wins.  10%: the predicted rate
+    #: per core of one allocation varies that much between profiles of the same service
     #: (0.3 cores of the example: 202-220 q/s per core in five profiles)
     efficiency_tie: float = 0.10
+    #: a per-replica rate is bracketed until the lowest rate not met is within this share
+    #: of the highest met; a confirmation that missed is followed by one this much lower
+    rate_resolution: float = 0.10
+    #: out of the bracket, the next rate is this share above a pass or below a miss
+    rate_step: float = 0.25
+    #: a run fails when its success rate falls more than this below the success rate of
+    #: one request at a time (rows the script rejects are not the service failing)
+    error_slack: float = 0.01
     #: OMP/OPENBLAS/MKL_NUM_THREADS = ceil(cores) in the service's environment
     match_threads: bool = True
-    # confirmation under the recommended limits
+    # confirmation under the recommended limits: at least ``confirm_duration``, then
+    # until decided, at most ``confirm_max_seconds``; ``confirmations`` answers at most
+    # (the first, then the next up after each decided miss)
     confirm: bool = True
     confirm_duration: float = 10.0
+    confirm_max_seconds: float = 60.0
+    confirmations: int = 3
     # verdict (the other rules are fixed: see servesize.profiling.verdict)
     max_late_share: float = 0.01
     #: worker processes; None: one per core of the allocation above one core
@@ -124,7 +144,7 @@ class ProfileSettings:
         for key in _NOT_NEGATIVE:
             value = getattr(self, key)
             _check_range(key, value, ">= 0", value >= 0)
-        for key in ("max_concurrency", "stable_windows", "max_trials"):
+        for key in ("max_concurrency", "stable_windows", "max_trials", "confirmations"):
             _check_range(key, getattr(self, key), ">= 1", getattr(self, key) >= 1)
         if self.workers is not None:
             _check_range("workers", self.workers, ">= 1 (or null: one per core)", self.workers >= 1)
@@ -138,6 +158,21 @@ class ProfileSettings:
         _check_range(
             "max_late_share", self.max_late_share, "in [0, 1]", 0 <= self.max_late_share <= 1
         )
+        _check_range("confidence", self.confidence, "in (0.5, 1)", 0.5 < self.confidence < 1)
+        _check_range("indifference", self.indifference, "> 1", self.indifference > 1)
+        _check_range("rate_step", self.rate_step, "in (0, 1)", 0 < self.rate_step < 1)
+        if self.trial_max_seconds < self.trial_duration:
+            raise _bad(
+                "trial_max_seconds",
+                self.trial_max_seconds,
+                f"it must be at least trial_duration ({self.trial_duration:g})",
+            )
+        if self.confirm_max_seconds < self.confirm_duration:
+            raise _bad(
+                "confirm_max_seconds",
+                self.confirm_max_seconds,
+                f"it must be at least confirm_duration ({self.confirm_duration:g})",
+            )
 
     @classmethod
     def from_kwargs(cls, values: dict[str, Any]) -> ProfileSettings:
@@ -177,12 +212,16 @@ _POSITIVE = (
     "sample_interval",
     "trial_duration",
     "trial_max_seconds",
+    "confirm_max_seconds",
+    "rate_resolution",
+    "rate_step",
 )
 _NOT_NEGATIVE = (
     "min_queries",
     "min_gain",
     "safety_margin",
     "efficiency_tie",
+    "error_slack",
 )
 
 

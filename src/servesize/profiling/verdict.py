@@ -75,7 +75,9 @@ __all__ = [
     "allowed_count",
     "contention_reasons",
     "judge_run",
+    "kept_up",
     "service_reasons",
+    "trust_reasons",
     "verdict",
 ]
 
@@ -103,6 +105,31 @@ def judge_run(
     sampler's contention figures of the run's phase (``Sampler.phase_figures``), when
     measured; ``phase`` names the run in the reasons.
     """
+    reasons = trust_reasons(
+        metrics,
+        settings=settings,
+        min_duration=min_duration,
+        min_queries=min_queries,
+        figures=figures,
+        phase=phase,
+    )
+    reasons.extend(service_reasons(metrics, phase))
+    return reasons
+
+
+def trust_reasons(
+    metrics: Mapping[str, Any],
+    *,
+    settings: ProfileSettings,
+    min_duration: float,
+    min_queries: int = 0,
+    figures: PhaseFigures | None = None,
+    phase: str = "measurement",
+) -> list[str]:
+    """Rules 1-3 and 6: the reasons a run says nothing about the service (too short, a
+    late generator, cut short, a busy machine).  A run with such reasons is measured
+    again, not believed; rules 4-5 (:func:`service_reasons`) are the service's own
+    failure, which is an answer."""
     reasons: list[str] = []
     duration = float(metrics.get("durationSeconds") or 0.0)
     results = int(metrics.get("totalQueries") or 0)
@@ -125,7 +152,6 @@ def judge_run(
             f"only {results} of the {scheduled} requests the {phase}'s schedule issued "
             "ended: the run was cut short"
         )
-    reasons.extend(service_reasons(metrics, phase))
     if figures is not None:
         reasons.extend(contention_reasons(figures, phase))
     return reasons
@@ -153,7 +179,7 @@ def allowed_count(n: int, share: float, confidence: float = 0.99) -> int:
 
 
 def service_reasons(metrics: Mapping[str, Any], phase: str) -> list[str]:
-    """Rules 5 and 6: the service left requests unanswered or could not keep up."""
+    """Rules 4 and 5: the service left requests unanswered or could not keep up."""
     reasons = []
     results = int(metrics.get("totalQueries") or 0)
     unanswered = sum(int(v) for v in (metrics.get("errorsByKind") or {}).values())
@@ -163,17 +189,26 @@ def service_reasons(metrics: Mapping[str, Any], phase: str) -> list[str]:
             f"the service left {unanswered} of the {results} requests of the {phase} "
             f"without a response ({kinds}; limit {MAX_UNANSWERED_SHARE:.0%})"
         )
-    backlog = metrics.get("backlogAtScheduleEnd")
-    sent = int(metrics.get("scheduledQueries") or results)
-    if backlog is not None and sent:
+    if not kept_up(metrics):
+        backlog = int(metrics["backlogAtScheduleEnd"])
+        sent = int(metrics.get("scheduledQueries") or results)
         allowance = max(MAX_BACKLOG_SHARE * sent, MIN_BACKLOG_ALLOWANCE)
-        if backlog > allowance:
-            reasons.append(
-                f"the service could not keep up: when the {phase}'s schedule ended, "
-                f"{backlog} of the {sent} requests sent ({backlog / sent:.0%}) were still "
-                f"unanswered (allowed: {allowance:.0f}, the queue of a service that keeps up)"
-            )
+        reasons.append(
+            f"the service could not keep up: when the {phase}'s schedule ended, "
+            f"{backlog} of the {sent} requests sent ({backlog / sent:.0%}) were still "
+            f"unanswered (allowed: {allowance:.0f}, the queue of a service that keeps up)"
+        )
     return reasons
+
+
+def kept_up(metrics: Mapping[str, Any]) -> bool:
+    """Rule 5: when the schedule ended, at most ``max(5% of the requests sent, 20)`` were
+    unanswered (True when the run never reached its schedule's end)."""
+    backlog = metrics.get("backlogAtScheduleEnd")
+    sent = int(metrics.get("scheduledQueries") or metrics.get("totalQueries") or 0)
+    if backlog is None or not sent:
+        return True
+    return bool(backlog <= max(MAX_BACKLOG_SHARE * sent, MIN_BACKLOG_ALLOWANCE))
 
 
 def contention_reasons(figures: PhaseFigures, phase: str) -> list[str]:

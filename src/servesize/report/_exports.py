@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from servesize.errors import ProfileError
+from servesize.report._facts import slo_text
 from servesize.report._view import ProfileView
 
 #: Columns of ``--format csv`` (the measurement's 1 s windows), in this order, always.
@@ -79,7 +80,8 @@ def render_csv_sizing(view: ProfileView) -> str:
     return _csv(rows(view), SIZING_COLUMNS)
 
 
-def _recommendation(view: ProfileView) -> tuple[float, float]:
+def recommendation_or_fail(view: ProfileView) -> tuple[float, float]:
+    """The recommended CPU and memory; ``ProfileError`` when there is none to export."""
     cpu, memory = view.figures.recommended_cpu, view.figures.recommended_memory_in_gb
     if cpu is None or memory is None:
         why = f": {view.error_message}" if view.error_message else ""
@@ -96,7 +98,7 @@ def _up(value: float) -> int:
 
 def k8s_quantities(view: ProfileView) -> dict[str, str]:
     """``cpu`` request in millicores, memory request and limit in Mi."""
-    cpu, memory = _recommendation(view)
+    cpu, memory = recommendation_or_fail(view)
     return {
         "cpu": f"{_up(cpu * 1000)}m",
         "memory": f"{_up(memory * MIB_PER_GB)}Mi",
@@ -129,12 +131,11 @@ def render_k8s(view: ProfileView) -> str:
             "# protecting neighbours any better than the request does.",
         ]
     else:
-        met = {True: "met", False: "NOT met", None: "not confirmed"}[f.slo_met]
         lines += [
             _comment(
                 f"sized for {f.latency_objective} at {f.requested_queries_per_second} q/s: "
-                f"{met} in a confirmation run under exactly these limits (CPU limit = "
-                "request, as measured)."
+                f"{slo_text(f)} in a confirmation run under exactly these limits (CPU limit "
+                "= request, as measured)."
             ),
             f"replicas: {f.recommended_replicas or 1}",
         ]
@@ -154,8 +155,9 @@ def render_k8s(view: ProfileView) -> str:
 
 
 def render_azure(view: ProfileView) -> str:
-    """The deployment configuration file of ``az ml model deploy --dc`` (ACI)."""
-    cpu, memory = _recommendation(view)
+    """The deployment configuration file of ``az ml model deploy --dc`` (ACI): Azure ML
+    v1's, a retired service (``--format azure-v1``; v2 is ``--format azureml``)."""
+    cpu, memory = recommendation_or_fail(view)
     doc = {
         "computeType": "aci",
         "containerResourceRequirements": {"cpu": cpu, "memoryInGB": memory},

@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from servesize.report import _svg
-from servesize.report._facts import DASH, FactTable, fmt, fmt_gb, fmt_ms, fmt_share
+from servesize.report._facts import (
+    DASH,
+    FactTable,
+    fmt,
+    fmt_gb,
+    fmt_ms,
+    fmt_share,
+    slo_text,
+)
 from servesize.report._svg import Axis, Chart, Line, Marker, Rule
 from servesize.report._view import ProfileView
 from servesize.report._view import as_number as _num
@@ -29,6 +37,12 @@ SIZING_COLUMNS = (
     "latencyPercentile99InMs",
     "objectiveLatencyInMs",
     "sloMet",
+    "decision",
+    "n",
+    "overLimit",
+    "dispersion",
+    "confidence",
+    "durationSeconds",
     "utilizedCpu",
     "throttledShare",
     "peakMemoryInGB",
@@ -58,7 +72,8 @@ def objective_tables(view: ProfileView) -> list[FactTable]:
     answer = [
         ("Latency objective", f"{f.latency_objective} ({f.latency_objective_source or ''})"),
         ("Target rate", fmt(f.requested_queries_per_second, "q/s")),
-        ("Objective met (confirmed)", _met(f.slo_met)),
+        ("Objective (confirmed)", slo_text(f)),
+        ("Decided at", _decided_at(f.settings or {})),
         ("Replicas", fmt(replicas, digits=0) if replicas is not None else DASH),
         ("Workers / threads per replica", f"{workers} / {threads}"),
         (
@@ -72,6 +87,32 @@ def objective_tables(view: ProfileView) -> list[FactTable]:
         best = f"{fmt_ms(f.best_latency_in_ms)} by {f.best_latency_by}"
         answer.append(("Best latency reached", best))
     return [FactTable("Sizing for the objective", ("", "value"), answer), sizing_table(view)]
+
+
+def _decided_at(settings: dict[str, Any]) -> str:
+    """The decision's design, as the settings stored it (profiles from before it: none)."""
+    confidence, zone = settings.get("confidence"), settings.get("indifference")
+    if confidence is None or zone is None:
+        return DASH
+    return (
+        f"{float(confidence):.0%} confidence, sequential test of the share over the limit "
+        f"(indifference x{float(zone):g} in odds around the percentile's share)"
+    )
+
+
+def _decision(row: dict[str, Any]) -> str:
+    """``met: 0 of 412`` (over the limit, of the requests judged), or yes/no for rows
+    without a decision (predicted rows, profiles from before it)."""
+    if row.get("decision") is None:
+        return _met(row.get("sloMet"))
+    text = f"{row['decision']}: {row.get('overLimit')} of {row.get('n')}"
+    if float(row.get("dispersion") or 1.0) > 1.0:
+        text += f" (x{float(row['dispersion']):.2g})"
+    if row.get("outcome") in ("untrusted",) or (
+        row.get("decision") == "met" and not row.get("sloMet")
+    ):
+        text += f", {row.get('outcome') or 'failed'}"
+    return text
 
 
 def _source(row: dict[str, Any]) -> str:
@@ -90,7 +131,7 @@ def sizing_table(view: ProfileView) -> FactTable:
                 fmt_ms(r.get("latencyPercentile50InMs")),
                 fmt_ms(r.get("latencyPercentile99InMs")),
                 fmt_ms(r.get("objectiveLatencyInMs")),
-                _met(r.get("sloMet")),
+                _decision(r),
                 fmt(r.get("utilizedCpu"), "cores"),
                 fmt_share(r.get("throttledShare")),
                 fmt_gb(r.get("peakMemoryInGB")).split(" (")[0],
@@ -104,7 +145,7 @@ def sizing_table(view: ProfileView) -> FactTable:
         "p50",
         "p99",
         "objective percentile",
-        "met",
+        "decision: over limit of n",
         "CPU used",
         "throttled",
         "peak memory",

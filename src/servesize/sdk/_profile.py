@@ -18,12 +18,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from servesize.deploy import DeployOptions, attach
 from servesize.profiling import ProfileSettings, start_run
 from servesize.report import (
     Comparison,
     ProfileView,
     default_filename,
+    notebook_html,
     parse_threshold,
+    with_deployment,
     write_report,
 )
 from servesize.report import compare as compare_views
@@ -78,6 +81,7 @@ class ModelProfile:
         self.progress: dict[str, Any] = {}
         #: traffic given to Model.profile: planned once the profile succeeded
         self._traffic: Any = None
+        self._html_report: Path | None = None  # where report() last wrote the HTML one
         self._store.profiles.get(name)  # NotFoundError for an unknown name
 
     @classmethod
@@ -88,6 +92,7 @@ class ModelProfile:
         handle.progress = {}
         handle._finished = handle._cancel = None
         handle._traffic = None
+        handle._html_report = None
         return handle
 
     def _on_progress(self, phase: str, fraction: float, text: str) -> None:
@@ -111,6 +116,23 @@ class ModelProfile:
 
     def __repr__(self) -> str:
         return f"ModelProfile(name={self.name!r}, state={self.state!r})"
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows for the profile: state, verdict, recommendation, objective,
+        and a link to the HTML report where :meth:`report` wrote it (nothing is written
+        just to display it)."""
+        view = ProfileView.from_store(self._store, self.name)
+        report = self._html_report or Path(default_filename(self.name))
+        if report.is_file():
+            # relative: the notebook's server serves files below its root by their path
+            link = os.path.relpath(report.resolve(), Path.cwd())
+            return notebook_html(view, Path(link).as_posix())
+        note = None
+        if view.state in FINAL_STATES:
+            note = f".report() writes the HTML report to {default_filename(self.name)}"
+        elif self.progress.get("phase"):
+            note = f"now: {self.progress['phase']}"
+        return notebook_html(view, None, note)
 
     @property
     def state(self) -> str:
@@ -235,12 +257,29 @@ class ModelProfile:
         )
         return out
 
-    def report(self, path: str | Path | None = None, format: str = "html") -> Path:
-        """Write the report (html, md, json, csv, k8s, azure) and return its path."""
+    def report(
+        self,
+        path: str | Path | None = None,
+        format: str = "html",
+        *,
+        skus: str | Path | None = None,
+        prices: Any = None,
+        instance_type: str | None = None,
+    ) -> Path:
+        """Write the report (html, md, json, csv, k8s, azureml, azure-v1, ...) and
+        return its path.  ``skus`` (a SKU file), ``prices`` (``{"core-hour": 0.05}`` or
+        ``["gb-hour=0.006"]``) and ``instance_type`` recompute the deployment and its
+        cost from the stored figures (docs/azureml-v2.md); nothing is measured again."""
         view = ProfileView.from_store(self._store, self.name)
+        options = DeployOptions.parse(skus, prices, instance_type)
+        if options.given:
+            view = with_deployment(view, options)
         target = Path(path) if path is not None else Path(default_filename(self.name, format))
         target.parent.mkdir(parents=True, exist_ok=True)
-        return write_report(view, target, format)
+        written = write_report(view, target, format)
+        if format == "html":
+            self._html_report = written.resolve()
+        return written
 
     def _record(self) -> ProfileRecord:
         # the store marks a profile whose runner died Failed ("interrupted") on read
@@ -257,7 +296,11 @@ def profile(
     memory_in_gb: float | None = None,
     description: str | None = None,
     environment: Any = None,
+    *,
     traffic: Any = None,
+    skus: str | Path | None = None,
+    prices: Any = None,
+    instance_type: str | None = None,
     **settings: Any,
 ) -> ModelProfile:
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
@@ -278,8 +321,15 @@ def profile(
     read now (a bad file fails before anything starts) and planned for once the
     profile succeeded, when ``wait_for_completion()`` returns (``ModelProfile.plan``;
     docs/planning.md).
+
+    When it ends, the profile chooses where to run it (``details['deployment']``: an
+    Azure VM size from the bundled table or ``skus``, a SKU file, and the instances the
+    target needs; ``instance_type`` forces the size) and, with ``prices``
+    (``{"core-hour": 0.048, "gb-hour": 0.0065}``), its cost (``details['cost']``);
+    docs/azureml-v2.md.
     """
     store = store_of(workspace)
+    options = DeployOptions.parse(skus, prices, instance_type)
     planned = None
     if traffic is not None:
         from servesize.sdk._plan import traffic_of
@@ -299,7 +349,9 @@ def profile(
     )
     handle = ModelProfile._run_here(workspace, request.name)
     handle._traffic = planned
-    started = start_run(store, request, progress=handle._on_progress)
+    started = start_run(
+        store, request, progress=handle._on_progress, finish=lambda f: attach(f, options)
+    )
     handle._finished, handle._cancel = started.finished, started.cancel
     return handle
 

@@ -55,7 +55,10 @@ class Bundle:
 
 def _config(trial: Trial) -> InferenceConfig:
     if trial.inference_config is not None:
-        return InferenceConfig.from_file(trial.inference_config)
+        config = InferenceConfig.from_file(trial.inference_config)
+        if trial.environment is not None:  # the trial's environment replaces the file's
+            config.environment = trial.environment
+        return config
     return InferenceConfig(
         str(trial.entry_script),
         None if trial.source_directory is None else str(trial.source_directory),
@@ -65,7 +68,8 @@ def _config(trial: Trial) -> InferenceConfig:
 
 def local_inputs(trial: Trial) -> TrialInputs:
     """Inputs for a trial run in the driver's own workspace."""
-    config: Any = str(trial.inference_config) if trial.inference_config else _config(trial)
+    as_file = trial.inference_config is not None and trial.environment is None
+    config: Any = str(trial.inference_config) if as_file else _config(trial)
     return TrialInputs(trial.models, trial.dataset, config)
 
 

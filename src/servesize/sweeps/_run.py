@@ -83,12 +83,14 @@ def _store(workspace: WorkspaceLike) -> Store:
 
 
 def _check_inputs(store: Store, trials: tuple[Trial, ...]) -> None:
-    """Unknown models or datasets fail the whole sweep before any trial runs."""
+    """Unknown models, datasets or environments fail the whole sweep before any trial runs."""
     for trial in trials:
         try:
             for model in trial.models:
                 store.models.get(model)
             store.datasets.get(trial.dataset)
+            if trial.environment is not None:
+                store.environments.get(trial.environment)
         except NotFoundError as exc:
             raise NotFoundError(f"trial {trial.name!r}: {exc}") from exc
 

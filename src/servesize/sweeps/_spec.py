@@ -19,7 +19,9 @@ Example (paths are relative to the sweep file's folder)::
 
 A trial is ``defaults`` overridden by the trial's own keys.  Keys other than the ones
 below are profile settings (``ProfileSettings`` fields), checked here so a typo fails
-before anything runs.
+before anything runs.  ``environment`` (a registered environment id) is what the entry
+script runs in; with ``inference_config`` it replaces the file's environment, so trials
+that differ only in it measure what a library version costs (docs/sweeps.md).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import yaml
 from servesize.errors import InvalidInputError, NotFoundError, ServesizeError
 from servesize.load import parse_duration
 from servesize.profiling import ProfileSettings
-from servesize.workspace import validate_name
+from servesize.workspace import parse_id, validate_name
 
 __all__ = ["SweepSpec", "Trial", "read_sweep"]
 
@@ -147,9 +149,7 @@ def _trial(values: dict[str, Any], folder: Path) -> Trial:
     if "duration" in values:
         settings["min_duration"] = _seconds(values["duration"])
     ProfileSettings.from_kwargs(settings)  # unknown or bad settings fail here
-    environment = values.get("environment")
-    if environment is not None and not isinstance(environment, str):
-        raise InvalidInputError("'environment' must be a registered environment id")
+    environment = _environment(values.get("environment"))
     description = values.get("description")
     return Trial(
         name=name,
@@ -166,6 +166,20 @@ def _trial(values: dict[str, Any], folder: Path) -> Trial:
         description=None if description is None else str(description),
         settings=settings,
     )
+
+
+def _environment(value: object) -> str | None:
+    """A registered environment's id (``name`` or ``name:version``), checked for form
+    here and for existence before the sweep starts."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(
+            f"'environment' must be a registered environment id (name or name:version), "
+            f"got {value!r}"
+        )
+    parse_id(value, "environment id")  # a bad name or version fails here, in one line
+    return value.strip()
 
 
 def _seconds(value: object) -> float:

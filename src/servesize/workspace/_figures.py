@@ -139,6 +139,9 @@ class Machine(_Group):
     """The machine the profile ran on."""
 
     keep_none: ClassVar[bool] = True
+    #: the processor's name (``model name`` in /proc/cpuinfo), to tell a slower machine
+    #: from a broken install when figures differ from someone else's
+    cpu_model: str | None = figure("cpuModel")
     cpu_count: int | None = figure("cpuCount")
     usable_cpus: int | None = figure("usableCpus")
     memory_in_gb: float | None = figure("memoryInGB")
@@ -207,6 +210,9 @@ class Confirmation(MeasuredRun):
     # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
     threads: int | None = figure("threads")
     utilized_cpu: float | None = figure("utilizedCpu")
+    #: the objective's decision (profiling/sizing/decision.py): ``decision`` (met, missed,
+    #: undecided), ``n``, ``overLimit``, ``dispersion``, ``logLikelihoodRatio``, ``confidence``
+    decision: dict[str, Any] | None = figure("decision")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -367,6 +373,17 @@ class Figures(MeasuredRun):
     service_time_percentile999_in_ms: float | None = figure(
         "serviceTimePercentile999InMs", source="load"
     )
+    #: due time to the response's first byte: earlier than the latency for a service
+    #: that streams its answer (chunked), about the same otherwise
+    time_to_first_byte_percentile50_in_ms: float | None = figure(
+        "timeToFirstBytePercentile50InMs", source="load"
+    )
+    time_to_first_byte_percentile90_in_ms: float | None = figure(
+        "timeToFirstBytePercentile90InMs", source="load"
+    )
+    time_to_first_byte_percentile99_in_ms: float | None = figure(
+        "timeToFirstBytePercentile99InMs", source="load"
+    )
     errors_by_status: dict[str, int] | None = figure("errorsByStatus", source="load")
     errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
     #: failures of run() counted by the host: ``[{type, message, count}]``
@@ -388,7 +405,11 @@ class Figures(MeasuredRun):
     # -- sizing for a latency objective (docs/profiling.md, "Sizing") ------------------
     latency_objective: str | None = figure("latencyObjective")
     latency_objective_source: str | None = figure("latencyObjectiveSource")
+    #: the confirmation was decided to meet the objective (None: undecided, or no
+    #: confirmation); ``slo_decision`` says which, at ``slo_confidence``
     slo_met: bool | None = figure("sloMet")
+    slo_decision: str | None = figure("sloDecision")
+    slo_confidence: float | None = figure("sloConfidence")
     recommended_workers: int | None = figure("recommendedWorkers")
     recommended_threads: int | None = figure("recommendedThreads")
     recommended_replicas: int | None = figure("recommendedReplicas")
@@ -399,6 +420,12 @@ class Figures(MeasuredRun):
     sizing_model: dict[str, Any] | None = figure("sizingModel")
     best_latency_in_ms: float | None = figure("bestLatencyInMs")
     best_latency_by: str | None = figure("bestLatencyBy")
+    # -- where to run it: a VM size and count, and its cost (servesize.deploy) ---------
+    #: the SKU chosen for the target, its instance count and every SKU considered
+    deployment: dict[str, Any] | None = figure("deployment")
+    #: cost per hour / per million requests (and per day of a traffic plan); only with
+    #: prices the user gave
+    cost: dict[str, Any] | None = figure("cost")
     # -- verdict and outcome ---------------------------------------------------------
     validity: str | None = figure("validity")
     validity_reasons: list[str] | None = figure("validityReasons")
