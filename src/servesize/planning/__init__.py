@@ -7,7 +7,7 @@ by simulating the autoscaler as documented over the trace, and the plan confirme
 real replicas over the trace's hardest window (docs/planning.md).
 """
 
-from servesize.planning.plan import Plan, make_plan, store_plan, stored_figures
+from servesize.planning.plan import Plan, make_plan, store_plan, store_unplanned, stored_figures
 from servesize.planning.run import plan_profile
 from servesize.planning.settings import AUTOSCALERS, PlanSettings
 
@@ -18,5 +18,6 @@ __all__ = [
     "make_plan",
     "plan_profile",
     "store_plan",
+    "store_unplanned",
     "stored_figures",
 ]

@@ -31,7 +31,7 @@ from servesize.planning.replica import LatencyTable, Replica
 from servesize.planning.settings import AUTOSCALERS, PlanSettings
 from servesize.workspace import Autoscaling, Figures, PlanPredicted, Store
 
-__all__ = ["Plan", "make_plan", "store_plan"]
+__all__ = ["Plan", "make_plan", "store_plan", "store_unplanned", "stored_figures"]
 
 
 @dataclass
@@ -144,6 +144,14 @@ def store_plan(store: Store, name: str, plan: Plan, traffic: dict[str, Any] | No
         attach(figures, DeployOptions.stored(figures.deployment, figures.cost))
     store.profiles.update(name, details=figures.to_details())
     return figures
+
+
+def store_unplanned(store: Store, name: str, reason: str, traffic: dict[str, Any] | None) -> None:
+    """Record in profile ``name``'s details why the traffic given was not planned."""
+    figures = Figures.from_details(store.profiles.get(name).details)
+    figures.autoscaling = Autoscaling(note=f"not planned: {reason}")
+    figures.traffic = traffic
+    store.profiles.update(name, details=figures.to_details())
 
 
 def stored_figures(store: Store, name: str) -> Figures:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from servesize.deploy import DeployOptions, attach
+from servesize.errors import InvalidInputError
 from servesize.profiling import ProfileSettings, start_run
 from servesize.report import (
     Comparison,
@@ -178,12 +179,18 @@ class ModelProfile:
             self._pause(0.2)
 
     def _plan_traffic(self, state: str) -> None:
-        """Plan the traffic given to ``Model.profile`` once (the profile succeeded)."""
+        """Plan the traffic given to ``Model.profile`` once (the profile succeeded); a
+        profile that cannot be planned (no sizing) says why in ``autoscaling.note``
+        rather than failing ``wait_for_completion()``."""
         traffic, self._traffic = self._traffic, None
         if traffic is not None and state == "Succeeded":
+            from servesize.planning import store_unplanned
             from servesize.sdk._plan import plan_stored
 
-            plan_stored(self._store, self.name, traffic)
+            try:
+                plan_stored(self._store, self.name, traffic)
+            except InvalidInputError as exc:
+                store_unplanned(self._store, self.name, str(exc), traffic.summary)
 
     def plan(
         self,
