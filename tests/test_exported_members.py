@@ -7,6 +7,7 @@ from types import ModuleType
 import pytest
 
 import servesize
+import servesize.deploy
 import servesize.environments
 import servesize.errors
 import servesize.load
@@ -46,7 +47,12 @@ SURFACES: dict[ModuleType, set[str]] = {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
         "comparison_table", "default_filename", "fmt", "fmt_ms", "k8s_quantities",
         "notebook_html", "parse_threshold", "print_summary", "render", "summary_table",
-        "write_report",
+        "with_deployment", "write_report",
+    },
+    servesize.deploy: {
+        "PRICE_KEYS", "DeployOptions", "Prices", "Sku", "attach", "azureml_yaml",
+        "bundled_skus", "find_sku", "has_plan", "parse_prices", "plan_deployment", "read_skus",
+        "reserved_cpu", "reserved_memory_gb",
     },
     servesize.workspace: {
         "DB_FILE", "DEFAULT_WORKSPACE", "FINAL_STATES", "INTERRUPTED", "NAME_PATTERN",

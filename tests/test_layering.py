@@ -1,6 +1,6 @@
 """Imports between servesize's packages go one way (docs/architecture.md):
 
-    cli -> sweeps -> sdk -> {profiling, report} -> environments
+    cli -> sweeps -> sdk -> {profiling, report} -> deploy -> environments
         -> {load, serving, workspace} -> {errors, _process}
 
 Read from the source with ``ast`` (nothing is imported), so a function-level import
@@ -26,6 +26,7 @@ RANK = {
     "workspace": 10,
     "environments": 15,
     "profiling": 20,
+    "deploy": 18,
     "report": 20,
     "sdk": 30,
     "sweeps": 40,

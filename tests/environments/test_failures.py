@@ -9,6 +9,7 @@ import platform
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import psutil
 import pytest
 
 from servesize.environments import BuildSpec, EnvironmentCache
+from servesize.environments._uv import run_uv
 
 from .env_helpers import SERVESIZE, SIX, built_keys, leftovers
 
@@ -129,11 +131,22 @@ def silent_index() -> Iterator[str]:
         yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
 
 
+# Starts the command as a launcher may leave it: SIGINT ignored (a background job of a
+# non-interactive shell; Python then keeps it ignored) and blocked (the mask of a thread
+# that masked it, as multiprocessing's and Ray's launchers do). Exec keeps the pid.
+_LAUNCHER = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
 def _start_build(workspace: Path, index: str) -> subprocess.Popen[str]:
     env = {**os.environ, "SERVESIZE_WORKSPACE": str(workspace), "UV_INDEX_URL": index}
     env["SERVESIZE_UV_CACHE_DIR"] = ""
     return subprocess.Popen(
-        [str(SERVESIZE), "environment", "build", "e"],
+        [sys.executable, "-c", _LAUNCHER, str(SERVESIZE), "environment", "build", "e"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -175,6 +188,21 @@ def test_an_interrupted_build_leaves_no_environment(
     assert cli("environment", "build", "e").returncode == 0
     assert len(built_keys(workspace)) == 1
     assert leftovers(workspace) == []
+
+
+def test_ctrl_c_between_two_polls_of_uv_stops_uv(silent_index: str, tmp_path: Path) -> None:
+    # run_uv polls uv every 0.2 s; a Ctrl-C that lands in the bookkeeping between two
+    # polls (here: raised by the cancellation check) must stop uv as one inside the
+    # poll does, and not leave it to the death of this process
+    def interrupted() -> bool:
+        raise KeyboardInterrupt
+
+    args = ["pip", "install", "--no-config", "--python", sys.executable]
+    args += ["--target", str(tmp_path / "target"), "six"]
+    env = {"UV_INDEX_URL": silent_index, "UV_CACHE_DIR": str(tmp_path / "cache")}
+    with pytest.raises(KeyboardInterrupt):
+        run_uv(args, extra_env=env, cancelled=interrupted)
+    _until(lambda: not _uv_processes(tmp_path), "uv to be stopped", timeout=10)
 
 
 def _lock_waiters(lock: Path) -> int:

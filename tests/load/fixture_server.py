@@ -7,7 +7,8 @@ is counted under ``K``; ``GET /count?of=K`` returns that count.
 Routes: ``/fast``, ``/delay?ms=N``, ``/stall?after=N&ms=M&key=K`` (the N-th request
 of key K blocks the whole server for M ms, once), ``/chunked``, ``/close`` (answers
 with ``Connection: close``), ``/reset`` (resets the connection without answering),
-``/status?code=N``, ``/count?of=K``.
+``/status?code=N``, ``/count?of=K``, ``/stream?ms=N`` (a chunked answer whose first chunk
+goes out at once and the rest N ms later, as a streaming service answers).
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"
                 )
+            elif path == "/stream":
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+                await writer.drain()
+                await asyncio.sleep(int(query.get("ms", "20")) / 1000)
+                writer.write(b"4\r\nlast\r\n0\r\n\r\n")
             elif path == "/close":
                 writer.write(reply(200, b"bye", close=True))
                 await writer.drain()

@@ -89,6 +89,8 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
             "-t",
             str(out),
             "--add-tags",
+            # where to run it and its cost are chosen when the profile ends
+            *("--price", "core-hour=0.05", "--price", "gb-hour=0.005"),
             *FAST,
             # the sizing search runs (the default objective is stated); short trials
             *("--setting", "trial_duration=2", "--setting", "max_trials=3"),
@@ -106,6 +108,17 @@ def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Pa
     # no --slo: the default objective applies and is stated
     assert details["latencyObjective"].startswith("p90<=")
     assert "objective" in proc.stdout
+    deployment = details["deployment"]
+    if deployment["instanceType"] is None:  # no allocation met the objective
+        assert "cost" not in details
+    else:
+        assert (
+            deployment["instanceCount"] * deployment["queriesPerSecondPerInstance"]
+            >= (details["requestedQueriesPerSecond"])
+        )
+        assert details["cost"]["prices"] == {"core-hour": 0.05, "gb-hour": 0.005}
+        assert details["cost"]["perMillionRequests"] > 0
+    assert details["machine"]["cpuModel"]
     tags = Store.open(workspace).models.get("m").tags
     assert tags["recommendedCpu"] == str(details["recommendedCpu"])
     assert tags["recommendedMemoryInGB"] == str(details["recommendedMemoryInGB"])

@@ -31,6 +31,21 @@ from servesize.profiling import ProfileSettings
         ({"max_late_share": 2}, "max_late_share=2 is not allowed: it must be in [0, 1]"),
         ({"extra_env": {"A": 1}}, "extra_env={'A': 1} is not allowed: a mapping of strings"),
         ({"min_queries": None}, "min_queries=None is not allowed: a value is required"),
+        # the decision's design and the search's steps (docs/profiling.md, "One decision")
+        ({"confidence": 1.0}, "confidence=1.0 is not allowed: it must be in (0.5, 1)"),
+        ({"confidence": 0.5}, "confidence=0.5 is not allowed: it must be in (0.5, 1)"),
+        ({"indifference": 1.0}, "indifference=1.0 is not allowed: it must be > 1"),
+        ({"rate_step": 1.0}, "rate_step=1.0 is not allowed: it must be in (0, 1)"),
+        ({"rate_resolution": 0}, "rate_resolution=0 is not allowed: it must be > 0"),
+        ({"confirmations": 0}, "confirmations=0 is not allowed: it must be >= 1"),
+        (
+            {"trial_duration": 10.0, "trial_max_seconds": 5.0},
+            "trial_max_seconds=5.0 is not allowed: it must be at least trial_duration (10)",
+        ),
+        (
+            {"confirm_max_seconds": 5.0},
+            "confirm_max_seconds=5.0 is not allowed: it must be at least confirm_duration (10)",
+        ),
     ],
 )
 def test_a_bad_setting_is_refused_in_one_line(values: dict[str, Any], message: str) -> None:

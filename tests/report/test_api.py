@@ -11,7 +11,7 @@ def test_exported_members() -> None:
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare", "comparison_table",
         "default_filename", "fmt", "fmt_ms", "k8s_quantities", "notebook_html", "parse_threshold",
         "print_summary", "render",
-        "summary_table", "write_report",
+        "summary_table", "with_deployment", "write_report",
     }  # fmt: skip
     assert servesize.report.FORMATS[:6] == ("html", "md", "json", "csv", "csv-samples", "k8s")
 
@@ -20,6 +20,8 @@ def test_default_filename_is_safe() -> None:
     assert default_filename("ridge-v1") == "ridge-v1.html"
     assert default_filename("../../etc/passwd", "k8s") == "_.._etc_passwd.yaml"
     assert default_filename("a", "azure") == "a.deploymentconfig.json"
+    assert default_filename("a", "azure-v1") == "a.deploymentconfig.json"
+    assert default_filename("a", "azureml") == "a.deployment.yml"
 
 
 def test_summary_lists_the_recommendation_first(any_view: ProfileView) -> None:

@@ -84,7 +84,7 @@ def test_report_k8s_to_stdout_parses(workspace: Path) -> None:
 def test_report_of_a_failed_profile_to_azure_is_one_line_error(
     workspace: Path, tmp_path: Path
 ) -> None:
-    out = run(workspace, "report", "ridge-failed", "--format", "azure", "-o", str(tmp_path / "x"))
+    out = run(workspace, "report", "ridge-failed", "--format", "azureml", "-o", str(tmp_path / "x"))
     assert out.returncode == 9
     assert out.stderr.count("\n") == 1
     assert "has no recommendation to export" in out.stderr

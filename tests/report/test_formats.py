@@ -16,7 +16,7 @@ from servesize.report import FORMATS, ProfileView, render, write_report
 from .conftest import make_view
 
 HUMAN = ("html", "md")
-NEEDS_RECOMMENDATION = ("k8s", "azure")
+NEEDS_RECOMMENDATION = ("k8s", "azureml", "azure-v1")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

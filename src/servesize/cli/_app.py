@@ -4,13 +4,16 @@ The commands' modules are imported only when their command runs (:class:`_LazyRo
 ``servesize serve`` execs the lean scoring host, and importing every command (the SDK,
 the profiler, numpy) first would make it slower to be ready.  :data:`COMMANDS` names
 each command's module and its one-line help, so ``servesize --help`` lists them all
-without importing any.
+without importing any.  For the same reason this module imports neither rich (the
+consoles and tables are in ``_output``, imported on first print or error) nor the
+workspace's registries: ``servesize serve`` reaches its exec with typer alone.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -21,9 +24,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.core
 import typer.main
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from servesize.errors import InvalidInputError, ServesizeError
 from servesize.workspace import DEFAULT_WORKSPACE as DEFAULT_WORKSPACE_PATH
@@ -167,8 +167,6 @@ WorkspaceOption = Annotated[
 ]
 DEFAULT_WORKSPACE = DEFAULT_WORKSPACE_PATH
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
 
 @app.callback()
 def _root() -> None:
@@ -177,19 +175,46 @@ def _root() -> None:
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error and return the ``typer.Exit`` to raise."""
+    from servesize.cli._output import err_console
+
     err_console.print(f"[bold red]error:[/] {message}", markup=True)
     return typer.Exit(code)
 
 
+def _take_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) interrupt this process however it was started.
+
+    Python keeps SIGINT ignored when the process starts with it ignored (a background
+    job of a non-interactive shell, or a child of such a job: a test runner started that
+    way) and never unblocks it when it starts blocked (spawned from a thread that
+    masked it, as multiprocessing's and Ray's launchers do). Either way a stalled build
+    or a profile would not stop on Ctrl-C. The children we start (uv, the host) inherit
+    the same: SIGINT delivered, its default action.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turn our errors into one line each."""
+    _take_ctrl_c()
     try:
+        if sys.argv[1:2] == ["serve"]:  # execs the host, unless typer must read the options
+            from servesize.cli.serve import serve_plainly
+
+            serve_plainly(sys.argv[2:])
         app()
     except ServesizeError as exc:
+        from servesize.cli._output import err_console
+
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         err_console.print(f"error: {message}", markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
+        from servesize.cli._output import err_console
+
         err_console.print("error: interrupted", markup=False)
         sys.exit(130)
 
@@ -236,11 +261,6 @@ def print_json(value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def new_table(*columns: str) -> Table:
-    """The one table style of the human-readable listings."""
-    return Table(*columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-
-
 def format_pairs(values: dict[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in sorted(values.items()))
 
@@ -248,6 +268,3 @@ def format_pairs(values: dict[str, str]) -> str:
 def format_time(moment: datetime) -> str:
     """Local time to the second: what a person reading a table wants."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-out_console = Console(highlight=False, soft_wrap=False)

@@ -12,11 +12,10 @@ from servesize.cli._app import (
     WorkspaceOption,
     command_app,
     format_time,
-    new_table,
     open_store,
-    out_console,
     print_json,
 )
+from servesize.cli._output import new_table, out_console
 from servesize.workspace import read_dataset_file
 
 __all__ = ["dataset_app"]

@@ -14,12 +14,11 @@ from servesize.cli._app import (
     format_pairs,
     format_size,
     format_time,
-    new_table,
     open_store,
-    out_console,
     parse_pairs,
     print_json,
 )
+from servesize.cli._output import new_table, out_console
 from servesize.errors import InvalidInputError
 from servesize.sdk import build_environment, built_environments, prune_environments
 from servesize.workspace import EnvironmentRecord, read_conda_specification, read_pip_requirements

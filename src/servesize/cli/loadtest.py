@@ -14,13 +14,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from servesize.cli._app import (
-    DEFAULT_WORKSPACE,
-    WorkspaceOption,
-    command_app,
-    command_help,
-    err_console,
-)
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, command_help
+from servesize.cli._output import err_console
 from servesize.errors import CancelledError, InvalidInputError, ServesizeError
 
 #: Share of late sends above which the run warns that the generator fell behind.
@@ -260,6 +255,9 @@ def _table(m: dict[str, Any], *, scheduled: bool = False) -> Table:
     rows += [(f"latency p{p}", ms(f"latencyPercentile{k}InMs")) for p, k in _PCTS]
     rows.append(("latency max", ms("maxLatencyInMs")))
     rows += [(f"service time p{p}", ms(f"serviceTimePercentile{k}InMs")) for p, k in _PCTS]
+    rows += [
+        (f"time to first byte p{p}", ms(f"timeToFirstBytePercentile{k}InMs")) for p, k in _PCTS
+    ]
     rows.append(("late sends (> 1 ms)", f"{m['lateSendShare']:.2%}"))
     for status, n in m["errorsByStatus"].items():
         rows.append((f"HTTP {status}", f"{n:,}"))

@@ -14,12 +14,11 @@ from servesize.cli._app import (
     format_pairs,
     format_size,
     format_time,
-    new_table,
     open_store,
-    out_console,
     parse_pairs,
     print_json,
 )
+from servesize.cli._output import new_table, out_console
 from servesize.workspace import ModelRecord
 
 __all__ = ["model_app"]

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
+from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
 from servesize.cli.model import model_app
 from servesize.errors import ProfileError
 from servesize.workspace import Figures, Store
@@ -130,6 +131,9 @@ def profile_command(
         bool, typer.Option("--add-tags", help="Tag each model with the recommendation.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the details as JSON.")] = False,
+    skus: SkusOption = None,
+    price: PriceOption = None,
+    instance_type: InstanceTypeOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Profile models under real CPU and memory limits and recommend what to allocate."""
@@ -200,6 +204,9 @@ def profile_command(
             description=description,
             # an MLflow model's: the environment given wins over its own files
             environment=environment if config is None else None,
+            skus=skus,
+            prices=price,
+            instance_type=instance_type,
             **settings,
         )
         for line in handle.missing_requirements:

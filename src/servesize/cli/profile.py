@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, err_console
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app
+from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
+from servesize.cli._output import err_console
+from servesize.deploy import DeployOptions
 from servesize.report import (
     FORMATS,
     ProfileView,
@@ -23,6 +26,7 @@ from servesize.report import (
     parse_threshold,
     print_summary,
     render,
+    with_deployment,
     write_report,
 )
 from servesize.workspace import Figures, Store
@@ -96,11 +100,26 @@ def report(
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
     ] = "html",
+    skus: SkusOption = None,
+    price: PriceOption = None,
+    instance_type: InstanceTypeOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Write the report of a profile (HTML with charts by default) and print its path."""
+    """Write the report of a profile (HTML with charts by default) and print its path.
+
+    --skus, --price and --instance-type recompute where to run it and its cost from the
+    stored figures (nothing is measured again; the stored profile is not changed)."""
+    options = DeployOptions.parse(skus, price, instance_type)
     view = _view(workspace, name)
-    if format in {"k8s", "azure"} and view.validity == "INVALID":
+    if options.given:
+        view = with_deployment(view, options)
+    if format == "azure":
+        err_console.print(
+            "note: --format azure is the retired Azure ML v1 (ACI) file, now named azure-v1; "
+            "for an Azure ML v2 deployment use --format azureml",
+            markup=False,
+        )
+    if format in {"k8s", "azure", "azure-v1", "azureml"} and view.validity == "INVALID":
         reasons = "; ".join(view.validity_reasons) or "see the report"
         err_console.print(f"warning: profile {name!r} is INVALID ({reasons})", markup=False)
     if output == "-":

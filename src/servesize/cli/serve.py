@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, command_help
+from servesize.cli._plain import plain_params
 from servesize.errors import InvalidInputError
 
 serve_app = command_app("serve")
@@ -60,36 +62,44 @@ def serve(
     ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    from servesize.serving import config_from_env
-
     if models and model_dir is not None:
         raise InvalidInputError("give either --model-dir or -m, not both")
-    # Check here so mistakes end as the CLI's one-line errors before anything starts.
-    config = config_from_env(
-        entry_script,
-        source_directory=source_directory,
-        model_dir=model_dir,
-        host=host,
-        port=port,
-        workers=workers,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-        max_connections=max_connections,
-        access_log=access_log or None,
-    )
-    config.validate()
-    config.script_path()
+    # The host resolves the defaults ($WORKER_COUNT...) and checks the options itself,
+    # with the same one-line errors and exit codes; only what is given is passed on.
     argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(entry_script)]
-    argv += ["--host", host, "--port", str(port), "--workers", str(config.workers)]
-    argv += ["--header-timeout", str(config.header_timeout)]
-    argv += ["--keep-alive-timeout", str(config.keep_alive_timeout)]
-    argv += ["--max-connections", str(config.max_connections)]
-    if config.access_log:
+    argv += ["--host", host, "--port", str(port)]
+    for flag, value in (
+        ("--workers", workers),
+        ("--header-timeout", header_timeout),
+        ("--keep-alive-timeout", keep_alive_timeout),
+        ("--max-connections", max_connections),
+        ("--source-directory", source_directory),
+        ("--model-dir", model_dir),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    if access_log:
         argv.append("--access-log")
-    if source_directory is not None:
-        argv += ["--source-directory", str(source_directory)]
-    if model_dir is not None:
-        argv += ["--model-dir", str(model_dir)]
+    if models or environment is not None:
+        # Check here what the host would, before registered models are copied out or an
+        # environment is built: a mistake must not wait for either. Without them the
+        # check is the host's alone (importing the server here would slow every start).
+        from servesize.serving import config_from_env
+
+        config = config_from_env(
+            entry_script,
+            source_directory=source_directory,
+            model_dir=model_dir,
+            host=host,
+            port=port,
+            workers=workers,
+            header_timeout=header_timeout,
+            keep_alive_timeout=keep_alive_timeout,
+            max_connections=max_connections,
+            access_log=access_log or None,
+        )
+        config.validate()
+        config.script_path()
     if models:
         from servesize.workspace import Store
 
@@ -113,3 +123,11 @@ def serve(
         env = built.launch_env(os.environ, variables)
         os.execve(built.python, [built.python, *argv[1:]], env)
     os.execv(sys.executable, argv)
+
+
+def serve_plainly(args: list[str]) -> None:
+    """``servesize serve ARGS`` without typer's runtime when ``args`` are plain (see
+    ``_plain``): the host is exec'd from here. Returns when typer must parse them."""
+    values = plain_params(typer.main.get_command(serve_app), serve, args)
+    if values is not None:
+        serve(**values)

@@ -9,15 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from servesize.cli._app import (
-    DEFAULT_WORKSPACE,
-    WorkspaceOption,
-    command_app,
-    err_console,
-    new_table,
-    out_console,
-    print_json,
-)
+from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app, print_json
+from servesize.cli._output import err_console, new_table, out_console
 
 __all__ = ["sweep_app"]
 

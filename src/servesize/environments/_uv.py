@@ -66,24 +66,24 @@ def run_uv(
         raise EnvironmentBuildError(f"cannot run uv: {exc.strerror or exc}") from exc
     deadline = time.monotonic() + timeout
     with uv:
-        while True:
-            try:
-                out, err = uv.communicate(timeout=0.2)
-                return uv.returncode, out, err
-            except subprocess.TimeoutExpired:
-                if cancelled is not None and cancelled():
-                    uv.kill()
-                    uv.communicate()
-                    raise CancelledError("cancelled while building the environment") from None
-                if time.monotonic() > deadline:
-                    uv.kill()
-                    uv.communicate()
-                    raise EnvironmentBuildError(
-                        f"uv {args[0]} took more than {timeout:g} s"
-                    ) from None
-            except BaseException:  # Ctrl-C: uv must not outlive the build
-                uv.kill()
-                raise
+        try:
+            while True:
+                try:
+                    out, err = uv.communicate(timeout=0.2)
+                    return uv.returncode, out, err
+                except subprocess.TimeoutExpired:
+                    if cancelled is not None and cancelled():
+                        raise CancelledError("cancelled while building the environment") from None
+                    if time.monotonic() > deadline:
+                        raise EnvironmentBuildError(
+                            f"uv {args[0]} took more than {timeout:g} s"
+                        ) from None
+        except BaseException:
+            # Every way out kills uv, a Ctrl-C landing between two polls included (in
+            # the except clause above it escaped a sibling handler, and uv outlived
+            # the build in a process that goes on, such as a notebook's kernel).
+            uv.kill()
+            raise
 
 
 def one_line(stderr: str) -> str:

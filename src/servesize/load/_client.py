@@ -11,6 +11,7 @@ import asyncio
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from time import monotonic_ns
 from typing import Protocol, cast
 from urllib.parse import urlsplit
 
@@ -87,7 +88,17 @@ class Owner(Protocol):
 class Connection(asyncio.Protocol):
     """One keep-alive connection; ``send`` writes a request, the owner hears the end."""
 
-    __slots__ = ("busy", "due", "error", "nbytes", "owner", "parser", "sent", "transport")
+    __slots__ = (
+        "busy",
+        "due",
+        "error",
+        "first",
+        "nbytes",
+        "owner",
+        "parser",
+        "sent",
+        "transport",
+    )
 
     def __init__(self, owner: Owner) -> None:
         self.owner = owner
@@ -96,6 +107,7 @@ class Connection(asyncio.Protocol):
         self.busy = False
         self.due = 0  # ns: when the request was due (the schedule)
         self.sent = 0  # ns: when it was written
+        self.first = 0  # ns: when the first byte of its response arrived
         self.nbytes = 0
         self.error = "reset"  # the kind reported if the connection ends mid-request
 
@@ -106,11 +118,14 @@ class Connection(asyncio.Protocol):
     def send(self, due: int, sent: int, data: bytes) -> None:
         self.due = due
         self.sent = sent
+        self.first = 0
         self.nbytes = 0
         self.busy = True
         self.transport.write(data)  # type: ignore[union-attr]
 
     def data_received(self, data: bytes) -> None:
+        if not self.nbytes:  # time to first byte: a streamed answer's first chunk
+            self.first = monotonic_ns()
         self.nbytes += len(data)
         try:
             self.parser.feed_data(data)

@@ -304,7 +304,7 @@ class Engine:
         now = monotonic_ns()
         self.inflight -= 1
         self.latency_s += ((now - conn.due) / 1e9 - self.latency_s) * _SMOOTHING
-        self.rec.response(conn.due, conn.sent, now, status, conn.nbytes)
+        self.rec.response(conn.due, conn.sent, now, status, conn.nbytes, conn.first)
         if not keep_alive:
             self.conns.discard(conn)
             conn.abort("reset")

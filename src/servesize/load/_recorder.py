@@ -1,9 +1,10 @@
 """The stream of per-request results, folded as it flows into bounded state.
 
-Each finished request gives its due time, send time, completion time, status (or
-error kind) and bytes.  Nothing is kept per request: latencies of the current 1 s
-window wait in two flat lists, and when the window closes they become an exact
-histogram (see ``_histogram``) and one small :class:`WindowPart` for the sink.
+Each finished request gives its due time, send time, time of its first response
+byte, completion time, status (or error kind) and bytes.  Nothing is kept per
+request: latencies of the current 1 s window wait in flat lists, and when the
+window closes they become an exact histogram (see ``_histogram``) and one small
+:class:`WindowPart` for the sink.
 Memory is therefore one window of raw values plus the distinct-value histograms.
 """
 
@@ -52,6 +53,8 @@ class Totals:
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)
     service: Histogram = field(default_factory=Histogram)
+    #: due time to the first byte of the response (a streamed answer's first chunk)
+    first_byte: Histogram = field(default_factory=Histogram)
 
 
 class Recorder:
@@ -69,12 +72,15 @@ class Recorder:
         self._window_end = measure_start_ns + _NS_PER_WINDOW
         self._lat: list[int] = []
         self._svc: list[int] = []
+        self._first: list[int] = []
         self._queries = 0
         self._success = 0
 
     # The two hot-path methods: plain attribute arithmetic, no allocation but list appends.
-    def response(self, due: int, sent: int, done: int, status: int, nbytes: int) -> None:
-        """A request that got an HTTP response (any status)."""
+    def response(
+        self, due: int, sent: int, done: int, status: int, nbytes: int, first: int = 0
+    ) -> None:
+        """A request that got an HTTP response (any status); ``first``: its first byte."""
         t = self.totals
         if due < self.start:
             t.warmup_total += 1
@@ -85,6 +91,7 @@ class Recorder:
             self.roll(done)
         self._lat.append((done - due) // 1000)
         self._svc.append((done - sent) // 1000)
+        self._first.append(((first or done) - due) // 1000)
         self._queries += 1
         t.total += 1
         t.bytes_received += nbytes
@@ -135,7 +142,8 @@ class Recorder:
         window = Histogram.of(self._lat)
         self.totals.latency = Histogram.merged([self.totals.latency, window])
         self.totals.service.add_raw(self._svc)
+        self.totals.first_byte.add_raw(self._first)
         errors = self._queries - self._success
         self._sink(WindowPart(self._index, length, window, self._queries, self._success, errors))
-        self._lat, self._svc = [], []
+        self._lat, self._svc, self._first = [], [], []
         self._queries = self._success = 0

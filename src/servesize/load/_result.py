@@ -119,6 +119,7 @@ def merge_totals(parts: Sequence[Totals]) -> Totals:
             out.errors_by_kind[key] = out.errors_by_kind.get(key, 0) + n
     out.latency = Histogram.merged(t.latency for t in parts)
     out.service = Histogram.merged(t.service for t in parts)
+    out.first_byte = Histogram.merged(t.first_byte for t in parts)
     return out
 
 
@@ -151,6 +152,8 @@ def build_result(
     metrics["minLatencyInMs"] = _ms(t.latency.min) if t.latency.total else None
     metrics["maxLatencyInMs"] = _ms(t.latency.max) if t.latency.total else None
     metrics.update(_latency_keys(t.service, "serviceTime", "serviceTimeAverageInMs"))
+    # From the due time too, so a streamed answer's first chunk is comparable to latency.
+    metrics.update(_latency_keys(t.first_byte, "timeToFirstByte", "timeToFirstByteAverageInMs"))
     metrics.update(
         {
             "errorsByStatus": dict(sorted(t.errors_by_status.items())),

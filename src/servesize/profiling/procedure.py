@@ -41,12 +41,15 @@ from servesize.profiling.verdict import judge_run, verdict
 from servesize.serving import read_run_errors
 from servesize.workspace import ErrorInfo, Figures, Store, Warmup
 
-__all__ = ["PHASES", "ProfileRun", "ProgressFn"]
+__all__ = ["PHASES", "FinishFn", "ProfileRun", "ProgressFn"]
 
 PHASES = ("prepare", "coldstart", "warmup", "capacity", "measurement", "sizing", "confirmation")
 
 #: ``progress(phase, fraction_done, text)``; called from the profiling thread.
 ProgressFn = Callable[[str, float, str], None]
+#: called with the final figures just before they are stored, whatever the outcome (the
+#: SDK's choice of a deployment, servesize.deploy); what it raises is logged, not raised
+FinishFn = Callable[[Figures], None]
 
 
 class ProfileRun:
@@ -59,8 +62,10 @@ class ProfileRun:
         *,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        finish: FinishFn | None = None,
     ) -> None:
         self.store = store
+        self._finish = finish
         self.request = request
         self.settings = request.settings
         self.cancel = cancel or threading.Event()
@@ -551,6 +556,13 @@ class ProfileRun:
             fh.write(f"\n[servesize] {text}\n")
 
     def _store(self, state: str) -> None:
+        if self._finish is not None:
+            # stored in the same update as the final state, so a reader never sees a
+            # Succeeded profile without it; a bug there must not lose what was measured
+            try:
+                self._finish(self.figures)
+            except Exception:
+                self._log(traceback.format_exc())
         for kind, rows in self.series.items():
             self.store.profiles.put_series(self.request.name, kind, rows)
         self.store.profiles.update(

@@ -80,7 +80,8 @@ def render_csv_sizing(view: ProfileView) -> str:
     return _csv(rows(view), SIZING_COLUMNS)
 
 
-def _recommendation(view: ProfileView) -> tuple[float, float]:
+def recommendation_or_fail(view: ProfileView) -> tuple[float, float]:
+    """The recommended CPU and memory; ``ProfileError`` when there is none to export."""
     cpu, memory = view.figures.recommended_cpu, view.figures.recommended_memory_in_gb
     if cpu is None or memory is None:
         why = f": {view.error_message}" if view.error_message else ""
@@ -97,7 +98,7 @@ def _up(value: float) -> int:
 
 def k8s_quantities(view: ProfileView) -> dict[str, str]:
     """``cpu`` request in millicores, memory request and limit in Mi."""
-    cpu, memory = _recommendation(view)
+    cpu, memory = recommendation_or_fail(view)
     return {
         "cpu": f"{_up(cpu * 1000)}m",
         "memory": f"{_up(memory * MIB_PER_GB)}Mi",
@@ -152,8 +153,9 @@ def render_k8s(view: ProfileView) -> str:
 
 
 def render_azure(view: ProfileView) -> str:
-    """The deployment configuration file of ``az ml model deploy --dc`` (ACI)."""
-    cpu, memory = _recommendation(view)
+    """The deployment configuration file of ``az ml model deploy --dc`` (ACI): Azure ML
+    v1's, a retired service (``--format azure-v1``; v2 is ``--format azureml``)."""
+    cpu, memory = recommendation_or_fail(view)
     doc = {
         "computeType": "aci",
         "containerResourceRequirements": {"cpu": cpu, "memoryInGB": memory},

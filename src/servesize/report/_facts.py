@@ -146,7 +146,28 @@ def latency(view: ProfileView) -> FactTable:
             fmt_ms(f.service_time_percentile999_in_ms),
         ),
     ]
-    return FactTable("Latency (measurement)", ("", "latency", "service time"), rows)
+    first = _first_byte(f)
+    if first is None:
+        return FactTable("Latency (measurement)", ("", "latency", "service time"), rows)
+    with_first = [(*row, first.get(row[0], DASH)) for row in rows]
+    return FactTable(
+        "Latency (measurement)", ("", "latency", "service time", "time to first byte"), with_first
+    )
+
+
+def _first_byte(f: Figures) -> dict[str, str] | None:
+    """Time to first byte by percentile, when the answers came before they were complete
+    (a streaming service): some percentile at least 5% and 0.1 ms below the latency."""
+    pairs = {
+        "p50": (f.time_to_first_byte_percentile50_in_ms, f.latency_percentile50_in_ms),
+        "p90": (f.time_to_first_byte_percentile90_in_ms, f.latency_percentile90_in_ms),
+        "p99": (f.time_to_first_byte_percentile99_in_ms, f.latency_percentile99_in_ms),
+    }
+    earlier = any(
+        first is not None and full is not None and full - first > max(0.05 * full, 0.1)
+        for first, full in pairs.values()
+    )
+    return {name: fmt_ms(first) for name, (first, _) in pairs.items()} if earlier else None
 
 
 def throughput(view: ProfileView) -> FactTable:
@@ -317,11 +338,13 @@ def not_measured(view: ProfileView) -> FactTable:
 
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
-    from servesize.report._sizing import objective_tables  # it builds on this module
+    from servesize.report._deploy import deployment_tables  # they build on this module
+    from servesize.report._sizing import objective_tables
 
     return [
         recommendation(view),
         *objective_tables(view),
+        *deployment_tables(view),
         latency(view),
         throughput(view),
         utilisation(view),

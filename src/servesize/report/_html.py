@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from servesize.report import _charts, _facts
+from servesize.report._deploy import deployment_tables
 from servesize.report._facts import FactTable, fmt, fmt_gb, fmt_ms, fmt_share
 from servesize.report._sizing import objective_tables, sizing_chart
 from servesize.report._view import ProfileView
@@ -218,6 +219,23 @@ def _sizing_cards(view: ProfileView) -> str:
     )
 
 
+def _deployment_cards(view: ProfileView) -> str:
+    tables = deployment_tables(view)
+    if not tables:
+        return ""
+    chosen, *rest = tables
+    cards = [_card(chosen.title, table(chosen), "servesize profile report NAME --format azureml")]
+    if len(rest) == 2:
+        cards.append(_card(rest[0].title, table(rest[0])))
+    candidates = rest[-1]
+    return _cols(*cards) + _card(
+        candidates.title,
+        table(candidates),
+        "Each SKU filled with workers of the measured allocation after the system's share; "
+        "ACU per vCPU is Azure's guideline, shown, never applied.",
+    )
+
+
 def _cols(*cards: str) -> str:
     return '<div class="cols">' + "".join(cards) + "</div>"
 
@@ -235,6 +253,7 @@ def render_html(view: ProfileView) -> str:
         _hero(view),
         _tiles(view),
         _sizing_cards(view),
+        _deployment_cards(view),
         _cols(
             _card(
                 "Latency percentiles",

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from servesize.errors import InvalidInputError
+from servesize.report._deploy import render_azureml
 from servesize.report._exports import (
     render_azure,
     render_csv,
@@ -25,12 +26,18 @@ _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
     "csv": render_csv,
     "csv-samples": render_csv_samples,
     "k8s": render_k8s,
-    "azure": render_azure,
+    "azureml": render_azureml,
+    "azure-v1": render_azure,
     "csv-sizing": render_csv_sizing,
 }
 
 #: Every format name, in the order the CLI lists them.
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+
+#: Old names still accepted: ``azure`` was the v1 ACI file before Azure ML v2 existed
+#: here; scripts that ask for it keep getting that file (under a deprecation note)
+#: rather than a YAML of another schema in its place.
+ALIASES = {"azure": "azure-v1"}
 
 #: The file extension of each format (for a default output file name).
 EXTENSIONS = {
@@ -41,18 +48,19 @@ EXTENSIONS = {
     "csv-samples": "samples.csv",
     "csv-sizing": "sizing.csv",
     "k8s": "yaml",
-    "azure": "json",
+    "azureml": "deployment.yml",
+    "azure-v1": "deploymentconfig.json",
 }
 
 
 def render(view: ProfileView, format: str = "html") -> str:
     """The report of ``view`` in ``format`` (one of :data:`FORMATS`).
 
-    ``k8s`` and ``azure`` raise ``ProfileError`` when the profile has no
-    recommendation (Failed, Cancelled, still running).
+    ``k8s``, ``azureml`` and ``azure-v1`` raise ``ProfileError`` when the profile has
+    no recommendation (Failed, Cancelled, still running).
     """
     try:
-        renderer = _RENDERERS[format]
+        renderer = _RENDERERS[ALIASES.get(format, format)]
     except KeyError:
         raise InvalidInputError(
             f"unknown report format {format!r}; choose one of {', '.join(FORMATS)}"
@@ -63,10 +71,8 @@ def render(view: ProfileView, format: str = "html") -> str:
 def default_filename(name: str, format: str = "html") -> str:
     """``<name>.<ext>``; the name is reduced to safe characters first."""
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).lstrip(".") or "profile"
-    ext = EXTENSIONS.get(format, format)
-    if format == "azure":
-        ext = "deploymentconfig.json"
-    return f"{safe}.{ext}"
+    format = ALIASES.get(format, format)
+    return f"{safe}.{EXTENSIONS.get(format, format)}"
 
 
 def write_report(view: ProfileView, path: str | Path, format: str = "html") -> Path:

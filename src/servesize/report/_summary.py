@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from servesize.report import _facts
 from servesize.report._compare import Comparison
+from servesize.report._deploy import deployment_of
 from servesize.report._facts import DASH, fmt, fmt_gb, fmt_ms, fmt_share, slo_text, yes_no
 from servesize.report._view import ProfileView
 
@@ -52,6 +55,7 @@ def summary_table(view: ProfileView) -> Table:
             table.add_row("sizing", f.sizing_note)
     else:
         table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
+    _deployment_rows(view, table, section)
     section("Latency")
     for label, ms in (
         ("p50", f.latency_percentile50_in_ms),
@@ -95,6 +99,34 @@ def summary_table(view: ProfileView) -> Table:
         table.add_row("error", Text(view.error_message, style="red"))
     table.add_row("log", view.log_location or "—")
     return table
+
+
+def _deployment_rows(view: ProfileView, table: Table, section: Callable[[str], None]) -> None:
+    """The chosen SKU and count, and the cost with its arithmetic."""
+    deployment, cost = deployment_of(view)
+    if not deployment:
+        return
+    section("Deployment")
+    d = deployment
+    if d.get("instanceType"):
+        measured = "" if d.get("workersMeasured") else " (NOT measured together)"
+        table.add_row(
+            "Azure ML v2",
+            Text(f"{d['instanceType']} x {d['instanceCount']}", style="bold"),
+        )
+        table.add_row("workers an instance", f"{d['workersPerInstance']}{measured}")
+        table.add_row("quota", fmt(d.get("quotaCores"), "cores", 0))
+    notes = d.get("notes") or []
+    # the CPU it was measured on; or, when nothing carries the target, why
+    for note in notes[:1] if d.get("instanceType") else notes[-1:]:
+        table.add_row("", Text(note, style="dim" if d.get("instanceType") else "yellow"))
+    if cost:
+        table.add_row("cost per hour", fmt(cost.get("perHour"), digits=4))
+        table.add_row("per million requests", fmt(cost.get("perMillionRequests"), digits=4))
+        if cost.get("perDay") is not None:
+            table.add_row("per day (plan)", fmt(cost.get("perDay"), digits=4))
+        for line in cost.get("arithmetic") or []:
+            table.add_row("", Text(str(line), style="dim"))
 
 
 def _cpu_per_query(seconds: float | None) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from servesize.deploy import DeployOptions, attach
 from servesize.profiling import ProfileSettings, start_run
 from servesize.report import (
     Comparison,
@@ -25,6 +26,7 @@ from servesize.report import (
     default_filename,
     notebook_html,
     parse_threshold,
+    with_deployment,
     write_report,
 )
 from servesize.report import compare as compare_views
@@ -213,9 +215,23 @@ class ModelProfile:
         )
         return out
 
-    def report(self, path: str | Path | None = None, format: str = "html") -> Path:
-        """Write the report (html, md, json, csv, k8s, azure) and return its path."""
+    def report(
+        self,
+        path: str | Path | None = None,
+        format: str = "html",
+        *,
+        skus: str | Path | None = None,
+        prices: Any = None,
+        instance_type: str | None = None,
+    ) -> Path:
+        """Write the report (html, md, json, csv, k8s, azureml, azure-v1, ...) and
+        return its path.  ``skus`` (a SKU file), ``prices`` (``{"core-hour": 0.05}`` or
+        ``["gb-hour=0.006"]``) and ``instance_type`` recompute the deployment and its
+        cost from the stored figures (docs/azureml-v2.md); nothing is measured again."""
         view = ProfileView.from_store(self._store, self.name)
+        options = DeployOptions.parse(skus, prices, instance_type)
+        if options.given:
+            view = with_deployment(view, options)
         target = Path(path) if path is not None else Path(default_filename(self.name, format))
         target.parent.mkdir(parents=True, exist_ok=True)
         written = write_report(view, target, format)
@@ -238,6 +254,10 @@ def profile(
     memory_in_gb: float | None = None,
     description: str | None = None,
     environment: Any = None,
+    *,
+    skus: str | Path | None = None,
+    prices: Any = None,
+    instance_type: str | None = None,
     **settings: Any,
 ) -> ModelProfile:
     """Profile ``models`` served by ``inference_config`` with ``input_dataset``'s rows.
@@ -253,8 +273,15 @@ def profile(
     (``env_manager="virtualenv"``, the default, or ``"uv"``) or with servesize's own
     interpreter (``env_manager="local"``); ``environment`` (an ``Environment`` or its
     id) wins over both (docs/servers.md).
+
+    When it ends, the profile chooses where to run it (``details['deployment']``: an
+    Azure VM size from the bundled table or ``skus``, a SKU file, and the instances the
+    target needs; ``instance_type`` forces the size) and, with ``prices``
+    (``{"core-hour": 0.048, "gb-hour": 0.0065}``), its cost (``details['cost']``);
+    docs/azureml-v2.md.
     """
     store = store_of(workspace)
+    options = DeployOptions.parse(skus, prices, instance_type)
     request = profile_request(
         store,
         name=profile_name,
@@ -268,7 +295,9 @@ def profile(
         environment=environment,
     )
     handle = ModelProfile._run_here(workspace, request.name)
-    started = start_run(store, request, progress=handle._on_progress)
+    started = start_run(
+        store, request, progress=handle._on_progress, finish=lambda f: attach(f, options)
+    )
     handle._finished, handle._cancel = started.finished, started.cancel
     return handle
 

@@ -1,4 +1,4 @@
-"""servesize's own ``AMLRequest``, ``AMLResponse`` and ``rawhttp``.
+"""servesize's own ``AMLRequest`` and ``rawhttp`` (``AMLResponse`` is in ``_response``).
 
 They mirror the Flask-based classes of ``azureml-inference-server-http`` closely
 enough for entry scripts written against them, without Flask.  Scripts import them
@@ -7,15 +7,29 @@ from the Azure module paths through :mod:`servesize.serving._shims`.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
+from servesize.serving._headers import Headers
+from servesize.serving._response import AMLResponse
+
 if TYPE_CHECKING:
     from servesize.serving._multipart import FileStorage
 
-__all__ = ["AMLRequest", "AMLResponse", "Headers", "MultiDict", "rawhttp"]
+__all__ = [
+    "FORM_URLENCODED",
+    "MULTIPART",
+    "AMLRequest",
+    "AMLResponse",
+    "Headers",
+    "MultiDict",
+    "RequestEntityTooLarge",
+    "rawhttp",
+    "reads_as_form",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _V = TypeVar("_V")
@@ -78,63 +92,6 @@ class MultiDict(Mapping[str, _V], Generic[_V]):
         return {k: list(v) for k, v in self._lists.items()}
 
 
-class Headers:
-    """An ordered, case-insensitive multi-map of HTTP headers."""
-
-    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str]] = list(items)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        lowered = key.lower()
-        for name, value in self._items:
-            if name.lower() == lowered:
-                return value
-        return default
-
-    def getlist(self, key: str) -> list[str]:
-        lowered = key.lower()
-        return [v for k, v in self._items if k.lower() == lowered]
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return str(value)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.remove(key)
-        self._items.append((key, str(value)))
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(list(self._items))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def add(self, key: str, value: Any) -> None:
-        """Add a header, keeping earlier ones of the same name."""
-        self._items.append((key, str(value)))
-
-    add_header = add
-
-    def remove(self, key: str) -> None:
-        """Drop every header called ``key``."""
-        lowered = key.lower()
-        self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._items)
-
-    def keys(self) -> list[str]:
-        return [k for k, _ in self._items]
-
-    def to_wsgi_list(self) -> list[tuple[str, str]]:
-        return list(self._items)
-
-
 class HTTPException(Exception):
     """Werkzeug's names for the errors ``get_json`` raises, so ``except`` clauses port."""
 
@@ -153,12 +110,50 @@ class UnsupportedMediaType(HTTPException):
     code = 415
 
 
+class RequestEntityTooLarge(HTTPException):
+    """A multipart form past Flask's limits (a field over 500,000 bytes, over 1,000 parts)."""
+
+    code = 413
+
+    def __init__(self, description: str = "The data value transmitted exceeds the capacity limit."):
+        super().__init__(description)
+
+
+#: The content types Werkzeug reads as a form, consuming the body (see ``AMLRequest``).
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
 def _mimetype(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+def reads_as_form(content_type: str) -> bool:
+    """Whether Werkzeug parses this body as a form, leaving ``request.data`` empty.
+
+    A multipart type without a ``boundary`` is refused before the body is read, so that
+    body stays readable.
+    """
+    mimetype = _mimetype(content_type)
+    if mimetype == FORM_URLENCODED:
+        return True
+    if mimetype != MULTIPART:
+        return False
+    from servesize.serving._multipart import boundary
+
+    return boundary(content_type) is not None
+
+
 class AMLRequest:
-    """The request a ``@rawhttp`` ``run(request)`` receives (a Flask-like subset)."""
+    """The request a ``@rawhttp`` ``run(request)`` receives (a Flask-like subset).
+
+    The body behaves as Werkzeug's input stream: it can be read once.  ``get_data()``
+    reads and keeps it (later reads, and the form, use the kept copy); reading the form
+    first (``form``, ``files``, ``values``, or ``data``, which parses the form first)
+    consumes a form body, so ``get_data()`` then returns ``b""``, as under azmlinfsrv.
+    Once the form is loaded, ``stream`` is what the form parser was given: the kept copy
+    when there is one, else the input stream.
+    """
 
     def __init__(self, method: str, path: str, query: bytes, headers: Headers, body: bytes) -> None:
         self.method = method
@@ -167,6 +162,8 @@ class AMLRequest:
         # Werkzeug rebuilds names from the WSGI environ: "x-probe-two" reads "X-Probe-Two".
         self.headers = Headers((name.title(), value) for name, value in headers)
         self._body = body
+        self._stream = io.BytesIO(body)
+        self._cached: bytes | None = None
         self.args = MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         self._parsed: tuple[MultiDict[str], MultiDict[FileStorage]] | None = None
 
@@ -198,14 +195,27 @@ class AMLRequest:
         return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
 
     @property
+    def stream(self) -> io.BytesIO:
+        """The input stream (reading it consumes the body, as in Werkzeug)."""
+        return self._stream
+
+    @property
     def data(self) -> bytes:
-        return self._body
+        """The body, after parsing a form (so ``b""`` for a form body, as in Flask)."""
+        return bytes(self.get_data(parse_form_data=True))
 
     def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
     ) -> Any:
         """The body as bytes, or as text (undecodable bytes replaced, as in Werkzeug)."""
-        return self._body.decode("utf-8", "replace") if as_text else self._body
+        data = self._cached
+        if data is None:
+            if parse_form_data:
+                self._form_and_files()
+            data = self._stream.read()
+            if cache:
+                self._cached = data
+        return data.decode("utf-8", "replace") if as_text else data
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body parsed as JSON; like Flask, needs a JSON content type unless ``force``."""
@@ -217,7 +227,7 @@ class AMLRequest:
                 "Content-Type was not 'application/json'."
             )
         try:
-            return json.loads(self._body)
+            return json.loads(self.get_data(cache=cache))
         except ValueError as exc:
             if silent:
                 return None
@@ -229,18 +239,26 @@ class AMLRequest:
 
     def _form_and_files(self) -> tuple[MultiDict[str], MultiDict[FileStorage]]:
         if self._parsed is None:
-            mimetype = self.mimetype
-            if mimetype == "application/x-www-form-urlencoded":
-                text = self._body.decode("utf-8", "replace")
-                self._parsed = MultiDict(parse_qsl(text, keep_blank_values=True)), MultiDict()
-            elif mimetype == "multipart/form-data":
-                from servesize.serving._multipart import parse_multipart
-
-                fields, files = parse_multipart(self._body, self.content_type)
-                self._parsed = MultiDict(fields), MultiDict(files)
-            else:
-                self._parsed = MultiDict(), MultiDict()
+            self._parsed = MultiDict(), MultiDict()
+            content_type = self.content_type
+            if content_type:  # Werkzeug parses nothing without a content type
+                if self._cached is not None:
+                    self._stream = io.BytesIO(self._cached)
+                if reads_as_form(content_type):
+                    self._parsed = self._parse_form(self._stream.read())
         return self._parsed
+
+    def _parse_form(self, body: bytes) -> tuple[MultiDict[str], MultiDict[FileStorage]]:
+        if self.mimetype == FORM_URLENCODED:
+            try:  # Werkzeug decodes strictly; a body that is not UTF-8 gives no fields
+                fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                fields = []
+            return MultiDict(fields), MultiDict()
+        from servesize.serving._multipart import parse_multipart
+
+        fields, files = parse_multipart(body, self.content_type)
+        return MultiDict(fields), MultiDict(files)
 
     @property
     def form(self) -> MultiDict[str]:
@@ -258,56 +276,3 @@ class AMLRequest:
 
     def __repr__(self) -> str:
         return f"<AMLRequest '{self.url}' [{self.method}]>"
-
-
-class AMLResponse:
-    """A response ``run()`` may return; passed through as is (Azure's signature)."""
-
-    def __init__(
-        self,
-        message: Any,
-        status_code: int,
-        response_headers: Mapping[str, str] | None = None,
-        json_str: bool = False,
-        run_function_failed: bool = False,
-    ) -> None:
-        response_headers = response_headers or {}
-        self.status_code = int(status_code)
-        self.headers = Headers()
-        if message is None:
-            body, content_type = b"{}", "application/json"
-        elif json_str:
-            body, content_type = json.dumps(message).encode(), "application/json"
-        else:
-            body, content_type = _to_bytes(message), "text/html; charset=utf-8"
-        self._body = body
-        # azmlinfsrv drops its default only for the exact key "Content-Type"; keep that.
-        if message is None or json_str or "Content-Type" not in response_headers:
-            self.headers.add("Content-Type", content_type)
-        self.headers.add("x-ms-run-function-failed", run_function_failed)
-        # Repeated headers are given comma-separated; Azure splits them apart.
-        for header, value in response_headers.items():
-            for part in str(value).split(","):
-                self.headers.add(header, part.strip())
-
-    @property
-    def data(self) -> bytes:
-        return self._body
-
-    def get_data(self, as_text: bool = False) -> Any:
-        return self._body.decode("utf-8", "replace") if as_text else self._body
-
-    def set_data(self, value: str | bytes) -> None:
-        self._body = _to_bytes(value)
-
-    def __repr__(self) -> str:
-        return f"<AMLResponse {len(self._body)} bytes [{self.status_code}]>"
-
-
-def _to_bytes(message: Any) -> bytes:
-    if isinstance(message, bytes | bytearray):
-        return bytes(message)
-    if isinstance(message, str):
-        return message.encode("utf-8")
-    # Flask accepts an iterable of str/bytes chunks.
-    return b"".join(_to_bytes(part) for part in message)

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RUN_ERRORS_MARKER", "RunErrors", "read_run_errors"]
+__all__ = ["RUN_ERRORS_MARKER", "RunErrors", "power_of_ten", "read_run_errors"]
 
 logger = logging.getLogger("servesize.serving")
 
@@ -54,7 +54,7 @@ class RunErrors:
                 *key,
                 _FULL_TRACEBACKS,
             )
-        elif _power_of_ten(count):
+        elif power_of_ten(count):
             logger.error("%s: %s: %s -- %d times so far", context, *key, count)
 
     def log_summary(self) -> None:
@@ -64,7 +64,8 @@ class RunErrors:
             logger.info("%s%s", RUN_ERRORS_MARKER, json.dumps(entry))
 
 
-def _power_of_ten(n: int) -> bool:
+def power_of_ten(n: int) -> bool:
+    """1, 10, 100, 1,000...: when a repeated event is logged again."""
     while n >= 10 and n % 10 == 0:
         n //= 10
     return n == 1

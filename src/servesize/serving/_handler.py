@@ -12,6 +12,8 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,11 +23,14 @@ from servesize.serving._aml import AMLResponse
 from servesize.serving._errors import RunErrors
 from servesize.serving._inputs import (
     BadInput,
+    FormBodies,
     Request,
+    TooLarge,
     UnsupportedInput,
     UnsupportedMethod,
     parse_input,
 )
+from servesize.serving._response_fields import iri_to_uri
 from servesize.serving._script import EntryScript
 from servesize.serving._swagger import SwaggerDocs
 from servesize.serving._timeout import ScoringTimer
@@ -39,6 +44,21 @@ _JSON = "application/json"
 _HTML = "text/html; charset=utf-8"
 _RUN_FAILED = "An unexpected error occurred in scoring script. Check the logs for more info."
 _INTERNAL = "An unexpected internal error occurred. Check the logs for more info."
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
+_URLS = frozenset({"location", "content-location"})
+_ENTITY_HEADERS = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    }
+)
 _ROUTES = {
     "/": ("GET", "HEAD", "OPTIONS"),
     "/score": ("GET", "POST", "OPTIONS", "HEAD"),
@@ -51,14 +71,30 @@ _NOT_FOUND = (
 
 
 class Response:
-    """Status, headers (in order, repeats allowed) and body bytes."""
+    """Status, headers (in order, repeats allowed) and body bytes, or a body ``stream``.
 
-    __slots__ = ("body", "headers", "status")
+    ``stream`` (chunks as the script produces them) replaces ``body`` for a streamed
+    answer; ``reason`` is the script's own status phrase; ``close`` runs once the answer
+    is sent or abandoned (a response object's ``close()``, as WSGI servers call it).
+    """
 
-    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    __slots__ = ("body", "close", "headers", "reason", "status", "stream")
+
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        stream: Iterator[Any] | None = None,
+        reason: str | None = None,
+        close: Callable[[], Any] | None = None,
+    ) -> None:
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
+        self.reason = reason
+        self.close = close
 
 
 def error_response(status: int, message: str, run_failed: bool = False) -> Response:
@@ -84,6 +120,7 @@ class Handler:
         self.script = script
         self.timer = ScoringTimer(timeout_ms)
         self.errors = RunErrors()
+        self.forms = FormBodies()
         self.swagger = SwaggerDocs(Path(app_root), script.run, script.mode == "schema")
         enabled = os.environ.get("SERVER_VERSION_LOG_RESPONSE_ENABLED", "true").lower() == "true"
         self.server_version = f"servesize/{__version__}" if enabled else ""
@@ -125,9 +162,11 @@ class Handler:
     def _score(self, req: Request) -> Response:
         script = self.script
         try:
-            kwargs = parse_input(script, req)
+            kwargs = parse_input(script, req, self.forms)
         except BadInput as exc:
             return error_response(400, str(exc))
+        except TooLarge as exc:
+            return error_response(413, str(exc))
         except UnsupportedInput as exc:
             return error_response(415, str(exc))
         except UnsupportedMethod:
@@ -202,15 +241,38 @@ class Handler:
 
 
 def _to_response(output: Any) -> Response:
-    """A returned response passes through; anything else becomes ``json.dumps(output)``."""
-    if isinstance(output, AMLResponse):
-        headers = output.headers.items()
-        return _mark_failed(Response(output.status_code, headers, output.get_data()))
-    if _is_foreign_response(output):  # a real Flask/AMLResponse when Azure is installed
-        headers = [(str(k), str(v)) for k, v in output.headers.items()]
-        return _mark_failed(Response(int(output.status_code), headers, bytes(output.get_data())))
-    body = json.dumps(output).encode()  # TypeError/ValueError -> generic 500 upstream
+    """A returned response passes through; anything else becomes ``json.dumps(output)``.
+
+    ``None`` is answered ``{}``: azmlinfsrv wraps it in ``AMLResponse(None)``.
+    """
+    if isinstance(output, AMLResponse) or _is_foreign_response(output):
+        # ours, or a real Flask/AMLResponse when Flask or Azure is installed
+        return _mark_failed(_from_response_object(output))
+    body = b"{}" if output is None else json.dumps(output).encode()
+    # TypeError/ValueError from json.dumps -> generic 500 upstream
     return Response(200, [("Content-Type", _JSON), ("x-ms-run-function-failed", "False")], body)
+
+
+def _from_response_object(output: Any) -> Response:
+    status = int(output.status_code)
+    code, _, reason = str(getattr(output, "status", "")).partition(" ")
+    # The body's framing is the host's to write: drop what the script's object carries.
+    headers = [(str(k), str(v)) for k, v in output.headers.items() if k.lower() not in _FRAMING]
+    if status == 304:  # Werkzeug strips entity headers from a 304
+        headers = [(k, v) for k, v in headers if k.lower() not in _ENTITY_HEADERS]
+    # ...and sends a Location (or Content-Location) percent-encoded
+    headers = [(k, iri_to_uri(v) if k.lower() in _URLS else v) for k, v in headers]
+    close = getattr(output, "close", None)
+    response = Response(status, headers, b"", close=close)
+    # A phrase the script chose ("299 Made Up") goes out; Werkzeug's spelling of the
+    # standard one ("201 CREATED") gives way to ours.
+    if reason and code == str(status) and reason.lower() != _PHRASES.get(status, "").lower():
+        response.reason = reason
+    if getattr(output, "is_streamed", False) is True:
+        response.stream = iter(output.iter_encoded())
+    else:
+        response.body = bytes(output.get_data())
+    return response
 
 
 def _mark_failed(response: Response) -> Response:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
-from servesize.serving._aml import AMLRequest, Headers
+from servesize.serving._aml import (
+    MULTIPART,
+    AMLRequest,
+    Headers,
+    RequestEntityTooLarge,
+    reads_as_form,
+)
+from servesize.serving._errors import power_of_ten
 from servesize.serving._script import EntryScript
 
-__all__ = ["BadInput", "Request", "UnsupportedInput", "UnsupportedMethod", "parse_input"]
+__all__ = [
+    "BadInput",
+    "FormBodies",
+    "Request",
+    "TooLarge",
+    "UnsupportedInput",
+    "UnsupportedMethod",
+    "parse_input",
+]
+
+logger = logging.getLogger("servesize.serving")
 
 
 class BadInput(Exception):
@@ -23,6 +41,38 @@ class UnsupportedInput(Exception):
 
 class UnsupportedMethod(Exception):
     """OPTIONS gets 200, anything else 405."""
+
+
+class TooLarge(Exception):
+    """413 with the message (a multipart form past Flask's limits)."""
+
+
+class FormBodies:
+    """Counts the form bodies a plain ``run()`` received as ``""``, and says why in the log.
+
+    azmlinfsrv reads such a body with Flask's ``request.data``, which parses a form and
+    leaves the data empty; ``curl -d @file.json`` sends exactly that content type unless
+    given ``-H 'Content-Type: application/json'``.  servesize behaves the same, so a
+    script that would fail on Azure fails here too, and the log names the cause: the
+    first time, then at 10, 100, 1,000... times.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def dropped(self, content_type: str, size: int) -> None:
+        self.count += 1
+        if not power_of_ten(self.count):
+            return
+        times = "" if self.count == 1 else f" ({self.count} times so far)"
+        logger.warning(
+            "POST body of %d bytes sent as %r reached run() as an empty string%s: "
+            "azmlinfsrv (Flask) reads this content type as a form, so run(raw_data) gets "
+            '""; send the body with Content-Type: application/json',
+            size,
+            content_type,
+            times,
+        )
 
 
 class Request:
@@ -87,11 +137,32 @@ def _extract(script: EntryScript, body: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def parse_input(script: EntryScript, req: Request) -> dict[str, Any]:
-    """``run``'s keyword arguments, or raise BadInput/UnsupportedInput/UnsupportedMethod.
+def _plain_body(req: Request, forms: FormBodies | None) -> bytes:
+    """The body as Flask's ``request.data`` gives it: empty for a form (see FormBodies)."""
+    content_type = req.content_type()
+    if not content_type or not reads_as_form(content_type):
+        return req.body
+    if content_type.split(";", 1)[0].strip().lower() == MULTIPART:
+        from servesize.serving._multipart import parse_multipart
+
+        try:  # Werkzeug checks Flask's form limits while it reads the body
+            parse_multipart(req.body, content_type)
+        except RequestEntityTooLarge as exc:
+            raise TooLarge(exc.description) from None
+    if forms is not None:
+        forms.dropped(content_type, len(req.body))
+    return b""
+
+
+def parse_input(
+    script: EntryScript, req: Request, forms: FormBodies | None = None
+) -> dict[str, Any]:
+    """``run``'s keyword arguments, or raise BadInput/UnsupportedInput/UnsupportedMethod
+    /TooLarge.
 
     Like azmlinfsrv, a non-UTF-8 body under ``@input_schema`` raises
-    ``UnicodeDecodeError`` here, which the caller turns into a generic 500.
+    ``UnicodeDecodeError`` here, which the caller turns into a generic 500; a form body
+    reaches a plain ``run()`` as ``""`` (noted in ``forms``).
     """
     mode, method = script.mode, req.method
     if mode == "rawhttp":
@@ -100,7 +171,7 @@ def parse_input(script: EntryScript, req: Request) -> dict[str, Any]:
     if method == "POST":
         if mode == "plain":
             try:
-                return {script.params[0].name: req.body.decode("utf-8")}
+                return {script.params[0].name: _plain_body(req, forms).decode("utf-8")}
             except UnicodeDecodeError as exc:
                 raise BadInput(f"Input cannot be decoded as UTF-8: {exc}") from None
         if not _is_json(req.content_type()):

@@ -17,9 +17,15 @@ from email.utils import collapse_rfc2231_value
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FileStorage", "parse_multipart"]
+from servesize.serving._aml import RequestEntityTooLarge
+
+__all__ = ["MAX_FIELD_BYTES", "MAX_PARTS", "FileStorage", "boundary", "parse_multipart"]
 
 _HEADERS = BytesHeaderParser(policy=compat32)
+#: Flask's defaults under azmlinfsrv (MAX_FORM_MEMORY_SIZE, MAX_FORM_PARTS): a form
+#: field (not a file) over this many bytes, or more parts than this, is refused with 413.
+MAX_FIELD_BYTES = 500_000
+MAX_PARTS = 1_000
 
 
 class FileStorage:
@@ -86,7 +92,7 @@ class FileStorage:
         return f"<FileStorage: {self.filename!r} ({self.content_type!r})>"
 
 
-def _boundary(content_type: str) -> bytes | None:
+def boundary(content_type: str) -> bytes | None:
     message = Message()
     message["Content-Type"] = content_type
     value = message.get_param("boundary")
@@ -103,35 +109,42 @@ def _param(headers: Message, key: str) -> str | None:
 def parse_multipart(
     body: bytes, content_type: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, FileStorage]]]:
-    """``(form fields, files)`` in body order; an unclosed body gives neither."""
+    """``(form fields, files)`` in body order; an unclosed body gives neither.
+
+    Raises :class:`RequestEntityTooLarge` past Flask's limits (:data:`MAX_PARTS`,
+    :data:`MAX_FIELD_BYTES`), which Werkzeug checks while reading, so an unclosed body
+    is refused too.
+    """
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FileStorage]] = []
-    boundary = _boundary(content_type)
-    if boundary is None:
+    delimiter = boundary(content_type)
+    if delimiter is None:
         return fields, files
-    delimiter = b"--" + boundary
-    chunks = body.split(delimiter)
-    if len(chunks) < 2 or not chunks[-1].startswith(b"--"):
-        return fields, files  # unclosed or truncated: nothing, as Werkzeug
+    chunks = body.split(b"--" + delimiter)
+    closed = len(chunks) >= 2 and chunks[-1].startswith(b"--")
     # chunks[0] is the preamble; a part ends with CRLF before the next delimiter; the
     # chunk after the last part starts with "--" (the close delimiter).
-    for chunk in chunks[1:]:
-        if chunk.startswith(b"--"):
-            break
-        if not chunk.startswith(b"\r\n"):
+    for count, chunk in enumerate(chunks[1:], start=1):
+        if chunk.startswith(b"--") or not chunk.startswith(b"\r\n"):
             break
         head, sep, data = chunk[2:].partition(b"\r\n\r\n")
         if not sep:
             break
+        if count > MAX_PARTS:
+            raise RequestEntityTooLarge()
         if data.endswith(b"\r\n"):
             data = data[:-2]
         headers = _HEADERS.parsebytes(head + b"\r\n\r\n")
         name = _param(headers, "name")
+        filename = _param(headers, "filename")
+        if filename is None and len(data) > MAX_FIELD_BYTES:
+            raise RequestEntityTooLarge()
         if name is None:
             continue
-        filename = _param(headers, "filename")
         if filename is not None:
             files.append((name, FileStorage(data, name, filename, headers)))
         else:
             fields.append((name, data.decode("utf-8", "replace")))
+    if not closed:
+        return [], []  # unclosed or truncated: nothing, as Werkzeug
     return fields, files

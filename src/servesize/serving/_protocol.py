@@ -18,6 +18,7 @@ import httptools
 
 from servesize.serving._handler import Handler, Response, error_response
 from servesize.serving._inputs import Request
+from servesize.serving._stream import close_response, stream_response
 
 __all__ = ["HttpProtocol", "Limits", "sweep"]
 
@@ -218,23 +219,30 @@ class HttpProtocol(asyncio.Protocol):
                 500, "An unexpected internal error occurred. Check the logs for more info."
             )
         keep_alive = parser.should_keep_alive()
-        self._write(response, method == "HEAD", keep_alive, parser.get_http_version() == "1.0")
+        http10 = parser.get_http_version() == "1.0"
+        if response.stream is not None:
+            keep_alive, sent = self._stream(response, method == "HEAD", keep_alive, http10)
+        else:
+            self._write(response, method == "HEAD", keep_alive, http10)
+            sent = len(response.body)
+            if response.close is not None:
+                close_response(response, self.handler.errors)
         self.mid_request = False
         self.deadline = time.monotonic() + self.limits.keep_alive_timeout
         if self.limits.access_log:
-            self._access(method, response)
+            self._access(method, response.status, sent)
         if not keep_alive and self.transport is not None:
             self.transport.close()
 
-    def _access(self, method: str, response: Response) -> None:
+    def _access(self, method: str, status: int, sent: int) -> None:
         access_logger.info(
             '%s "%s %s HTTP/%s" %d %d %.3f',
             self.peer,
             method,
             self.url.decode("latin-1"),
             self.parser.get_http_version(),
-            response.status,
-            len(response.body),
+            status,
+            sent,
             (time.monotonic() - self.started) * 1000,
         )
 
@@ -251,32 +259,44 @@ class HttpProtocol(asyncio.Protocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return
-        status = response.status
-        reason = _REASONS.get(status, b"Unknown")
-        if status in _BODILESS:
-            # These statuses carry no body (RFC 9110): a user's body would otherwise be
-            # read as the start of the next response on a keep-alive connection.
-            head = True
-            parts = [
-                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\n"
-                % (status, reason, _CLOCK.date())
-            ]
-        else:
-            parts = [
-                b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\nContent-Length: %d\r\n"
-                % (status, reason, _CLOCK.date(), len(response.body))
-            ]
-        for name, value in response.headers:
-            # Header values come from user code too: never let them split the response.
-            parts.append(b"%s: %s\r\n" % (_clean(name), _clean(value)))
-        if not keep_alive:
-            parts.append(b"Connection: close\r\n")
-        elif http10:
-            parts.append(b"Connection: keep-alive\r\n")
-        parts.append(b"\r\n")
-        if not head:
-            parts.append(response.body)
-        transport.write(b"".join(parts))
+        bodiless = head or response.status in _BODILESS
+        # These statuses carry no body (RFC 9110): a user's body would otherwise be
+        # read as the start of the next response on a keep-alive connection.
+        framing = (
+            b"" if response.status in _BODILESS else b"Content-Length: %d\r\n" % len(response.body)
+        )
+        data = _head(response, framing, keep_alive, http10)
+        transport.write(data if bodiless else data + response.body)
+
+    def _stream(
+        self, response: Response, head: bool, keep_alive: bool, http10: bool
+    ) -> tuple[bool, int]:
+        """Send a streamed body; returns (the connection stays open, bytes sent)."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            close_response(response, self.handler.errors)
+            return False, 0
+        if head or response.status in _BODILESS:
+            # No body goes out, so the script's iterable is never started (as Werkzeug).
+            transport.write(_head(response, b"", keep_alive, http10))
+            close_response(response, self.handler.errors)
+            return keep_alive, 0
+        # An HTTP/1.0 client gets the body unframed, ended by closing the connection.
+        chunked = not http10
+
+        def head_bytes(chunked: bool) -> bytes:
+            framing = b"Transfer-Encoding: chunked\r\n" if chunked else b""
+            return _head(response, framing, keep_alive and chunked, http10)
+
+        reusable, sent = stream_response(
+            transport,
+            response,
+            head_bytes,
+            chunked=chunked,
+            errors=self.handler.errors,
+            timeout=self.limits.header_timeout,
+        )
+        return keep_alive and reusable, sent
 
     def _refuse(self, response: Response, linger: bool = True) -> None:
         """Answer an unparseable, oversized or late request, then close without resetting."""
@@ -299,6 +319,27 @@ class HttpProtocol(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+def _head(response: Response, framing: bytes, keep_alive: bool, http10: bool) -> bytes:
+    """The status line and headers (``framing`` says how the body is delimited)."""
+    status = response.status
+    reason = _REASONS.get(status, b"Unknown")
+    if response.reason:
+        reason = _clean(response.reason)
+    parts = [
+        b"HTTP/1.1 %d %s\r\nServer: servesize\r\nDate: %s\r\n%s"
+        % (status, reason, _CLOCK.date(), framing)
+    ]
+    for name, value in response.headers:
+        # Header values come from user code too: never let them split the response.
+        parts.append(b"%s: %s\r\n" % (_clean(name), _clean(value)))
+    if not keep_alive:
+        parts.append(b"Connection: close\r\n")
+    elif http10:
+        parts.append(b"Connection: keep-alive\r\n")
+    parts.append(b"\r\n")
+    return b"".join(parts)
 
 
 def sweep(connections: set[HttpProtocol]) -> None:

@@ -293,6 +293,17 @@ class Figures(MeasuredRun):
     service_time_percentile999_in_ms: float | None = figure(
         "serviceTimePercentile999InMs", source="load"
     )
+    #: due time to the response's first byte: earlier than the latency for a service
+    #: that streams its answer (chunked), about the same otherwise
+    time_to_first_byte_percentile50_in_ms: float | None = figure(
+        "timeToFirstBytePercentile50InMs", source="load"
+    )
+    time_to_first_byte_percentile90_in_ms: float | None = figure(
+        "timeToFirstBytePercentile90InMs", source="load"
+    )
+    time_to_first_byte_percentile99_in_ms: float | None = figure(
+        "timeToFirstBytePercentile99InMs", source="load"
+    )
     errors_by_status: dict[str, int] | None = figure("errorsByStatus", source="load")
     errors_by_kind: dict[str, int] | None = figure("errorsByKind", source="load")
     #: failures of run() counted by the host: ``[{type, message, count}]``
@@ -329,6 +340,12 @@ class Figures(MeasuredRun):
     sizing_model: dict[str, Any] | None = figure("sizingModel")
     best_latency_in_ms: float | None = figure("bestLatencyInMs")
     best_latency_by: str | None = figure("bestLatencyBy")
+    # -- where to run it: a VM size and count, and its cost (servesize.deploy) ---------
+    #: the SKU chosen for the target, its instance count and every SKU considered
+    deployment: dict[str, Any] | None = figure("deployment")
+    #: cost per hour / per million requests (and per day of a traffic plan); only with
+    #: prices the user gave
+    cost: dict[str, Any] | None = figure("cost")
     # -- verdict and outcome ---------------------------------------------------------
     validity: str | None = figure("validity")
     validity_reasons: list[str] | None = figure("validityReasons")

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from servesize.workspace._artifacts import ArtifactStore
 from servesize.workspace._datasets import DatasetRegistry
 from servesize.workspace._db import Database
 from servesize.workspace._environments import EnvironmentRegistry
+from servesize.workspace._location import DEFAULT_WORKSPACE, default_workspace_path
 from servesize.workspace._models import ModelRegistry
 from servesize.workspace._profiles import ProfileRegistry, profile_log_file
 
 __all__ = ["DEFAULT_WORKSPACE", "Store", "default_workspace_path", "profile_log_file"]
-
-DEFAULT_WORKSPACE = Path(".servesize")
-
-
-def default_workspace_path() -> Path:
-    """``$SERVESIZE_WORKSPACE`` or ``.servesize`` in the current directory."""
-    return Path(os.environ.get("SERVESIZE_WORKSPACE") or DEFAULT_WORKSPACE)
 
 
 class Store:

@@ -62,4 +62,22 @@ def run(request):
     elif probe == "data":
         seen["data"] = request.get_data(as_text=True)
         seen["raw_size"] = len(request.get_data())
+    elif probe == "order":  # the body is a stream read once: what each read sees, in order
+        seen["reads"] = [_read(request, what) for what in request.args["order"].split(",")]
     return seen
+
+
+def _read(request, what):
+    if what == "data":
+        return request.data.decode("latin-1")
+    if what == "get":
+        return request.get_data(as_text=True)
+    if what == "stream":
+        return request.stream.read().decode("latin-1")
+    if what == "form":
+        return request.form.to_dict(flat=False)
+    if what == "files":
+        return sorted(request.files)
+    if what == "values":
+        return request.values.to_dict(flat=False)
+    return request.get_json(force=True, silent=True)
