@@ -47,13 +47,16 @@ lint: $(VENV)/.installed
 # The whole suite, as CI runs it, in two parts (docs/development.md, "How the suite is
 # split"): the tests that measure nothing, TEST_WORKERS at a time (each module on one
 # worker, so its module-scoped servers start once; the slow modules first: conftest.py);
-# then the `timing` tests, which measure, one at a time on an otherwise idle machine. Coverage of the
-# in-process code of both is combined and printed before the last summary line (code
-# run in subprocesses, e.g. the scoring host, is not counted). Both parts always run;
-# the target fails if either did.
+# then the `timing` tests, which measure, one at a time on an otherwise idle machine.
+# Coverage of the in-process code of both is combined and printed before the last
+# summary line (code run in subprocesses, e.g. the scoring host, is not counted). Both
+# parts always run; the target fails if either did. The CLI and the scoring host run as
+# hundreds of child processes: src/ is compiled once first, not in each of them (on
+# machines with PYTHONDONTWRITEBYTECODE=1 they would never write their bytecode).
 TEST_WORKERS ?= 4
 test: test-deps lint
 	rm -f .coverage .coverage.*
+	$(PY) -m compileall -q src
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not timing" \
 		--durations=15 --cov=servesize --cov-report= ; parallel=$$?; \
 	$(PY) -m pytest -q -m timing --durations=15 --cov=servesize --cov-append --cov-report=term; \
