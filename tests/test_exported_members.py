@@ -46,8 +46,8 @@ SURFACES: dict[ModuleType, set[str]] = {
     servesize.report: {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare",
         "comparison_table", "default_filename", "fmt", "fmt_ms", "k8s_quantities",
-        "notebook_html", "parse_threshold", "print_summary", "render", "summary_table",
-        "with_deployment", "write_report",
+        "notebook_html", "parse_threshold", "plan_summary", "print_summary", "render",
+        "summary_table", "with_deployment", "write_report",
     },
     servesize.deploy: {
         "PRICE_KEYS", "DeployOptions", "Prices", "Sku", "attach", "azureml_yaml",
@@ -60,6 +60,8 @@ SURFACES: dict[ModuleType, set[str]] = {
         "Confirmation", "DatasetFormat", "DatasetRecord", "EnvironmentRecord", "ErrorInfo",
         "Figures", "Machine", "MeasuredRun", "ModelFile", "ModelRecord", "ProfileRecord",
         "RunEnvironment",
+        # an autoscaling plan's figures (docs/planning.md)
+        "Autoscaling", "PlanConfirmation", "PlanPredicted",
         "Store",
         "Warmup", "default_workspace_path", "figure", "format_id", "parse_id",
         "parse_pip_requirements", "pip_from_conda", "profile_log_file",

@@ -1,6 +1,6 @@
 """Imports between servesize's packages go one way (docs/architecture.md):
 
-    cli -> sweeps -> sdk -> {profiling, report} -> deploy -> environments
+    cli -> sweeps -> sdk -> planning -> {profiling, report} -> deploy -> environments
         -> {load, serving, workspace} -> {errors, _process}
 
 Read from the source with ``ast`` (nothing is imported), so a function-level import
@@ -28,6 +28,8 @@ RANK = {
     "profiling": 20,
     "deploy": 18,
     "report": 20,
+    # plans from a stored profile and a trace; report renders the stored plan only
+    "planning": 25,
     "sdk": 30,
     "sweeps": 40,
     "cli": 50,

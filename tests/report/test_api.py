@@ -10,7 +10,7 @@ def test_exported_members() -> None:
     assert set(servesize.report.__all__) == {
         "FORMATS", "Comparison", "ComparisonRow", "ProfileView", "compare", "comparison_table",
         "default_filename", "fmt", "fmt_ms", "k8s_quantities", "notebook_html", "parse_threshold",
-        "print_summary", "render",
+        "plan_summary", "print_summary", "render",
         "summary_table", "with_deployment", "write_report",
     }  # fmt: skip
     assert servesize.report.FORMATS[:6] == ("html", "md", "json", "csv", "csv-samples", "k8s")

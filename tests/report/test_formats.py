@@ -25,6 +25,10 @@ def test_every_format_renders_every_profile(any_view: ProfileView, fmt: str) -> 
         with pytest.raises(ProfileError, match="no recommendation to export"):
             render(any_view, fmt)
         return
+    if fmt == "keda" and any_view.figures.autoscaling is None:
+        with pytest.raises(ProfileError, match="no autoscaling plan"):
+            render(any_view, fmt)
+        return
     text = render(any_view, fmt)
     assert text.strip()
     assert text.endswith("\n")

@@ -13,6 +13,12 @@ from rich.console import Console
 
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, fail
 from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
+from servesize.cli._plan import (
+    AutoscalerOption,
+    TrafficColumnOption,
+    TrafficSpeedOption,
+    read_traffic,
+)
 from servesize.cli.model import model_app
 from servesize.errors import ProfileError
 from servesize.workspace import Figures, Store
@@ -20,7 +26,7 @@ from servesize.workspace import Figures, Store
 if TYPE_CHECKING:
     from servesize.sdk import ModelProfile
 
-__all__ = ["profile_command"]
+__all__ = ["key_values", "profile_command"]
 
 
 def _parse_seconds(text: str | None) -> float | None:
@@ -131,6 +137,13 @@ def profile_command(
         bool, typer.Option("--add-tags", help="Tag each model with the recommendation.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the details as JSON.")] = False,
+    traffic: Annotated[
+        Path | None,
+        typer.Option("--traffic", help="Then plan autoscaling for this trace (docs/planning.md)."),
+    ] = None,
+    traffic_column: TrafficColumnOption = None,
+    traffic_speed: TrafficSpeedOption = 1.0,
+    autoscaler: AutoscalerOption = "hpa",
     skus: SkusOption = None,
     price: PriceOption = None,
     instance_type: InstanceTypeOption = None,
@@ -169,7 +182,9 @@ def profile_command(
     ):
         if value is not None:
             settings[key] = value
-    settings.update(_key_values(setting or []))
+    settings.update(key_values(setting or []))
+    # a bad trace fails before anything starts
+    trace = read_traffic(traffic, traffic_column, traffic_speed) if traffic else None
     store = Store.open(workspace)
     if server_cmd is not None or url is not None:
         from servesize.sdk import ServerConfig
@@ -219,6 +234,11 @@ def profile_command(
             state = _wait_out(handle)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if trace is not None and state == "Succeeded":
+        if not as_json:
+            console.print("planning: simulating the autoscalers over the trace, then replaying "
+                          "its hardest minute on real replicas ...")  # fmt: skip
+        handle.plan(trace, autoscaler=autoscaler)  # the summary below shows it
     details = handle.get_details()
     if output_file is not None:
         output_file.write_text(json.dumps(details, indent=2, default=str) + "\n", encoding="utf-8")
@@ -236,7 +256,7 @@ def profile_command(
         raise ProfileError(f"profile {name} {state.lower()}: {message} (log: {handle.log_path})")
 
 
-def _key_values(pairs: list[str]) -> dict[str, Any]:
+def key_values(pairs: list[str]) -> dict[str, Any]:
     """``KEY=VALUE`` settings; values are read as JSON when they parse (numbers, bools)."""
     out: dict[str, Any] = {}
     for pair in pairs:

@@ -1,4 +1,4 @@
-"""``servesize profile``: list, show, report, compare and delete stored profiles."""
+"""``servesize profile``: list, show, report, plan, compare and delete stored profiles."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from rich.table import Table
 from servesize.cli._app import DEFAULT_WORKSPACE, WorkspaceOption, command_app
 from servesize.cli._deploy_options import InstanceTypeOption, PriceOption, SkusOption
 from servesize.cli._output import err_console
+from servesize.cli._plan import (
+    AutoscalerOption,
+    ConfirmOption,
+    TrafficColumnOption,
+    TrafficSpeedOption,
+)
 from servesize.deploy import DeployOptions
 from servesize.report import (
     FORMATS,
@@ -127,6 +133,36 @@ def report(
         return
     path = write_report(view, Path(output or default_filename(view.name, format)), format)
     print(path)
+
+
+@profile_app.command("plan")
+def plan(
+    name: Annotated[str, typer.Argument(help="Profile name (a profile that succeeded).")],
+    traffic: Annotated[
+        Path, typer.Option("--traffic", help="Trace file: arrival times, a CSV, or counts.")
+    ],
+    traffic_column: TrafficColumnOption = None,
+    traffic_speed: TrafficSpeedOption = 1.0,
+    autoscaler: AutoscalerOption = "hpa",
+    confirm: ConfirmOption = True,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--setting", help="A plan setting as KEY=VALUE (e.g. attainment=0.999)."),
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: JsonOption = False,
+) -> None:
+    """Plan replicas and autoscaling (HPA, KEDA) for a traffic trace (docs/planning.md)."""
+    from servesize.cli._plan import plan_and_print, read_traffic
+    from servesize.cli.model_profile import key_values
+
+    trace = read_traffic(traffic, traffic_column, traffic_speed)
+    store = Store.open(workspace)
+    settings = key_values(setting or [])
+    plan_and_print(
+        store, name, trace, autoscaler=autoscaler, confirm=confirm, settings=settings,
+        as_json=as_json,
+    )  # fmt: skip
 
 
 @profile_app.command("compare")

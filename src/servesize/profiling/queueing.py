@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CFS_PERIOD", "ServiceModel", "histogram_samples"]
+__all__ = ["CFS_PERIOD", "ServiceModel", "histogram_samples", "service_time_quantiles"]
 
 CFS_PERIOD = 0.1  # seconds; the kernel's default cpu.cfs_period_us
 _EPS = 1e-12
@@ -59,6 +60,15 @@ def histogram_samples(histogram: Sequence[tuple[float, float]], count: int = 400
     return out
 
 
+def service_time_quantiles(work: Sequence[float], count: int = 100) -> list[float]:
+    """``count`` evenly spaced quantiles of ``work`` (seconds), in ms: what a stored
+    profile keeps so its model can be rebuilt (:meth:`ServiceModel.from_details`)."""
+    if len(work) == 0:
+        return []
+    qs = (np.arange(count) + 0.5) / count
+    return [round(float(v) * 1000.0, 4) for v in np.quantile(np.asarray(work, float), qs)]
+
+
 @dataclass(frozen=True)
 class ServiceModel:
     """``work``: service times (s) of one request at a time; ``cpu_fraction``: cores
@@ -74,6 +84,28 @@ class ServiceModel:
     _cache: dict[tuple[float, int, float], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @classmethod
+    def from_details(cls, sizing_model: Mapping[str, Any]) -> ServiceModel:
+        """The model a stored profile's sizing fitted, from its ``sizingModel`` details.
+
+        ``serviceTimesMs`` (quantiles of ``work``) is stored since plans need it; an
+        older profile has only the mean, read as exponential service times of that mean
+        (the M/M/c assumption: a tail of its own rather than none).
+        """
+        mean_ms = float(sizing_model.get("serviceTimeMeanInMs") or 0.0)
+        stored = [float(v) for v in sizing_model.get("serviceTimesMs") or () if float(v) > 0]
+        if stored:
+            work = tuple(v / 1000.0 for v in stored)
+        elif mean_ms > 0:
+            work = tuple(-math.log(1.0 - (i + 0.5) / 100) * mean_ms / 1000.0 for i in range(100))
+        else:
+            raise ValueError("the sizing model has no service times")
+        return cls(
+            work=work,
+            cpu_fraction=float(sizing_model.get("cpuFraction") or 1.0),
+            overhead_ms=float(sizing_model.get("overheadInMs") or 0.0),
+        )
 
     @property
     def cpu_per_query(self) -> float:

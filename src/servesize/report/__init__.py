@@ -13,6 +13,7 @@ from servesize.report._deploy import with_deployment
 from servesize.report._exports import k8s_quantities
 from servesize.report._facts import fmt, fmt_ms
 from servesize.report._notebook import notebook_html
+from servesize.report._plan import plan_summary
 from servesize.report._render import FORMATS, default_filename, render, write_report
 from servesize.report._summary import comparison_table, print_summary, summary_table
 from servesize.report._view import ProfileView
@@ -30,6 +31,7 @@ __all__ = [
     "k8s_quantities",
     "notebook_html",
     "parse_threshold",
+    "plan_summary",
     "print_summary",
     "render",
     "summary_table",

@@ -149,7 +149,9 @@ def render_k8s(view: ProfileView) -> str:
             lines += [f"  - name: {name}", f'    value: "{f.recommended_threads}"']
         if f.recommended_workers is not None:
             lines += ["  - name: WORKER_COUNT", f'    value: "{f.recommended_workers}"']
-    return "\n".join(lines) + "\n"
+    from servesize.report._plan_exports import hpa_yaml  # the plan's HPA, when planned
+
+    return "\n".join(lines) + "\n" + hpa_yaml(view)
 
 
 def render_azure(view: ProfileView) -> str:

@@ -339,11 +339,13 @@ def not_measured(view: ProfileView) -> FactTable:
 def all_tables(view: ProfileView) -> list[FactTable]:
     """Every section in reading order; empty ones are kept so formats can say so."""
     from servesize.report._deploy import deployment_tables  # they build on this module
+    from servesize.report._plan import plan_tables
     from servesize.report._sizing import objective_tables
 
     return [
         recommendation(view),
         *objective_tables(view),
+        *plan_tables(view),
         *deployment_tables(view),
         latency(view),
         throughput(view),

@@ -219,6 +219,22 @@ def _sizing_cards(view: ProfileView) -> str:
     )
 
 
+def _plan_cards(view: ProfileView) -> str:
+    from servesize.report._plan import plan_charts, plan_tables
+
+    tables = plan_tables(view)
+    if not tables:
+        return ""
+    charts = [_card(title, svg, hint) for title, svg, hint in plan_charts(view)]
+    facts = _card(
+        tables[0].title,
+        table(tables[0]),
+        "Simulated over the trace with the autoscaler's documented rules (docs/planning.md); "
+        "the confirmation replays the hardest window on real replicas.",
+    )
+    return _cols(facts, *charts[:1]) + _cols(*charts[1:])
+
+
 def _deployment_cards(view: ProfileView) -> str:
     tables = deployment_tables(view)
     if not tables:
@@ -253,6 +269,7 @@ def render_html(view: ProfileView) -> str:
         _hero(view),
         _tiles(view),
         _sizing_cards(view),
+        _plan_cards(view),
         _deployment_cards(view),
         _cols(
             _card(

@@ -17,6 +17,7 @@ from servesize.report._exports import (
 )
 from servesize.report._html import render_html
 from servesize.report._markdown import render_markdown
+from servesize.report._plan_exports import render_keda
 from servesize.report._view import ProfileView
 
 _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
@@ -29,6 +30,7 @@ _RENDERERS: dict[str, Callable[[ProfileView], str]] = {
     "azureml": render_azureml,
     "azure-v1": render_azure,
     "csv-sizing": render_csv_sizing,
+    "keda": render_keda,
 }
 
 #: Every format name, in the order the CLI lists them.
@@ -50,6 +52,7 @@ EXTENSIONS = {
     "k8s": "yaml",
     "azureml": "deployment.yml",
     "azure-v1": "deploymentconfig.json",
+    "keda": "keda.yaml",
 }
 
 
@@ -57,7 +60,8 @@ def render(view: ProfileView, format: str = "html") -> str:
     """The report of ``view`` in ``format`` (one of :data:`FORMATS`).
 
     ``k8s``, ``azureml`` and ``azure-v1`` raise ``ProfileError`` when the profile has
-    no recommendation (Failed, Cancelled, still running).
+    no recommendation (Failed, Cancelled, still running); ``keda`` when it has no
+    autoscaling plan (``servesize profile plan``).
     """
     try:
         renderer = _RENDERERS[ALIASES.get(format, format)]

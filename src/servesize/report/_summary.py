@@ -55,6 +55,13 @@ def summary_table(view: ProfileView) -> Table:
             table.add_row("sizing", f.sizing_note)
     else:
         table.add_row("p90 under it", fmt_ms(f.recommendation_latency_in_ms))
+    from servesize.report._plan import plan_summary
+
+    plan = plan_summary(view)
+    if plan:
+        section("Autoscaling plan")
+        for label, text in plan:
+            table.add_row(label, text)
     _deployment_rows(view, table, section)
     section("Latency")
     for label, ms in (

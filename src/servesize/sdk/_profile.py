@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from servesize.deploy import DeployOptions, attach
+from servesize.errors import InvalidInputError
 from servesize.profiling import ProfileSettings, start_run
 from servesize.report import (
     Comparison,
@@ -79,6 +80,8 @@ class ModelProfile:
         self._finished: threading.Event | None = None
         self._cancel: threading.Event | None = None
         self.progress: dict[str, Any] = {}
+        #: traffic given to Model.profile: planned once the profile succeeded
+        self._traffic: Any = None
         self._html_report: Path | None = None  # where report() last wrote the HTML one
         self._store.profiles.get(name)  # NotFoundError for an unknown name
 
@@ -89,6 +92,7 @@ class ModelProfile:
         handle.workspace, handle._store, handle.name = workspace, store_of(workspace), name
         handle.progress = {}
         handle._finished = handle._cancel = None
+        handle._traffic = None
         handle._html_report = None
         return handle
 
@@ -160,15 +164,60 @@ class ModelProfile:
         if show_output:
             from servesize.sdk._progress import follow
 
-            return follow(self, timeout=timeout)
+            state = follow(self, timeout=timeout)
+            if state in FINAL_STATES:
+                self._plan_traffic(state)
+            return state
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             state = self.state
             if state in FINAL_STATES:
+                self._plan_traffic(state)
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 return state
             self._pause(0.2)
+
+    def _plan_traffic(self, state: str) -> None:
+        """Plan the traffic given to ``Model.profile`` once (the profile succeeded); a
+        profile that cannot be planned (no sizing) says why in ``autoscaling.note``
+        rather than failing ``wait_for_completion()``."""
+        traffic, self._traffic = self._traffic, None
+        if traffic is not None and state == "Succeeded":
+            from servesize.planning import store_unplanned
+            from servesize.sdk._plan import plan_stored
+
+            try:
+                plan_stored(self._store, self.name, traffic)
+            except InvalidInputError as exc:
+                store_unplanned(self._store, self.name, str(exc), traffic.summary)
+
+    def plan(
+        self,
+        traffic: Any,
+        *,
+        column: str | None = None,
+        speed: float = 1.0,
+        autoscaler: str = "hpa",
+        confirm: bool = True,
+        **settings: Any,
+    ) -> dict[str, Any]:
+        """Plan this profile's replica for ``traffic`` (a trace file, a
+        ``servesize.load.Trace`` or arrival times in seconds): the HPA's and KEDA's
+        settings simulated over it, confirmed on real replicas over its hardest window,
+        stored in the details (``autoscaling``, ``traffic``; docs/planning.md).
+        ``settings`` are ``servesize.planning.PlanSettings`` fields.  Returns the
+        ``autoscaling`` details."""
+        from servesize.sdk._plan import plan_stored, traffic_of
+
+        return plan_stored(
+            self._store,
+            self.name,
+            traffic_of(traffic, column, speed),
+            autoscaler=autoscaler,
+            confirm=confirm,
+            settings=settings,
+        )
 
     def cancel(self) -> None:
         """Stop a running profile; it ends ``Cancelled`` with what it measured."""
@@ -255,6 +304,7 @@ def profile(
     description: str | None = None,
     environment: Any = None,
     *,
+    traffic: Any = None,
     skus: str | Path | None = None,
     prices: Any = None,
     instance_type: str | None = None,
@@ -274,6 +324,11 @@ def profile(
     interpreter (``env_manager="local"``); ``environment`` (an ``Environment`` or its
     id) wins over both (docs/servers.md).
 
+    ``traffic`` (a trace file, a ``servesize.load.Trace`` or arrival times in seconds):
+    read now (a bad file fails before anything starts) and planned for once the
+    profile succeeded, when ``wait_for_completion()`` returns (``ModelProfile.plan``;
+    docs/planning.md).
+
     When it ends, the profile chooses where to run it (``details['deployment']``: an
     Azure VM size from the bundled table or ``skus``, a SKU file, and the instances the
     target needs; ``instance_type`` forces the size) and, with ``prices``
@@ -282,6 +337,11 @@ def profile(
     """
     store = store_of(workspace)
     options = DeployOptions.parse(skus, prices, instance_type)
+    planned = None
+    if traffic is not None:
+        from servesize.sdk._plan import traffic_of
+
+        planned = traffic_of(traffic)
     request = profile_request(
         store,
         name=profile_name,
@@ -295,6 +355,7 @@ def profile(
         environment=environment,
     )
     handle = ModelProfile._run_here(workspace, request.name)
+    handle._traffic = planned
     started = start_run(
         store, request, progress=handle._on_progress, finish=lambda f: attach(f, options)
     )

@@ -36,11 +36,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 __all__ = [
+    "Autoscaling",
     "Confirmation",
     "ErrorInfo",
     "Figures",
     "Machine",
     "MeasuredRun",
+    "PlanConfirmation",
+    "PlanPredicted",
     "RunEnvironment",
     "Warmup",
     "figure",
@@ -238,6 +241,83 @@ class RunEnvironment(_Group):
 
 
 @dataclass
+class PlanPredicted(_Group):
+    """What the simulation of the autoscaled plan over the trace predicts
+    (docs/planning.md), against the static plan that carries the trace's peak."""
+
+    replica_hours: float | None = figure("replicaHours")
+    static_replicas: int | None = figure("staticReplicas")
+    static_replica_hours: float | None = figure("staticReplicaHours")
+    #: share of the trace's requests predicted within the objective's limit
+    attainment: float | None = figure("attainment")
+    #: the share the plan was required to reach (the target it was chosen for)
+    required_attainment: float | None = figure("requiredAttainment")
+    #: share of the trace's minutes (with requests) whose percentile meets the objective
+    minutes_meeting_objective: float | None = figure("minutesMeetingObjective")
+    #: the minute with the highest predicted percentile: ``{t, requests,
+    #: predictedPercentileMs, attainment}``
+    worst_minute: dict[str, Any] | None = figure("worstMinute")
+    mean_replicas: float | None = figure("meanReplicas")
+    peak_replicas: int | None = figure("peakReplicas")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PlanConfirmation(_Group):
+    """The trace's hardest window replayed on real replicas under the planned limits."""
+
+    predicted_ms: float | None = figure("predictedMs")
+    measured_ms: float | None = figure("measuredMs")
+    #: the measured percentile met the objective
+    met: bool | None = figure("met")
+    #: |measured - predicted| / predicted
+    deviation: float | None = figure("deviation")
+    window_start: float | None = figure("windowStart")
+    window_seconds: float | None = figure("windowSeconds")
+    #: replicas run here, and replicas the simulation had in that window
+    replicas: int | None = figure("replicas")
+    simulated_replicas: int | None = figure("simulatedReplicas")
+    requests: int | None = figure("requests")
+    success_rate: float | None = figure("successRate")
+    late_send_share: float | None = figure("lateSendShare")
+    #: why the measurement cannot be trusted (a busy machine: docs/verdict.md)
+    reasons: list[str] | None = figure("reasons")
+    skipped: str | None = figure("skipped")
+    error: str | None = figure("error")
+    note: str | None = figure("note")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Autoscaling(_Group):
+    """An autoscaling plan for a trace (``servesize profile plan``; docs/planning.md)."""
+
+    #: which autoscaler ``timeline`` and ``predicted`` describe: ``hpa`` or ``keda``
+    autoscaler: str | None = figure("autoscaler")
+    #: the HorizontalPodAutoscaler's settings: ``targetCPUUtilizationPercentage``,
+    #: ``minReplicas``, ``maxReplicas``, ``behavior`` (autoscaling/v2)
+    hpa: dict[str, Any] | None = figure("hpa")
+    #: the KEDA HTTP add-on's: ``requestRateTargetValue``, ``minReplicaCount``,
+    #: ``maxReplicaCount``, ``window``, ``behavior``
+    keda: dict[str, Any] | None = figure("keda")
+    #: one row per sync period: ``t``, ``rate``, ``cpuUtilization``,
+    #: ``desiredReplicas``, ``readyReplicas``, ``predictedPercentileMs``
+    timeline: list[dict[str, Any]] | None = figure("timeline")
+    predicted: PlanPredicted | None = figure("predicted", group=PlanPredicted)
+    confirmation: PlanConfirmation | None = figure("confirmation", group=PlanConfirmation)
+    #: one replica as the profile sized it (limits, CPU per query, cold start)
+    replica: dict[str, Any] | None = figure("replica")
+    objective: str | None = figure("objective")
+    #: seconds from a burst to a new replica serving: sync period, metric window and
+    #: delay, cold start
+    reaction_seconds: float | None = figure("reactionSeconds")
+    #: the simulation's settings (PlanSettings.to_dict())
+    settings: dict[str, Any] | None = figure("settings")
+    note: str | None = figure("note")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Figures(MeasuredRun):
     """Every figure a profile reports (docs/profiling.md); all optional.  The
     measurement's requested limits, load metrics, contention and throttling are the
@@ -364,5 +444,9 @@ class Figures(MeasuredRun):
     sweep_runner: str | None = figure("sweepRunner")
     trial_start_time: str | None = figure("trialStartTime")
     trial_end_time: str | None = figure("trialEndTime")
+    # -- sizing for a trace (servesize profile plan; docs/planning.md) -----------------
+    #: the trace's summary (servesize.load's TraceSummary.to_dict())
+    traffic: dict[str, Any] | None = figure("traffic")
+    autoscaling: Autoscaling | None = figure("autoscaling", group=Autoscaling)
     #: stored keys this version does not know (kept, written back unchanged)
     extra: dict[str, Any] = field(default_factory=dict)

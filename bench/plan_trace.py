@@ -1,0 +1,148 @@
+"""Issue 20's targets for a plan: the bundled example profiled, then planned for the
+Azure LLM trace in shared/traces, sped up to load the example's replica.
+
+Records, appended to bench/RESULTS-plan.md with the command, `uptime` and the CPU model:
+
+- planning time for the trace at its own pace (58 minutes: "a one-hour trace"), without
+  the confirmation (wall time of the command, so an upper bound of the computation);
+- the confirmation's wall time (the planned command's minus the unconfirmed one's);
+- on the sped-up trace: the confirmation's measured percentile against the prediction
+  (target: within 25%), the autoscaled replica-hours against the static plan's and the
+  predicted attainment (target: below the static plan at >= 99% of requests within L).
+
+    .venv/bin/python bench/plan_trace.py --trace ../shared/traces/azure-llm-2023-conv.csv
+
+The example is profiled with ``--slo p99=40ms --qps 10`` (``--profile-args``): a plan
+puts the objective's share of requests within its limit, so a p99 objective is what "99%
+of requests within L" asks for; sized for 10 q/s, one replica is small enough that the
+trace, sped up to load it, lasts about half an hour (a replica sized per core carries
+~74/s: the trace would be sped up 13x to 4 minutes, shorter than the autoscalers'
+windows, and no autoscaler could save anything on it).
+
+``--load`` sets the speed-up: the sped-up trace's mean rate is that many times the rate
+one replica carries within the objective (default 1.0: the trace then lasts about
+half an hour, long enough for the autoscalers' windows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import BENCH, EXAMPLES, append_results, example_model, machine, run_heading, uptime
+
+RESULTS = BENCH / "RESULTS-plan.md"
+
+
+def cli(ws: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(ws)]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    return proc, time.monotonic() - started
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def plan(ws: Path, trace: Path, speed: float, *extra: str) -> tuple[dict[str, Any], float]:
+    proc, seconds = cli(
+        ws, "profile", "plan", "bench", "--traffic", str(trace), "--traffic-column",
+        "TIMESTAMP", "--traffic-speed", f"{speed:g}", "--json", *extra,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(f"plan failed: {proc.stderr.strip()}")
+    return json.loads(proc.stdout), seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trace", type=Path, required=True)
+    parser.add_argument("--load", type=float, default=1.0)
+    # a p99 objective (the plan must then put 99% of requests within it, the target),
+    # sized for a small rate so one replica carries ~10/s: sped up to load it, the trace
+    # still lasts half an hour, long enough for the autoscalers' windows
+    parser.add_argument("--profile-args", default="--slo p99=40ms --qps 10")
+    args = parser.parse_args()
+    load = uptime()
+    model = example_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        cli(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
+        cli(
+            ws, "dataset", "register", "--name", "requests",
+            "--file", str(EXAMPLES / "sample-requests.txt"),
+        )  # fmt: skip
+        proc, profile_seconds = cli(
+            ws, "model", "profile", "-n", "bench", "-m", "diabetes-forest", "--idi", "requests",
+            "--ic", str(EXAMPLES / "inference-config.json"), "--json",
+            *shlex.split(args.profile_args),
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise SystemExit(f"profile failed: {proc.stderr.strip()[-2000:]}")
+        details = json.loads(proc.stdout)
+        # the trace at its own pace, unconfirmed: the planning time of a 58-minute trace
+        own, own_seconds = plan(ws, args.trace, 1.0, "--no-confirm")
+        per_replica = own["autoscaling"]["replica"]["ratePerReplicaWithinObjective"]
+        mean = own["traffic"]["meanQueriesPerSecond"]
+        speed = round(args.load * per_replica / mean, 2)
+        unconfirmed, plain_seconds = plan(ws, args.trace, speed, "--no-confirm")
+        planned, confirmed_seconds = plan(ws, args.trace, speed)
+    a = planned["autoscaling"]
+    p, c = a["predicted"], a["confirmation"]
+    figures = {
+        "profile": {
+            "seconds": round(profile_seconds, 1),
+            "recommendedCpu": details.get("recommendedCpu"),
+            "validity": details.get("validity"),
+            "ratePerReplicaWithinObjective": own["autoscaling"]["replica"][
+                "ratePerReplicaWithinObjective"
+            ],
+            "workers": details.get("recommendedWorkers"),
+            "objective": details.get("latencyObjective"),
+            "coldStartSeconds": details.get("coldStartSeconds"),
+        },
+        "planOwnPaceSeconds": round(own_seconds, 2),
+        "ownPaceRequests": own["traffic"]["requests"],
+        "ownPaceDurationSeconds": own["traffic"]["durationSeconds"],
+        "speed": speed,
+        "planSpedUpSeconds": round(plain_seconds, 2),
+        "confirmationSeconds": round(confirmed_seconds - plain_seconds, 2),
+        "hpa": {k: v for k, v in a["hpa"].items() if k != "behavior"},
+        "keda": {k: v for k, v in a["keda"].items() if k != "behavior"},
+        "predicted": p,
+        "confirmation": c,
+        "targets": {
+            "planUnder10s": own_seconds < 10,
+            "confirmationUnder90s": confirmed_seconds - plain_seconds < 90,
+            "within25Percent": (c.get("deviation") is not None and c["deviation"] <= 0.25),
+            "cheaperThanStatic": p["replicaHours"] < p["staticReplicaHours"],
+            "attainment99": p["attainment"] >= 0.99,
+        },
+    }
+    command = "/work/bin/quiet .venv/bin/python bench/plan_trace.py " + " ".join(
+        shlex.quote(a) for a in sys.argv[1:]
+    )
+    text = (
+        run_heading()
+        + f"\nCommand: `{command}`\n\n{machine()}; CPU {cpu_model()}\n\n"
+        + f"`uptime` before: {load}\n\n```json\n{json.dumps(figures, indent=2)}\n```\n"
+    )
+    append_results(RESULTS, text, "# Planning for a trace (bench/plan_trace.py)\n")
+    print(text)
+    assert unconfirmed["autoscaling"]["hpa"] == a["hpa"]  # the same plan, confirmed or not
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

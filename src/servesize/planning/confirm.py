@@ -1,0 +1,177 @@
+"""The plan confirmed on real replicas over the trace's hardest window.
+
+The window (``confirm_seconds``, 60 s by default) is the one the simulation says
+carries the most requests per ready replica.  As many replicas as the machine's
+service CPUs hold (at least one, at most the fewest the simulation had ready in that
+window) are launched under exactly the planned limits
+(:func:`servesize.profiling.replicas.launch_replicas`).  The window's own arrivals are
+thinned to the share those replicas would see in the simulated fleet (each kept with
+probability ``replicas here / replicas simulated`` of its second) and dealt to the
+replicas at random, as a load balancer's random split would; each replica gets its
+requests at their send times (open loop, latency from the due time).  The prediction
+is the simulation's percentile over the same window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from servesize.errors import ServesizeError
+from servesize.load import LoadResult, LoadSpec, run_load_async
+from servesize.planning.plan import Plan
+from servesize.profiling.replicas import launch_replicas, replicas_that_fit
+from servesize.workspace import PlanConfirmation, Store
+
+__all__ = ["confirm_plan", "merged_percentile", "split_window"]
+
+#: measured within this share of the prediction counts as the model holding
+AGREEMENT = 0.25
+
+
+def split_window(
+    arrivals: npt.ArrayLike,
+    start: float,
+    seconds: float,
+    simulated: npt.ArrayLike,
+    replicas: int,
+    seed: int,
+) -> list[np.ndarray]:
+    """Each replica's send offsets (s from the window's start): the window's arrivals,
+    each kept with probability ``replicas / simulated[its second]`` and dealt to a
+    replica at random."""
+    times = np.asarray(arrivals, dtype=np.float64)
+    times = times[(times >= start) & (times < start + seconds)] - start
+    ready = np.maximum(np.asarray(simulated, dtype=np.float64), 1.0)
+    second = np.minimum(times.astype(np.int64), ready.size - 1)
+    keep = np.minimum(1.0, replicas / ready[second])
+    rng = np.random.default_rng(seed)
+    kept = times[rng.random(times.size) < keep]
+    owner = rng.integers(0, replicas, kept.size)
+    return [kept[owner == i] for i in range(replicas)]
+
+
+def merged_percentile(results: Sequence[LoadResult], percentile: float) -> float | None:
+    """The percentile (ms) of every replica's requests together: from the exact figure
+    for one replica, else from the summed log-spaced histograms, interpolated in log
+    space within the bucket (20 buckets a decade: within about 6%)."""
+    if len(results) == 1:
+        key = {50.0: "50", 90.0: "90", 95.0: "95", 99.0: "99", 99.9: "999"}.get(percentile)
+        value = results[0].metrics.get(f"latencyPercentile{key}InMs") if key else None
+        if isinstance(value, int | float):
+            return float(value)
+    counts: dict[float, int] = {}
+    for result in results:
+        for upper, count in result.latency_histogram:
+            counts[upper] = counts.get(upper, 0) + count
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    rank = total * percentile / 100.0
+    seen, lower = 0, 0.0
+    for upper in sorted(counts):
+        count = counts[upper]
+        if count and seen + count >= rank:
+            fraction = (rank - seen) / count
+            low = lower if lower > 0 else upper / 10 ** (1 / 20)
+            return float(low * (upper / low) ** fraction)
+        seen += count
+        lower = upper
+    return float(max(counts))
+
+
+def _late_share(results: Sequence[LoadResult]) -> float | None:
+    weights = [
+        (r.metrics.get("lateSendShare"), r.metrics.get("totalQueries") or 0) for r in results
+    ]
+    total = sum(n for _, n in weights)
+    if not total:
+        return None
+    return sum(float(share or 0.0) * n for share, n in weights) / total
+
+
+async def _replay(
+    urls: Sequence[str], bodies: Sequence[bytes], schedules: Sequence[np.ndarray], timeout: float
+) -> list[LoadResult]:
+    # each schedule from its own process, as the profiler's open loops: the samplers'
+    # threads here must not hold a sender's GIL when a request is due
+    specs = [
+        LoadSpec(
+            url, bodies, schedule=tuple(float(t) for t in offsets), timeout=timeout, isolated=True
+        )
+        for url, offsets in zip(urls, schedules, strict=True)
+    ]
+    return list(await asyncio.gather(*(run_load_async(spec) for spec in specs)))
+
+
+def confirm_plan(store: Store, name: str, plan: Plan, arrivals: npt.ArrayLike) -> PlanConfirmation:
+    """Replay the plan's hardest window on real replicas; the confirmation figure (with
+    ``error`` set, not raised, when the replicas could not run)."""
+    sim = plan.simulation
+    s = sim.settings
+    replica = plan.table.replica
+    seconds = int(min(s.confirm_seconds, sim.counts.size))
+    start = sim.hardest_window(seconds)
+    window = slice(start, start + seconds)
+    predicted = sim.percentile_ms(window)
+    busy = sim.ready[window][sim.counts[window] > 0]
+    fewest = int(busy.min()) if busy.size else 1
+    count = max(1, min(replicas_that_fit(replica.cores), fewest))
+    info = PlanConfirmation(
+        predicted_ms=round(predicted, 3) if math.isfinite(predicted) else None,
+        window_start=float(start),
+        window_seconds=float(seconds),
+        replicas=count,
+        simulated_replicas=fewest,
+    )
+    schedules = split_window(arrivals, start, seconds, sim.ready[window], count, s.seed)
+    info.requests = int(sum(len(x) for x in schedules))
+    empty = [i for i, x in enumerate(schedules) if len(x) == 0]
+    if info.requests == 0 or empty:
+        info.skipped = "the hardest window has too few requests to give every replica some"
+        return info
+    try:
+        with launch_replicas(
+            store, name, count=count, cpu=replica.cores, memory_gb=replica.memory_gb,
+            workers=replica.workers, threads=replica.threads,
+        ) as running, running.generator():  # fmt: skip
+            timeout = max(10.0, replica.objective.limit_ms / 1000.0 * 20)
+            results = asyncio.run(_replay(running.urls, running.bodies, schedules, timeout))
+            info.reasons = running.busy_reasons() or None
+    except ServesizeError as exc:
+        info.error = str(exc)
+        info.met = False
+        return info
+    measured = merged_percentile(results, plan.table.percentile)
+    total = sum(int(r.metrics.get("totalQueries") or 0) for r in results)
+    ok = sum(int(r.metrics.get("successQueries") or 0) for r in results)
+    info.success_rate = round(ok / total, 5) if total else None
+    info.late_send_share = _late_share(results)
+    limit = plan.table.limit_ms
+    if measured is None:
+        info.error = "no request was answered"
+        info.met = False
+        return info
+    info.measured_ms = round(measured, 3)
+    info.met = measured <= limit and (info.success_rate or 0.0) >= 0.99
+    if info.predicted_ms:
+        info.deviation = round(abs(measured - info.predicted_ms) / info.predicted_ms, 4)
+    info.note = _note(info, limit)
+    return info
+
+
+def _note(info: PlanConfirmation, limit: float) -> str:
+    held = "meets" if info.met else "MISSES"
+    text = (
+        f"measured {info.measured_ms:g} ms against {info.predicted_ms or math.inf:g} ms "
+        f"predicted on {info.replicas} replica(s); {held} the objective's {limit:g} ms"
+    )
+    if info.reasons:
+        text += "; NOT TRUSTED: " + "; ".join(info.reasons)
+    elif info.deviation is not None and info.deviation > AGREEMENT:
+        text += f"; the model is {info.deviation:.0%} off: treat the plan's figures with care"
+    return text

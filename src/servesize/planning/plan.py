@@ -1,0 +1,164 @@
+"""A plan for a stored profile and a trace: static, HPA and KEDA, simulated; stored.
+
+``make_plan(figures, arrivals)`` is pure (no store, no processes): the replica the
+profile sized, its latency table, the static fleet, the two autoscalers' choices and
+the chosen one's timeline, as an :class:`~servesize.workspace.Autoscaling` figure.
+``store_plan`` writes it (and the trace's summary) into the profile's details.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
+
+from servesize.deploy import DeployOptions, attach
+from servesize.errors import InvalidInputError
+from servesize.planning.choose import (
+    Choice,
+    choose_hpa,
+    choose_keda,
+    minutes_share,
+    required_share,
+    static_replicas,
+)
+from servesize.planning.fleet import Simulation
+from servesize.planning.rates import counts_per_second
+from servesize.planning.replica import LatencyTable, Replica
+from servesize.planning.settings import AUTOSCALERS, PlanSettings
+from servesize.workspace import Autoscaling, Figures, PlanPredicted, Store
+
+__all__ = ["Plan", "make_plan", "store_plan", "store_unplanned", "stored_figures"]
+
+
+@dataclass
+class Plan:
+    """The figure to store, and what the confirmation needs of the simulation."""
+
+    figure: Autoscaling
+    simulation: Simulation
+    seconds: float
+
+    @property
+    def table(self) -> LatencyTable:
+        return self.simulation.table
+
+
+def _summary(choice: Choice) -> dict[str, Any]:
+    sim = choice.simulation
+    return {
+        "replicaHours": round(sim.replica_hours, 4),
+        "attainment": round(sim.attainment, 5),
+        "met": choice.met,
+    }
+
+
+def _predicted(sim: Simulation, static: int, static_sim: Simulation, need: float) -> PlanPredicted:
+    minutes = sim.minutes()
+    worst = max(
+        minutes,
+        key=lambda m: (
+            math.inf if m["predictedPercentileMs"] is None else m["predictedPercentileMs"]
+        ),
+        default=None,
+    )
+    return PlanPredicted(
+        replica_hours=round(sim.replica_hours, 4),
+        static_replicas=static,
+        static_replica_hours=round(static_sim.replica_hours, 4),
+        attainment=round(sim.attainment, 5),
+        required_attainment=need,
+        minutes_meeting_objective=round(minutes_share(sim), 5) if minutes else None,
+        worst_minute=worst,
+        mean_replicas=round(float(sim.replicas.mean()), 3),
+        peak_replicas=int(sim.replicas.max()),
+    )
+
+
+def make_plan(
+    figures: Figures,
+    arrivals: npt.ArrayLike,
+    *,
+    autoscaler: str = "hpa",
+    settings: PlanSettings | None = None,
+    name: str = "the profile",
+    duration: float | None = None,
+) -> Plan:
+    """Plan ``figures``' replica for ``arrivals`` (seconds from the trace's start;
+    ``duration``: the trace's length when it runs on past its last arrival)."""
+    if autoscaler not in AUTOSCALERS:
+        raise InvalidInputError(
+            f"unknown autoscaler {autoscaler!r}: choose one of {', '.join(AUTOSCALERS)}"
+        )
+    started = time.process_time()
+    s = settings or PlanSettings()
+    replica = Replica.from_figures(figures, name)
+    counts = counts_per_second(arrivals, duration)
+    table = LatencyTable(replica)
+    need = required_share(table, s)
+    static, static_sim = static_replicas(counts, table, s)
+    hpa = choose_hpa(counts, table, s, static)
+    keda = choose_keda(counts, table, s, static)
+    chosen = hpa if autoscaler == "hpa" else keda
+    sim = chosen.simulation
+    reaction = s.sync_period + s.metric_window + s.metric_delay + s.pod_start_seconds
+    reaction += replica.cold_start_seconds
+    notes = []
+    if not chosen.met:
+        notes.append(
+            f"no {autoscaler} setting tried reached {need:.1%} of requests within "
+            f"{table.limit_ms:g} ms: the minimum is the static count"
+        )
+    if sim.replica_hours >= static_sim.replica_hours:
+        notes.append("autoscaling saves nothing on this trace: the static fleet costs no more")
+    figure = Autoscaling(
+        autoscaler=autoscaler,
+        hpa={**hpa.settings, "predicted": _summary(hpa)},
+        keda={**keda.settings, "predicted": _summary(keda)},
+        timeline=sim.rows,
+        predicted=_predicted(sim, static, static_sim, need),
+        replica={
+            **replica.to_dict(),
+            "ratePerReplicaWithinObjective": round(table.rate_within(need), 3),
+        },
+        objective=replica.objective.label,
+        reaction_seconds=round(reaction, 3),
+        settings=s.to_dict(),
+        note="; ".join(notes) or None,
+    )
+    return Plan(figure, sim, time.process_time() - started)
+
+
+def store_plan(store: Store, name: str, plan: Plan, traffic: dict[str, Any] | None) -> Figures:
+    """Write the plan (and the trace's summary) into profile ``name``'s details."""
+    record = store.profiles.get(name)
+    figures = Figures.from_details(record.details)
+    figures.autoscaling = plan.figure
+    figures.traffic = traffic
+    if figures.deployment is not None:
+        # where to run it and its cost follow the plan's replicas (servesize.deploy reads
+        # them), with the options the profile chose its deployment with
+        attach(figures, DeployOptions.stored(figures.deployment, figures.cost))
+    store.profiles.update(name, details=figures.to_details())
+    return figures
+
+
+def store_unplanned(store: Store, name: str, reason: str, traffic: dict[str, Any] | None) -> None:
+    """Record in profile ``name``'s details why the traffic given was not planned."""
+    figures = Figures.from_details(store.profiles.get(name).details)
+    figures.autoscaling = Autoscaling(note=f"not planned: {reason}")
+    figures.traffic = traffic
+    store.profiles.update(name, details=figures.to_details())
+
+
+def stored_figures(store: Store, name: str) -> Figures:
+    """The figures of a profile a plan can start from (it must have succeeded)."""
+    record = store.profiles.get(name)
+    if record.state != "Succeeded":
+        raise InvalidInputError(
+            f"profile {name!r} is {record.state}: only a profile that succeeded can be planned"
+        )
+    return Figures.from_details(record.details)

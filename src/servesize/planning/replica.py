@@ -1,0 +1,210 @@
+"""One replica as the profile sized it, and its latency against its arrival rate.
+
+The profile's queueing model (``servesize.profiling.queueing.ServiceModel``: a FIFO
+queue before the workers, under the CFS quota of the recommended cores, fitted to the
+measured service times) predicts the latencies of Poisson arrivals at a rate.  A plan
+asks that question for every second of a trace and every candidate setting, so the
+model is run once per rate on a grid (:class:`LatencyTable`) and everything else reads
+the table: the share of requests within the objective's limit is interpolated between
+grid rates, and a percentile over many seconds is read from the mixture of their
+distributions (each second weighted by its requests).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from servesize.errors import InvalidInputError
+from servesize.planning.rates import FloatArray
+from servesize.profiling.objective import Objective, parse_slo
+from servesize.profiling.queueing import ServiceModel
+from servesize.workspace import Figures
+
+__all__ = ["GRID_POINTS", "LatencyTable", "Replica"]
+
+#: rates on the grid, denser towards the capacity where latency bends up
+GRID_POINTS = 40
+#: the grid stops short of the capacity: past it the queue grows without bound
+_TOP = 0.97
+#: latency thresholds (ms) the distributions are kept at, log-spaced
+_THRESHOLDS = 320
+
+
+@dataclass(frozen=True)
+class Replica:
+    """The sized replica: limits (request = limit, as the profile measured it), CPU per
+    query, cold start, the objective, and the fitted model."""
+
+    cores: float
+    memory_gb: float | None
+    workers: int
+    threads: int | None
+    cpu_per_query: float
+    cold_start_seconds: float
+    objective: Objective
+    model: ServiceModel
+
+    @classmethod
+    def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
+        """The replica a stored profile recommends; ``InvalidInputError`` naming what is
+        missing when the profile was not sized for a latency objective."""
+        f = figures
+        cpu, label, fitted = f.recommended_cpu, f.latency_objective, f.sizing_model
+        missing = [
+            key
+            for key, value in (
+                ("recommendedCpu", cpu),
+                ("latencyObjective", label),
+                ("sizingModel", fitted),
+            )
+            if not value
+        ]
+        if missing or not (cpu and label and fitted):
+            raise InvalidInputError(
+                f"{name} has no sizing to plan from (missing {', '.join(missing)}): plan a "
+                "profile that succeeded with sizing on (the default)"
+            )
+        try:
+            model = ServiceModel.from_details(fitted)
+        except ValueError as exc:
+            raise InvalidInputError(f"{name}: {exc}") from None
+        cpq = float(f.cpu_seconds_per_query or model.cpu_per_query)
+        return cls(
+            cores=float(cpu),
+            memory_gb=f.recommended_memory_in_gb,
+            workers=int(f.recommended_workers or 1),
+            threads=f.recommended_threads,
+            cpu_per_query=cpq,
+            cold_start_seconds=float(f.cold_start_seconds or 0.0),
+            objective=parse_slo(label),
+            model=model,
+        )
+
+    @property
+    def capacity(self) -> float:
+        """Requests/s at 100% of the quota or of the workers, whichever binds first."""
+        return self.model.capacity(self.cores, self.workers)
+
+    def cpu_utilization(self, rate: FloatArray) -> FloatArray:
+        """CPU used over the request (= limit) at a per-replica rate, at most 1."""
+        return np.minimum(rate * self.cpu_per_query / self.cores, 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cpu": self.cores,
+            "memoryInGB": self.memory_gb,
+            "workers": self.workers,
+            "threads": self.threads,
+            "cpuSecondsPerQuery": round(self.cpu_per_query, 6),
+            "coldStartSeconds": round(self.cold_start_seconds, 3),
+            "capacityQueriesPerSecond": round(self.capacity, 3),
+        }
+
+
+class LatencyTable:
+    """Predicted latency distributions of one replica at rates on a grid (built once).
+
+    ``cdf[k, j]`` is the share of requests at grid rate ``rates[k]`` answered within
+    ``thresholds[j]`` ms (the model's latencies plus its overhead).
+    """
+
+    def __init__(self, replica: Replica, points: int = GRID_POINTS) -> None:
+        self.replica = replica
+        self.limit_ms = replica.objective.limit_ms
+        self.percentile = float(replica.objective.percentile)
+        capacity = replica.capacity
+        if not math.isfinite(capacity) or capacity <= 0:
+            raise InvalidInputError("the profile's model has no finite capacity to plan with")
+        x = np.linspace(0.0, 1.0, points)
+        # the first point is a trickle (a rate of 0 has no arrivals to simulate)
+        rates = capacity * _TOP * (1.0 - (1.0 - x) ** 2)
+        rates[0] = capacity * 0.002
+        self.rates: FloatArray = rates
+        self.capacity = capacity
+        model, r = replica.model, replica
+        samples = [
+            np.sort(model.latencies(r.cores, r.workers, float(rate))) * 1000.0 + model.overhead_ms
+            for rate in rates
+        ]
+        low = max(min(float(s[0]) for s in samples), 1e-3)
+        high = max(float(s[-1]) for s in samples) * 1.01
+        grid = np.geomspace(low, max(high, low * 1.01), _THRESHOLDS)
+        self.thresholds: FloatArray = np.unique(np.append(grid, self.limit_ms))
+        self.cdf: FloatArray = np.vstack(
+            [np.searchsorted(s, self.thresholds, side="right") / s.size for s in samples]
+        )
+        self._within = np.array(
+            [np.searchsorted(s, self.limit_ms, side="right") / s.size for s in samples]
+        )
+
+    def _position(self, rate: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
+        """Grid index below each rate, the fraction towards the next, and which rates
+        are past the grid (saturated: treated as a queue that does not drain)."""
+        rate = np.asarray(rate, dtype=np.float64)
+        over = rate > self.rates[-1]
+        clipped = np.clip(rate, self.rates[0], self.rates[-1])
+        index = np.clip(
+            np.searchsorted(self.rates, clipped, side="right") - 1, 0, self.rates.size - 2
+        )
+        low, high = self.rates[index], self.rates[index + 1]
+        fraction = (clipped - low) / (high - low)
+        return index, fraction, over
+
+    def within(self, rate: FloatArray) -> FloatArray:
+        """Share of requests within the objective's limit at each per-replica rate."""
+        index, fraction, over = self._position(rate)
+        share = self._within[index] * (1 - fraction) + self._within[index + 1] * fraction
+        out: FloatArray = np.where(over, 0.0, share)
+        return out
+
+    def distribution(self, rate: FloatArray) -> FloatArray:
+        """CDF rows (one per rate) over :attr:`thresholds`."""
+        index, fraction, over = self._position(rate)
+        rows: FloatArray = (
+            self.cdf[index] * (1 - fraction)[:, None] + self.cdf[index + 1] * fraction[:, None]
+        )
+        rows[over] = 0.0
+        return rows
+
+    def mixture_percentile(
+        self, rate: FloatArray, weight: FloatArray, percentile: float | None = None
+    ) -> float:
+        """The percentile (ms) of all requests of seconds at ``rate`` per replica, each
+        weighted by ``weight`` requests; inf when it lies beyond every threshold."""
+        weight = np.asarray(weight, dtype=np.float64)
+        total = float(weight.sum())
+        if total <= 0:
+            return math.nan
+        cdf = weight @ self.distribution(rate) / total
+        return percentile_of(cdf, self.thresholds, percentile or self.percentile)
+
+    def rate_within(self, share: float) -> float:
+        """The highest per-replica rate whose share within the limit is at least
+        ``share`` (0 when even a trickle misses it)."""
+        ok = np.nonzero(self._within >= share)[0]
+        if ok.size == 0:
+            return 0.0
+        top = int(ok.max())
+        if top == self.rates.size - 1 or ok.size != top + 1:
+            return float(self.rates[top])
+        # interpolate to the crossing between grid rates top and top + 1
+        a, b = self._within[top], self._within[top + 1]
+        fraction = (a - share) / (a - b) if a != b else 0.0
+        return float(self.rates[top] + fraction * (self.rates[top + 1] - self.rates[top]))
+
+
+def percentile_of(cdf: FloatArray, thresholds: FloatArray, percentile: float) -> float:
+    """The ``percentile`` of a distribution given by its CDF at ``thresholds``."""
+    target = percentile / 100.0
+    if cdf.size == 0 or float(cdf[-1]) < target - 1e-12:
+        return math.inf
+    j = int(np.searchsorted(cdf, target - 1e-12, side="left"))
+    if j == 0:
+        return float(thresholds[0])
+    c0, c1 = float(cdf[j - 1]), float(cdf[j])
+    fraction = (target - c0) / (c1 - c0) if c1 > c0 else 1.0
+    return float(thresholds[j - 1] + fraction * (thresholds[j] - thresholds[j - 1]))

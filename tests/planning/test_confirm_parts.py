@@ -1,0 +1,53 @@
+"""The confirmation's pure parts: dealing a window's arrivals to replicas as a random
+load balancer would, and one percentile over several replicas' histograms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from servesize.load import LoadResult
+from servesize.planning.confirm import merged_percentile, split_window
+
+
+def test_each_replica_gets_the_simulated_fleets_share_of_the_window() -> None:
+    rng = np.random.default_rng(0)
+    arrivals = np.sort(rng.uniform(0, 200, 40_000))  # 200/s for 200 s
+    simulated = np.full(60, 8.0)  # the simulation had 8 ready replicas
+    parts = split_window(arrivals, 100.0, 60.0, simulated, 2, seed=1)
+    assert len(parts) == 2
+    # each real replica sees what one of the 8 simulated ones did: 200/8 = 25/s
+    for part in parts:
+        assert len(part) / 60.0 == pytest.approx(25.0, rel=0.1)
+        assert part.min() >= 0.0
+        assert part.max() < 60.0
+        assert np.all(np.diff(part) >= 0)
+    # no arrival is sent twice, and all come from the window
+    both = np.sort(np.concatenate(parts)) + 100.0
+    assert np.isin(both, arrivals).all()
+
+
+def test_when_the_simulation_had_fewer_replicas_nothing_is_thinned() -> None:
+    arrivals = np.arange(0.0, 60.0, 0.1)
+    parts = split_window(arrivals, 0.0, 60.0, np.ones(60), 1, seed=1)
+    assert len(parts[0]) == len(arrivals)
+
+
+def _result(histogram: list[tuple[float, int]], p90: float | None = None) -> LoadResult:
+    return LoadResult({"latencyPercentile90InMs": p90}, [], histogram)
+
+
+def test_one_replica_uses_its_exact_percentile() -> None:
+    assert merged_percentile([_result([(10.0, 5)], p90=7.25)], 90.0) == 7.25
+
+
+def test_several_replicas_merge_their_histograms() -> None:
+    # 90 requests up to 10 ms on one replica, 10 up to 100 ms on the other: the p90 is
+    # at the top of the 10 ms bucket, the p95 inside the 100 ms one
+    a = _result([(10.0, 90)])
+    b = _result([(100.0, 10)])
+    assert merged_percentile([a, b], 90.0) == pytest.approx(10.0)
+    p95 = merged_percentile([a, b], 95.0)
+    assert p95 is not None
+    assert 10.0 < p95 < 100.0
+    assert merged_percentile([_result([]), _result([])], 90.0) is None

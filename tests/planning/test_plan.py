@@ -1,0 +1,111 @@
+"""The planner on synthetic bursty arrivals: cheaper than the static fleet, within the
+objective, and its record as the details carry it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from servesize.errors import InvalidInputError
+from servesize.planning import PlanSettings, make_plan
+from servesize.planning.replica import LatencyTable, Replica
+from servesize.workspace import Autoscaling, Figures
+
+from .helpers import poisson_arrivals, sized_figures
+
+
+def _bursty() -> np.ndarray:
+    # 40 minutes: a quiet base that rises and falls, with a 20 s burst of 4x every 10 min
+    pieces: list[tuple[float, float]] = []
+    for minute in range(40):
+        base = 10.0 + 25.0 * math.sin(math.pi * minute / 40) ** 2
+        if minute % 10 == 5:
+            pieces += [(20, base), (20, base * 4), (20, base)]
+        else:
+            pieces.append((60, base))
+    return poisson_arrivals(pieces, seed=5)
+
+
+@pytest.fixture(scope="module")
+def plan_figure() -> Autoscaling:
+    return make_plan(sized_figures(), _bursty()).figure
+
+
+def test_the_autoscaled_plan_costs_less_than_the_static_one_within_the_objective(
+    plan_figure: Autoscaling,
+) -> None:
+    p = plan_figure.predicted
+    assert p is not None
+    assert p.replica_hours is not None
+    assert p.static_replica_hours is not None
+    assert p.replica_hours < p.static_replica_hours
+    # the objective is p90: 90% of requests within 40 ms, and in 99% of the minutes
+    assert p.required_attainment == 0.9
+    assert p.attainment is not None
+    assert p.attainment >= 0.9
+    assert p.minutes_meeting_objective is not None
+    assert p.minutes_meeting_objective >= 0.99
+
+
+def test_the_static_fleet_carries_the_peak_minute(plan_figure: Autoscaling) -> None:
+    p = plan_figure.predicted
+    assert p is not None
+    assert p.static_replicas is not None
+    replica = Replica.from_figures(sized_figures())
+    table = LatencyTable(replica)
+    # the peak second of the bursts (~140/s) needs more than one replica's share
+    assert p.static_replicas * table.rate_within(0.9) >= 35.0 * 4 * 0.5
+    assert p.static_replicas <= plan_figure.hpa["maxReplicas"]  # type: ignore[index]
+
+
+def test_the_record_has_the_names_others_rely_on(plan_figure: Autoscaling) -> None:
+    details = Figures(autoscaling=plan_figure).to_details()["autoscaling"]
+    assert set(details["hpa"]) >= {
+        "targetCPUUtilizationPercentage",
+        "minReplicas",
+        "maxReplicas",
+        "behavior",
+    }
+    assert set(details["keda"]) >= {"requestRateTargetValue", "minReplicaCount", "maxReplicaCount"}
+    row = details["timeline"][1]
+    assert set(row) >= {
+        "t",
+        "rate",
+        "cpuUtilization",
+        "desiredReplicas",
+        "readyReplicas",
+        "predictedPercentileMs",
+    }
+    assert details["timeline"][1]["t"] - details["timeline"][0]["t"] == 15
+    assert set(details["predicted"]) >= {
+        "replicaHours",
+        "staticReplicas",
+        "staticReplicaHours",
+        "attainment",
+        "minutesMeetingObjective",
+        "worstMinute",
+    }
+    # round trip: what is stored reads back the same
+    assert Figures.from_details({"autoscaling": details}).autoscaling == plan_figure
+
+
+def test_a_lower_share_needs_no_more_replicas() -> None:
+    arrivals = _bursty()
+    strict = make_plan(
+        sized_figures(), arrivals, settings=PlanSettings(attainment=0.99)
+    ).figure.predicted
+    loose = make_plan(sized_figures(), arrivals, settings=PlanSettings(attainment=0.9)).figure
+    assert strict is not None
+    assert loose.predicted is not None
+    assert loose.predicted.replica_hours <= strict.replica_hours  # type: ignore[operator]
+
+
+def test_a_profile_without_a_sizing_cannot_be_planned() -> None:
+    with pytest.raises(InvalidInputError, match="sizingModel"):
+        make_plan(Figures(recommended_cpu=1.0, latency_objective="p90<=10ms"), [0.5, 1.0])
+    with pytest.raises(InvalidInputError, match="autoscaler"):
+        make_plan(sized_figures(), [0.5, 1.0], autoscaler="vpa")
+    with pytest.raises(InvalidInputError, match="no requests"):
+        make_plan(sized_figures(), [])

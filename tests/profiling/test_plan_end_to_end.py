@@ -1,0 +1,76 @@
+"""One real plan end to end: a fixture script profiled under real limits with a short
+trace given to ``Model.profile``, planned when the profile succeeded, its hardest window
+replayed on real replicas, the plan exported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from servesize.profiling.limits import detect
+from servesize.report import ProfileView, render
+from servesize.sdk import InferenceConfig, profile
+from servesize.workspace import Store
+
+from .quick import ONE_CAPACITY_STEP
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+pytestmark = [pytest.mark.slow, pytest.mark.cgroups]
+
+
+@pytest.fixture(autouse=True)
+def _cgroups() -> None:
+    if detect().version is None:
+        pytest.skip("no writable cgroups here: a plan's replicas run under limits")
+
+
+def test_a_profile_with_traffic_is_planned_and_confirmed(
+    store: Store, tmp_path: Path, no_leftovers: None
+) -> None:
+    # 36 s of trace replayed twice as fast: 10/s, a 40/s burst, 10/s (Poisson)
+    rng = np.random.default_rng(4)
+    pieces = [rng.uniform(a, a + 12, int(12 * r)) for a, r in ((0, 5), (12, 20), (24, 5))]
+    trace = tmp_path / "trace.txt"
+    trace.write_text("\n".join(f"{t:.4f}" for t in np.sort(np.concatenate(pieces))) + "\n")
+    config = InferenceConfig(entry_script=str(SCRIPTS / "burn.py"), source_directory=str(SCRIPTS))
+    settings: dict[str, Any] = {
+        **ONE_CAPACITY_STEP,
+        "min_duration": 4.0,
+        "min_queries": 100,
+        "trial_duration": 4.0,
+        "confirm_duration": 6.0,
+        "slo": "p99=150ms",
+        "extra_env": {"BURN_MS": "10"},
+    }
+    from servesize.load import read_trace
+
+    handle = profile(
+        store, "planned", ["m"], config, "rows", memory_in_gb=1.0,
+        traffic=read_trace(trace, speed=2.0), **settings,
+    )  # fmt: skip
+    assert handle.wait_for_completion(timeout=400) == "Succeeded"
+    details = handle.get_details()
+    busy = [r for r in details.get("validityReasons", []) if "machine was busy" in r]
+    if details.get("recommendedCpu") is None and busy:
+        # no sizing, so nothing to plan: the details say why, and the machine is to blame
+        assert details["autoscaling"]["note"].startswith("not planned:")
+        pytest.skip(f"the machine is too busy to size the script: {busy}")
+    assert details["traffic"]["speed"] == 2.0
+    assert details["traffic"]["durationSeconds"] <= 18.0
+    plan = details["autoscaling"]
+    assert plan["hpa"]["minReplicas"] <= plan["hpa"]["maxReplicas"]
+    assert plan["predicted"]["replicaHours"] <= plan["predicted"]["staticReplicaHours"]
+    confirmation = plan["confirmation"]
+    assert confirmation.get("error") is None, confirmation
+    assert confirmation["replicas"] >= 1
+    assert confirmation["requests"] > 0
+    assert confirmation["measuredMs"] > 0
+    assert confirmation["predictedMs"] > 0
+    assert confirmation["met"] is (confirmation["measuredMs"] <= 150.0)
+    view = ProfileView.from_store(store, "planned")
+    assert "kind: HorizontalPodAutoscaler" in render(view, "k8s")
+    assert "HTTPScaledObject" in render(view, "keda")
