@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,9 +43,8 @@ def test_the_load_generator_is_seen_when_it_runs(dead_port: int) -> None:
 
 
 @pytest.fixture
-def dead_port() -> int:
-    import socket
-
+def dead_port() -> Iterator[int]:
+    """Bound, not listening, held for the test: connecting is refused."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
