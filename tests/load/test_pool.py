@@ -22,6 +22,7 @@ import pytest
 
 from servesize.load import LoadSpec, _client, _engine, run_load
 from servesize.load._pool import CONNECT_FLOOR_S, pool_size, spare_connections
+from servesize.load._sender import realtime
 
 from .conftest import Server
 
@@ -136,6 +137,9 @@ def test_isolated_run_sends_from_a_child_process(server: Server) -> None:
     m = run_load(spec, progress=progress).metrics
     assert m["totalQueries"] == 300
     assert len(children) == 1
+    with realtime() as allowed:  # the child has this process's rights
+        pass
+    assert m["senderRealtime"] is allowed
 
 
 @pytest.mark.slow

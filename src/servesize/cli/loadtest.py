@@ -130,9 +130,15 @@ def loadtest(
         out.print(_trace_table(traffic))
     late = float(result.metrics.get("lateSendShare") or 0.0)
     if late > LATE_WARNING_SHARE:
+        hint = "try --processes or fewer other jobs on this machine"
+        if result.metrics.get("senderRealtime") is False:
+            hint = (
+                "it ran without real-time priority: allow it with CAP_SYS_NICE or an "
+                "RLIMIT_RTPRIO of 1 or more (ulimit -r), or run fewer other jobs here"
+            )
         err_console.print(
             f"warning: {late:.1%} of requests were sent more than 1 ms late: the generator "
-            "could not keep its schedule (try --processes or fewer other jobs on this machine)"
+            f"could not keep its schedule ({hint})"
         )
     if interrupted:
         raise CancelledError("interrupted: the table shows what was measured until then")

@@ -39,11 +39,16 @@ class Histogram:
         self.values: IntArray = np.zeros(0, np.int64) if values is None else values
         self.counts: IntArray = np.zeros(0, np.int64) if counts is None else counts
 
+    # Both constructors run once a second in the sender's loop (a window closing), so
+    # they avoid np.unique's inverse and np.add.at: a sort, then counts per run of equal
+    # values.  A merge sorts already sorted runs (stable argsort, a merge sort here).
+
     @classmethod
     def of(cls, raw: Sequence[int] | IntArray) -> Histogram:
-        """The histogram of raw values."""
-        values, counts = np.unique(np.asarray(raw, dtype=np.int64), return_counts=True)
-        return cls(values, counts.astype(np.int64))
+        """The histogram of raw values (a list, an ``array('q')`` or a numpy array)."""
+        ordered = np.sort(np.asarray(raw, dtype=np.int64))
+        starts = _run_starts(ordered)
+        return cls(ordered[starts], np.diff(np.append(starts, ordered.size)))
 
     @classmethod
     def merged(cls, parts: Iterable[Histogram]) -> Histogram:
@@ -53,10 +58,12 @@ class Histogram:
             return cls()
         if len(parts) == 1:
             return cls(parts[0].values.copy(), parts[0].counts.copy())
-        values, inverse = np.unique(np.concatenate([p.values for p in parts]), return_inverse=True)
-        counts = np.zeros(values.size, np.int64)
-        np.add.at(counts, inverse, np.concatenate([p.counts for p in parts]))
-        return cls(values, counts)
+        values = np.concatenate([p.values for p in parts])
+        order = np.argsort(values, kind="stable")
+        values = values[order]
+        counts = np.concatenate([p.counts for p in parts])[order]
+        starts = _run_starts(values)
+        return cls(values[starts], np.add.reduceat(counts, starts))
 
     def add_raw(self, raw: Sequence[int] | IntArray) -> None:
         """Count every value of ``raw`` (a list of ints or an array)."""
@@ -107,3 +114,10 @@ class Histogram:
         index = np.minimum(np.searchsorted(bounds, self.values, side="left"), bounds.size - 1)
         counts = np.bincount(index, weights=self.counts, minlength=bounds.size)
         return [(float(b) * scale, int(c)) for b, c in zip(bounds, counts, strict=True)]
+
+
+def _run_starts(ordered: IntArray) -> IntArray:
+    """Where each run of equal values of a sorted array begins."""
+    if not ordered.size:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))

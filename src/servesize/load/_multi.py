@@ -35,6 +35,7 @@ from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
 from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
+from servesize.load._sender import sending
 from servesize.load._share import (
     Progress,
     Share,
@@ -63,11 +64,13 @@ class Window(NamedTuple):
 
 
 class Done(NamedTuple):
-    """The child's share is over: its totals and when it ended (monotonic ns)."""
+    """The child's share is over: its totals, when it ended (monotonic ns), and whether
+    it sent at real-time priority."""
 
     child: int
     totals: Totals
     end_ns: int
+    realtime: bool
 
 
 class Failed(NamedTuple):
@@ -145,6 +148,7 @@ def run_processes(
         measure_start = begin + int(spec.warmup * 1e9)
         merger = WindowMerger(len(children), threshold_us(spec.threshold_ms))
         totals: list[Totals] = []
+        realtime = True
         end = begin
         next_progress = monotonic() + 1.0
         halted = finishing = False
@@ -161,11 +165,12 @@ def run_processes(
                 elif isinstance(msg, Done):
                     totals.append(msg.totals)
                     end = max(end, msg.end_ns)
+                    realtime = realtime and msg.realtime
             if progress is not None and monotonic() >= next_progress:
                 next_progress += 1.0
                 progress(snapshot(begin, measure_start, merger.rows, None))
         merger.flush()
-        return build_result(
+        result = build_result(
             totals,
             merger.rows,
             requested_rate=spec.requested_rate,
@@ -173,6 +178,8 @@ def run_processes(
             end_ns=end,
             threshold_ms=spec.threshold_ms,
         )
+        result.metrics["senderRealtime"] = realtime and spec.open_loop
+        return result
     finally:
         _halt(downs)
         for child in children:
@@ -328,10 +335,13 @@ def _child(spec: LoadSpec, share: Share, index: int, up: Connection, down: Conne
 
     try:
         raise_fd_limit()
-        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        with (
+            sending(spec.open_loop) as realtime,
+            asyncio.Runner(loop_factory=loop_factory()) as runner,
+        ):
             flag = _DownFlag(down)
             totals, end = runner.run(run_share(spec, share, begin, sink, flag, finish=flag.finish))
-        up.send(Done(index, totals, end))
+        up.send(Done(index, totals, end, realtime))
     except _Halted:
         pass
     except ServesizeError as exc:

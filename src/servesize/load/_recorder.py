@@ -10,6 +10,7 @@ Memory is therefore one window of raw values plus the distinct-value histograms.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -70,9 +71,10 @@ class Recorder:
         self._sink = sink
         self._index = 0
         self._window_end = measure_start_ns + _NS_PER_WINDOW
-        self._lat: list[int] = []
-        self._svc: list[int] = []
-        self._first: list[int] = []
+        # typed arrays: appending costs what a list's does, and numpy reads them in place
+        self._lat = array("q")
+        self._svc = array("q")
+        self._first = array("q")
         self._queries = 0
         self._success = 0
 
@@ -145,5 +147,5 @@ class Recorder:
         self.totals.first_byte.add_raw(self._first)
         errors = self._queries - self._success
         self._sink(WindowPart(self._index, length, window, self._queries, self._success, errors))
-        self._lat, self._svc, self._first = [], [], []
+        self._lat, self._svc, self._first = array("q"), array("q"), array("q")
         self._queries = self._success = 0

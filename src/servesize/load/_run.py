@@ -11,6 +11,7 @@ from servesize.load._engine import StopFlag
 from servesize.load._multi import run_processes, shares
 from servesize.load._recorder import Recorder
 from servesize.load._result import LoadResult, WindowMerger, build_result, threshold_us
+from servesize.load._sender import sending
 from servesize.load._share import (
     Progress,
     loop_factory,
@@ -41,8 +42,10 @@ def run_load(
     at the schedule's end is recorded, as at a normal end; ``stop`` halts at once.
 
     Blocking; call it from a thread without a running event loop (use
-    :func:`run_load_async` inside one).  A server that refuses, resets or times out
-    gives error results, not exceptions.
+    :func:`run_load_async` inside one).  An open loop sends at real-time priority where
+    the system allows it (``metrics["senderRealtime"]`` says whether every sender did;
+    see ``_sender``), with the garbage collector paused.  A server that refuses, resets
+    or times out gives error results, not exceptions.
 
     >>> spec = LoadSpec("http://127.0.0.1:5001/score", [b"{}"], rate=100, duration=10)
     >>> result = run_load(spec)  # doctest: +SKIP
@@ -56,8 +59,10 @@ def run_load(
         pass
     else:
         raise LoadGeneratorError("run_load blocks: inside an event loop await run_load_async")
-    with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        return runner.run(run_load_async(spec, progress=progress, stop=stop, finish=finish))
+    with sending(spec.open_loop) as realtime, asyncio.Runner(loop_factory=loop_factory()) as runner:
+        result = runner.run(run_load_async(spec, progress=progress, stop=stop, finish=finish))
+    result.metrics["senderRealtime"] = realtime
+    return result
 
 
 async def run_load_async(
@@ -67,7 +72,8 @@ async def run_load_async(
     stop: StopFlag | None = None,
     finish: StopFlag | None = None,
 ) -> LoadResult:
-    """:func:`run_load` for callers already inside an event loop.
+    """:func:`run_load` for callers already inside an event loop (whose thread it leaves
+    at its priority: ``senderRealtime`` is False, see ``_sender``).
 
     With ``processes > 1`` (or ``isolated``) the processes are driven from a worker thread.
     """
