@@ -44,17 +44,32 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 
-# The whole suite, as CI runs it; coverage of the in-process code is printed before
-# pytest's summary line (code run in subprocesses, e.g. the scoring host, is not counted).
+# The whole suite, as CI runs it, in two parts (docs/development.md, "How the suite is
+# split"): the tests that measure nothing, TEST_WORKERS at a time (each module on one
+# worker, so its module-scoped servers start once; the slow modules first: conftest.py);
+# then the `timing` tests, which measure, one at a time on an otherwise idle machine.
+# Coverage of the in-process code of both is combined and printed before the last
+# summary line (code run in subprocesses, e.g. the scoring host, is not counted). Both
+# parts always run; the target fails if either did. The CLI and the scoring host run as
+# hundreds of child processes: src/ is compiled once first, not in each of them (on
+# machines with PYTHONDONTWRITEBYTECODE=1 they would never write their bytecode).
+TEST_WORKERS ?= 4
 test: test-deps lint
-	$(PY) -m pytest -q --durations=25 --cov=servesize --cov-report=term
+	rm -f .coverage .coverage.*
+	$(PY) -m compileall -q src
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not timing" \
+		--durations=15 --cov=servesize --cov-report= ; parallel=$$?; \
+	$(PY) -m pytest -q -m timing --durations=15 --cov=servesize --cov-append --cov-report=term; \
+	alone=$$?; \
+	[ $$parallel -eq 0 ] || echo "make test: the parallel part failed (pytest exit code $$parallel)"; \
+	[ $$parallel -eq 0 ] && [ $$alone -eq 0 ]
 
 # The quick loop while editing: no real profiles or servers under load, no wall-clock
 # assertions, no Ray cluster, no package index.
 # Not a substitute for `make test`, which runs everything.
 FAST := not slow and not timing and not ray and not network
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "$(FAST)"
+	$(PY) -m pytest -q -n 2 -m "$(FAST)"
 
 bench: $(VENV)/.installed
 	$(PY) bench/server.py

@@ -3,11 +3,62 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+
+import measuring
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    measuring.install_spies()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In pytest-xdist's workers (the parallel part of `make test`), the modules with the
+    most `slow` tests first: a worker takes a module whole (``--dist loadfile``), and a
+    long module dealt out last would keep one worker busy while the others idle."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow: dict[Path, int] = {}
+    for item in items:
+        slow[item.path] = slow.get(item.path, 0) + (item.get_closest_marker("slow") is not None)
+    items.sort(key=lambda item: -slow[item.path])  # stable: each module keeps its order
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    measuring.forget()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test that ran profiles or load says whether it measures (tests/measuring.py)."""
+    report = yield
+    if call.when == "call" and report.passed:
+        problem = measuring.unclassified(item)
+        if problem is not None:
+            report.outcome = "failed"
+            report.longrepr = problem
+    return report
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One uv cache for every environment build of the run, all workers' (each test's
+    workspace would otherwise download the same wheels again); tests of a cold cache
+    set SERVESIZE_UV_CACHE_DIR to ''. uv locks its cache for concurrent builds."""
+    base = tmp_path_factory.getbasetemp()
+    # pytest-xdist's workers have their basetemp under the run's (popen-gwN)
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "uv-cache"
+    cache.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVESIZE_UV_CACHE_DIR", str(cache))
+        yield
 
 
 @pytest.fixture

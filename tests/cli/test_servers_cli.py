@@ -46,6 +46,7 @@ def test_server_mistakes_are_one_line(run: Run, files: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_server_cmd_profile_from_the_cli(run: Run, files: Path, tmp_path: Path) -> None:
     assert run("dataset", "register", "-n", "d", "-f", str(files / "requests.txt")).code == 0
     out = tmp_path / "details.json"

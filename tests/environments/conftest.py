@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from .env_helpers import SERVESIZE
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _shared_uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One uv cache for the session's builds (each test's workspace would otherwise
-    download the same wheels again); tests of a cold cache set it to ''."""
-    before = os.environ.get("SERVESIZE_UV_CACHE_DIR")
-    os.environ["SERVESIZE_UV_CACHE_DIR"] = str(tmp_path_factory.mktemp("uv-cache"))
-    yield
-    if before is None:
-        os.environ.pop("SERVESIZE_UV_CACHE_DIR", None)
-    else:
-        os.environ["SERVESIZE_UV_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def _six_env() -> Environment:
     return env
 
 
+@pytest.mark.untimed
 def test_the_script_runs_in_its_environment(store: Store, tmp_path: Path) -> None:
     probe = tmp_path / "seen.json"
     first = _profile(store, "first", _six_env(), probe)
@@ -84,6 +85,7 @@ def test_the_script_runs_in_its_environment(store: Store, tmp_path: Path) -> Non
     assert again.get_details()["environment"]["firstStartSeconds"] is None
 
 
+@pytest.mark.untimed
 def test_user_managed_dependencies_run_servesize_s_interpreter(
     store: Store, tmp_path: Path
 ) -> None:
@@ -142,6 +144,7 @@ def test_a_profile_cancelled_while_its_environment_builds_leaves_nothing(
     assert [p for p in envs.iterdir() if not p.name.startswith(".")] == []
 
 
+@pytest.mark.untimed
 def test_a_workspace_named_relative_to_the_current_folder_serves_from_its_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -41,9 +41,13 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture
-def dead_port() -> int:
-    """A port that was free a moment ago: connecting to it is refused."""
+def dead_port() -> Iterator[int]:
+    """A port bound but not listening for the whole test: connecting to it is refused.
+    Held, not released: a released port can be taken by another test's server (tests
+    run in parallel) or be the very port a connect picks as its source (a TCP
+    self-connection), and a load run against it then hung (the parallel run of
+    2026-12-06, test_dead_port_gives_connect_errors)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
-    return port
+        yield port

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from servesize.load import LoadSpec, run_load
 from servesize.load._recorder import Recorder, WindowPart
 from servesize.load._result import build_result
@@ -41,6 +43,7 @@ def test_two_processes_merge_their_first_bytes() -> None:
     assert (m["timeToFirstBytePercentile50InMs"], m["timeToFirstBytePercentile99InMs"]) == (1, 7)
 
 
+@pytest.mark.untimed
 def test_a_streamed_answer_arrives_before_it_ends(server: Server) -> None:
     """The server holds the rest of each answer 20 ms after its first chunk."""
     spec = LoadSpec(server.url("/stream?ms=20"), [b"x"], concurrency=1, min_queries=10)
@@ -49,6 +52,7 @@ def test_a_streamed_answer_arrives_before_it_ends(server: Server) -> None:
     assert m["timeToFirstBytePercentile50InMs"] < m["latencyPercentile50InMs"]
 
 
+@pytest.mark.untimed
 def test_an_answer_in_one_piece_has_its_first_byte_with_its_last(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/fast"), [b"x"], concurrency=1, min_queries=20)).metrics
     assert 0 < m["timeToFirstBytePercentile50InMs"] <= m["latencyPercentile50InMs"]

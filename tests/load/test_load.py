@@ -84,6 +84,7 @@ def test_closed_loop_service_time_hides_what_open_loop_shows(server: Server) -> 
     assert m["latencyPercentile99InMs"] < 150  # ... and only one: coordinated omission
 
 
+@pytest.mark.untimed
 def test_warmup_is_excluded(server: Server) -> None:
     k = key()
     spec = LoadSpec(
@@ -97,6 +98,7 @@ def test_warmup_is_excluded(server: Server) -> None:
     assert result.to_dict()["warmup"]["totalQueries"] == 100
 
 
+@pytest.mark.untimed
 def test_duration_and_min_queries_both_hold(server: Server) -> None:
     spec = LoadSpec(
         server.url("/fast"), [b"x"], rate=100, arrival="constant", duration=0.5, min_queries=120
@@ -110,6 +112,7 @@ def test_duration_and_min_queries_both_hold(server: Server) -> None:
     assert run_load(spec).metrics["totalQueries"] == 100  # the duration outlasted the count
 
 
+@pytest.mark.timing
 def test_a_schedule_replays_its_send_times_and_latency_counts_from_them(server: Server) -> None:
     k = key()
     # five requests due at once on one connection: each waits for the one before
@@ -129,6 +132,7 @@ def test_a_schedule_replays_its_send_times_and_latency_counts_from_them(server: 
     assert m["requestedQueriesPerSecond"] == round(10 / 0.9, 3)
 
 
+@pytest.mark.untimed
 def test_chunked_responses_are_parsed(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/chunked"), [b"x"], concurrency=2, min_queries=50)).metrics
     assert m["successQueries"] == 50
@@ -136,6 +140,7 @@ def test_chunked_responses_are_parsed(server: Server) -> None:
     assert m["bytesReceived"] >= 50 * len(b"hello world")
 
 
+@pytest.mark.untimed
 def test_connection_close_reconnects(server: Server) -> None:
     k = key()
     spec = LoadSpec(server.url(f"/close?key={k}"), [b"x"], concurrency=3, min_queries=90)
@@ -145,6 +150,7 @@ def test_connection_close_reconnects(server: Server) -> None:
     assert server.count(k) == 90
 
 
+@pytest.mark.untimed
 def test_resets_are_errors_not_exceptions(server: Server) -> None:
     m = run_load(LoadSpec(server.url("/reset"), [b"x"], concurrency=2, min_queries=40)).metrics
     assert m["totalQueries"] == 40
@@ -154,6 +160,7 @@ def test_resets_are_errors_not_exceptions(server: Server) -> None:
     assert m["latencyPercentile50InMs"] is None  # latency covers responses only
 
 
+@pytest.mark.untimed
 def test_http_errors_are_counted_by_status(server: Server) -> None:
     m = run_load(
         LoadSpec(server.url("/status?code=503"), [b"x"], concurrency=1, min_queries=20)
@@ -162,6 +169,7 @@ def test_http_errors_are_counted_by_status(server: Server) -> None:
     assert m["successQueries"] == 0
 
 
+@pytest.mark.untimed
 def test_dead_port_gives_connect_errors(dead_port: int) -> None:
     url = f"http://127.0.0.1:{dead_port}/"
     m = run_load(LoadSpec(url, [b"x"], rate=100, arrival="constant", duration=0.5)).metrics
@@ -199,12 +207,14 @@ def test_stop_event_ends_the_run_promptly(server: Server) -> None:
     assert int(snapshots[0]["totalQueries"]) <= result.metrics["totalQueries"]  # type: ignore[call-overload]
 
 
+@pytest.mark.untimed
 def test_unresolvable_host_raises() -> None:
     spec = LoadSpec("http://no-such-host.invalid/", [b"x"], rate=10, duration=1)
     with pytest.raises(LoadGeneratorError, match="cannot resolve"):
         run_load(spec)
 
 
+@pytest.mark.untimed
 def test_async_entry_point_and_no_nested_loops(server: Server) -> None:
     spec = LoadSpec(server.url("/fast"), [b"x"], concurrency=2, min_queries=30)
 

@@ -109,6 +109,7 @@ def test_a_burst_beyond_the_open_connections_finds_connections(
     assert m["maxLatencyInMs"] >= 250  # the stall did happen
 
 
+@pytest.mark.untimed
 def test_a_refused_target_still_gives_one_error_per_request(dead_port: int) -> None:
     spec = LoadSpec(f"http://127.0.0.1:{dead_port}/", [b"x"], rate=200, duration=0.5)
     m = run_load(spec).metrics
@@ -120,6 +121,7 @@ def test_a_refused_target_still_gives_one_error_per_request(dead_port: int) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_isolated_run_sends_from_a_child_process(server: Server) -> None:
     children: set[int] = set()
 

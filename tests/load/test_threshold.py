@@ -23,6 +23,7 @@ def test_count_above_counts_values_strictly_greater() -> None:
 
 
 @pytest.mark.parametrize("isolated", [False, True])
+@pytest.mark.untimed
 def test_requests_over_the_threshold_are_counted_per_window_and_in_all(
     server: Server, isolated: bool
 ) -> None:
@@ -42,6 +43,7 @@ def test_requests_over_the_threshold_are_counted_per_window_and_in_all(
     assert all(over == n for n, over in counts[-1])
 
 
+@pytest.mark.untimed
 def test_nothing_is_over_a_generous_threshold(server: Server) -> None:
     spec = LoadSpec(server.url("/ok"), [b"x"], rate=50, duration=1.0, threshold_ms=5000.0)
     m = run_load(spec).metrics
@@ -49,6 +51,7 @@ def test_nothing_is_over_a_generous_threshold(server: Server) -> None:
     assert m["queriesOverThreshold"] == 0
 
 
+@pytest.mark.untimed
 def test_unanswered_requests_count_as_over_the_threshold(dead_port: int) -> None:
     spec = LoadSpec(
         f"http://127.0.0.1:{dead_port}/", [b"x"], rate=20, duration=0.5, threshold_ms=5000.0
@@ -58,6 +61,7 @@ def test_unanswered_requests_count_as_over_the_threshold(dead_port: int) -> None
     assert m["queriesOverThreshold"] == m["totalQueries"]
 
 
+@pytest.mark.untimed
 def test_without_a_threshold_nothing_is_counted(server: Server) -> None:
     result = run_load(LoadSpec(server.url("/ok"), [b"x"], rate=50, duration=0.5))
     assert "queriesOverThreshold" not in result.metrics
@@ -65,6 +69,7 @@ def test_without_a_threshold_nothing_is_counted(server: Server) -> None:
 
 
 @pytest.mark.parametrize("isolated", [False, True])
+@pytest.mark.untimed
 def test_finish_ends_the_schedule_early_and_lets_requests_in_flight_end(
     server: Server, isolated: bool
 ) -> None:

@@ -68,6 +68,7 @@ def _wait_for_service(cli_pid: int) -> list[psutil.Process]:
     raise AssertionError("the service never started")
 
 
+@pytest.mark.untimed
 def test_profile_writes_details_and_tags_the_model(workspace: Path, tmp_path: Path) -> None:
     out = tmp_path / "details.json"
     proc = subprocess.run(
@@ -165,6 +166,7 @@ def test_bad_arguments_give_one_line_and_start_nothing(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.untimed
 def test_interrupt_cancels_and_leaves_nothing_running(
     workspace: Path, signum: signal.Signals
 ) -> None:
@@ -197,6 +199,7 @@ def _own_cgroups(pid: int) -> list[Path]:
     return [p for r in roots if r.is_dir() for p in r.rglob(f"servesize-{pid}-*") if p.is_dir()]
 
 
+@pytest.mark.timing
 def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
     workspace: Path,
 ) -> None:

@@ -97,6 +97,7 @@ def test_servesize_serves_it_as_mlflow_models_serve_does(store: Store, tmp_path:
         ours.stop()
 
 
+@pytest.mark.untimed
 def test_an_mlflow_model_is_profiled_without_an_entry_script(store: Store) -> None:
     result = profile(
         store, "mlflow", ["diabetes"], None, "rows", cpu=1.0, env_manager="local",

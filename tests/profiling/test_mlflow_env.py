@@ -82,6 +82,7 @@ def profiled(store: Store) -> dict[str, Any]:
     return details
 
 
+@pytest.mark.untimed
 def test_the_profile_builds_the_models_environment_and_says_so(profiled: dict[str, Any]) -> None:
     figure = profiled["environment"]
     assert figure["name"] == "MLflow model diabetes:1"
@@ -117,6 +118,7 @@ def _mapped_files(pid: int) -> set[str]:
     return paths
 
 
+@pytest.mark.untimed
 def test_it_runs_in_that_environment_and_answers_as_mlflow_models_serve(
     store: Store, profiled: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -19,7 +19,8 @@ from .quick import ONE_CAPACITY_STEP
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
-pytestmark = [pytest.mark.slow, pytest.mark.cgroups]
+# a sizing search and replicas judged for contention: it measures, so it runs alone
+pytestmark = [pytest.mark.slow, pytest.mark.cgroups, pytest.mark.timing]
 
 
 @pytest.fixture(autouse=True)

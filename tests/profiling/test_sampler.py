@@ -58,6 +58,7 @@ def test_half_a_core_quota_is_measured_as_half_a_core(start: Start) -> None:
     assert sampler.peak_memory_bytes > 0
 
 
+@pytest.mark.untimed
 def test_samples_carry_the_phase_and_memory(start: Start) -> None:
     service = start("alloc.py", "50", cgroups=False)
     with Sampler(service, interval=0.05) as sampler:

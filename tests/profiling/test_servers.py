@@ -59,6 +59,7 @@ def _cgroups() -> bool:
     return support.available and {"cpu", "memory"} <= set(support.controllers)
 
 
+@pytest.mark.untimed
 def test_fastapi_under_uvicorn_is_profiled_in_its_cgroup(store: Store) -> None:
     config = ServerConfig(
         command=f"{PY} -m uvicorn fastapi_app:app --host 127.0.0.1 --port {{port}}",
@@ -82,6 +83,7 @@ def test_fastapi_under_uvicorn_is_profiled_in_its_cgroup(store: Store) -> None:
         assert details["confirmation"]["held"] in (True, False)
 
 
+@pytest.mark.untimed
 def test_plain_stdlib_server_waits_for_its_port_and_gets_port_in_env(store: Store) -> None:
     # no health path: ready once the port accepts; the port comes from $PORT via a
     # wrapper that proves the variable is set (shlex, no shell: sh -c is the user's choice)
@@ -98,6 +100,7 @@ def test_plain_stdlib_server_waits_for_its_port_and_gets_port_in_env(store: Stor
     assert details["cpuSecondsPerQuery"] == pytest.approx(0.010, abs=0.006)
 
 
+@pytest.mark.untimed
 def test_gunicorn_with_two_workers_is_measured_as_a_whole_tree(store: Store) -> None:
     # psutil over the process tree (no cgroup): CPU burnt in the workers must count
     # gthread workers: a sync worker blocks on one connection, and the load generator
@@ -136,6 +139,7 @@ def _failed(result: ModelProfile) -> str:
     return str(result.get_details()["error"]["message"])
 
 
+@pytest.mark.untimed
 def test_a_command_that_exits_at_once_fails_with_its_code(store: Store) -> None:
     config = ServerConfig(command=[PY, "-c", "import sys; print('boom'); sys.exit(3)"])
     message = _failed(_profile(store, "exits", config))
@@ -143,6 +147,7 @@ def test_a_command_that_exits_at_once_fails_with_its_code(store: Store) -> None:
     assert "boom" in message  # the log's tail
 
 
+@pytest.mark.untimed
 def test_a_command_that_never_opens_its_port_times_out(store: Store) -> None:
     config = ServerConfig(command=[PY, "-c", "import time; time.sleep(600)"])
     message = _failed(_profile(store, "silent", config, startup_timeout=2.0))
@@ -151,6 +156,7 @@ def test_a_command_that_never_opens_its_port_times_out(store: Store) -> None:
     assert "listen on $PORT?)\nlast lines of" in message
 
 
+@pytest.mark.untimed
 def test_a_server_that_is_never_healthy_times_out(store: Store) -> None:
     config = ServerConfig(
         command=[PY, "stdlib_server.py", "{port}"],
@@ -164,6 +170,7 @@ def test_a_server_that_is_never_healthy_times_out(store: Store) -> None:
     assert "did not answer 200 to GET http://127.0.0.1:" in _failed(result)
 
 
+@pytest.mark.untimed
 def test_a_wrong_score_path_fails_on_the_404s(store: Store) -> None:
     # {python}: the profile's interpreter (servesize's own here: no environment given)
     config = ServerConfig(command="{python} stdlib_server.py {port}", score_path="/score", cwd=APPS)
@@ -233,6 +240,7 @@ def running_server(closed_port: int) -> Iterator[tuple[str, int]]:
             proc.stdout.close()
 
 
+@pytest.mark.timing
 def test_a_running_service_without_pid_gives_latency_and_says_what_it_did_not_measure(
     store: Store, running_server: tuple[str, int], tmp_path: Path
 ) -> None:
@@ -256,6 +264,7 @@ def test_a_running_service_without_pid_gives_latency_and_says_what_it_did_not_me
     assert "no --pid named the server's process" in report
 
 
+@pytest.mark.untimed
 def test_a_running_service_with_its_pid_is_sampled(
     store: Store, running_server: tuple[str, int]
 ) -> None:

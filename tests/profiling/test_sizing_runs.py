@@ -32,7 +32,9 @@ SHORT: dict[str, Any] = {
     "confirm_duration": 6.0,
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.cgroups]
+# a sizing search judges each trial for contention (a busy machine ends it undecided):
+# every test here measures
+pytestmark = [pytest.mark.slow, pytest.mark.cgroups, pytest.mark.timing]
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from servesize.profiling import ProfileRequest
 from servesize.profiling.procedure import ProfileRun
 from servesize.workspace import Figures, Store
@@ -32,6 +34,7 @@ def test_what_finish_adds_is_stored_with_the_final_state(tmp_path: Path) -> None
     assert stored.details["recommendedCpu"] == 0.6
 
 
+@pytest.mark.untimed  # no profile runs, but its log is written
 def test_a_failing_finish_is_logged_and_the_profile_still_stored(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "ws")
 

@@ -1,8 +1,9 @@
 """The verdict against real services: it must not fail correct runs by chance, and it
 must fail runs that cannot be trusted (a service that cannot keep up, a busy machine).
 
-"Alone is VALID" assumes a quiet machine (CI runs these alone); on a shared machine
-the contention rule rightly fails them.
+"Alone is VALID" assumes a quiet machine: those tests are marked ``timing``, which
+``make test`` runs alone after the others; on a shared machine the contention rule
+rightly fails them. The tests of runs that must be INVALID hold on a busy machine too.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ SCRIPTS = Path(__file__).parent / "scripts"
 CHILDREN = Path(__file__).parent / "children"
 
 # the cheapest honest profile: a 5 s measurement of at least 150 queries, a capacity
-# search of one 2 s concurrency step (its stability is not under test here), a 5 s
-# confirmation
+# search of one 1 s concurrency step (one window, so stable; its stability is not under
+# test here), a 5 s confirmation
 CHEAP: dict[str, Any] = {
     "min_duration": 5.0,
     "min_queries": 150,
-    "capacity_step_seconds": 2.0,
+    "capacity_step_seconds": 1.0,
     "stable_windows": 1,
     "max_concurrency": 1,
     "confirm_duration": 5.0,
@@ -67,21 +68,34 @@ def _reasons(result: ModelProfile) -> list[str]:
     return list(result.get_details()["validityReasons"])
 
 
+#: How many light profiles the verdict must pass, all of them (see the test's docstring).
+LIGHT_PROFILES = 10
+
+
 @pytest.mark.timing
-@pytest.mark.timeout(900)  # twenty profiles of ~9 s each
-def test_twenty_light_profiles_at_30_per_second_are_all_valid(store: Store) -> None:
+@pytest.mark.timeout(600)  # ten profiles of ~7 s each
+def test_light_profiles_at_30_per_second_are_all_valid(store: Store) -> None:
+    """10 of 10 light profiles VALID: the verdict does not fail correct runs by chance.
+
+    A count with its binomial interval: with none of n = 10 INVALID, the rate at which
+    the verdict fails a correct light profile is below 26% at 95% confidence (the
+    one-sided Clopper-Pearson bound, 1 - 0.05 ** (1 / n)). Until the suite had to fit in
+    10 minutes this ran 20 (below 14%); bench/RESULTS-lateness.md measures the
+    generator's lateness, the rule that fails most of these, over far more requests.
+    """
     # the old rule (achieved rate within 5% of the nominal one) failed about one in
     # four of these by the Poisson count's spread alone.  The confirmation is judged
     # by the same rules (verdict.judge_run, tested on its own in test_verdict.py), so
-    # twenty measurements test them without twenty confirmations' time
+    # these measurements test them without as many confirmations' time
     invalid = {}
-    for i in range(20):
+    for i in range(LIGHT_PROFILES):
         result = _profile(store, f"light-{i}", "trivial.py", cpu=1.0, qps=30.0, confirm=False)
         if _reasons(result):
             invalid[result.name] = _reasons(result)
     assert invalid == {}
 
 
+@pytest.mark.untimed
 def test_a_service_that_cannot_keep_up_is_invalid(store: Store) -> None:
     # 20 ms of CPU a request under half a core: about 25/s at most, asked for 40/s
     result = _profile(
@@ -127,6 +141,7 @@ BUSY_SERVICE: dict[str, Any] = {
 
 
 @pytest.mark.usefixtures("hog")
+@pytest.mark.untimed
 def test_a_cpu_hog_on_the_service_cpus_makes_the_profile_invalid(store: Store) -> None:
     result = _profile(store, "hogged", "burn.py", **BUSY_SERVICE)
     details = result.get_details()

@@ -113,6 +113,13 @@ def test_contention_needs_both_a_share_of_the_time_and_a_stretch_of_the_work() -
     assert _judge(_metrics(), _figures(20.0, 0.0, 0.0)) == []
 
 
+def test_the_busy_sentence_quotes_the_share_as_stored() -> None:
+    figures = _figures(20.0, 4.0, 6.071)  # 30.355% of the time, stored as 0.3035
+    stored = figures.to_details()["cpuContentionShare"]
+    (busy,) = _judge(_metrics(), figures)
+    assert f"other processes {stored:.1%} of the time" in busy
+
+
 def test_phase_figures_keep_unmeasured_figures_absent() -> None:
     figures = PhaseFigures("confirmation")
     figures.add(1.0, 0.5, None, None, None, None, None)

@@ -51,6 +51,7 @@ SHORT: dict[str, Any] = {
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_the_documented_profiling_notebook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,6 +54,7 @@ def _result(cell: Any) -> Any:
     return result.data
 
 
+@pytest.mark.untimed
 def test_the_example_notebook_runs_end_to_end(tmp_path: Path) -> None:
     folder = tmp_path / "examples"  # a copy: the report is written next to the notebook
     folder.mkdir()

@@ -125,8 +125,16 @@ def test_connections_beyond_the_cap_get_503(quick: Server) -> None:
 
 def test_access_log_has_one_line_per_request(quick: Server) -> None:
     assert quick.request("POST", "/score?probe=access", b"x").status == 200
-    lines = [line for line in quick.log_text().splitlines() if "servesize.serving.access" in line]
-    assert any('127.0.0.1 "POST /score?probe=access HTTP/1.1" 200 ' in line for line in lines)
+    wanted = '127.0.0.1 "POST /score?probe=access HTTP/1.1" 200 '
+    deadline = time.monotonic() + 10
+    # the line is written after the answer is sent: wait for it, within a deadline
+    while not any(
+        wanted in line
+        for line in quick.log_text().splitlines()
+        if "servesize.serving.access" in line
+    ):
+        assert time.monotonic() < deadline, quick.log_text()
+        time.sleep(0.05)
 
 
 def test_no_access_log_by_default(tmp_path: Path) -> None:

@@ -86,6 +86,8 @@ class RayHead:
     namespace: str
     address: str
     client_address: str = "ray://127.0.0.1:10001"
+    #: the ``ray start`` process: Ray's daemons and workers are its descendants
+    pid: int = 0
 
     def enter(self, argv: list[str]) -> list[str]:
         """``argv`` run inside the head's network namespace."""
@@ -138,7 +140,7 @@ def ray_head() -> Iterator[RayHead]:
             assert head.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "the Ray head did not start in 90 s"
             time.sleep(0.2)
-        yield RayHead(name, "127.0.0.1:6379")
+        yield RayHead(name, "127.0.0.1:6379", pid=head.pid)
     finally:
         if head is not None:
             _stop_session(head)

@@ -25,6 +25,7 @@ def _sweep(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cli("sweep", *args), capture_output=True, text=True, timeout=240)
 
 
+@pytest.mark.untimed
 def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(
     workspace: Path, sources: Path, tmp_path: Path
 ) -> None:
@@ -58,6 +59,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(
     assert "model file is corrupt" in rows["broken"]["error"]
 
 
+@pytest.mark.untimed
 def test_sdk_sweep_returns_profiles_and_reruns_on_request(
     workspace: Path, sources: Path, tmp_path: Path
 ) -> None:
@@ -73,6 +75,7 @@ def test_sdk_sweep_returns_profiles_and_reruns_on_request(
     assert again.get_details()["createdTime"] != created
 
 
+@pytest.mark.untimed
 def test_ctrl_c_cancels_the_running_trial_and_stops_the_sweep(
     workspace: Path, sources: Path, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 import signal
@@ -34,6 +35,7 @@ def _interval(details: dict[str, object]) -> tuple[datetime, datetime]:
     )
 
 
+@pytest.mark.untimed
 def test_same_trial_locally_and_on_ray_and_disjoint_cores(
     ray_head: RayHead, workspace: Path, sources: Path, tmp_path: Path
 ) -> None:
@@ -95,6 +97,7 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
 # Both ways in: the Ray Client (ray://) does not pass ray.cancel on to a running task,
 # so the trials also watch the sweep's stop flag.
 @pytest.mark.parametrize("client", [False, True], ids=["direct", "ray-client"])
+@pytest.mark.untimed
 def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
     ray_head: RayHead, workspace: Path, sources: Path, tmp_path: Path, client: bool
 ) -> None:
@@ -110,7 +113,7 @@ def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
                            "--workspace", str(workspace))),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    service = _wait_for_service("trivial.py", proc)
+    service = _wait_for_service(ray_head, "trivial.py", proc)
     worker = service.ppid()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -130,22 +133,24 @@ def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
     assert not left, f"cgroups left behind: {left}"
 
 
-def _wait_for_service(script: str, proc: subprocess.Popen[str]) -> psutil.Process:
+def _wait_for_service(head: RayHead, script: str, proc: subprocess.Popen[str]) -> psutil.Process:
     """The trial's scoring service running ``script``, once it runs on the node (in its
-    temporary folder)."""
+    temporary folder). Only the head's descendants: other tests' trials may run now."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        for candidate in psutil.process_iter(["cmdline"]):
-            cmd = candidate.info["cmdline"] or []
-            if "servesize.serving" in cmd and any(
-                "servesize-trial-" in a and a.endswith(script) for a in cmd
-            ):
-                return candidate
-        time.sleep(0.2)
+        for candidate in psutil.Process(head.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # short-lived helpers may be gone
+                cmd = candidate.cmdline()
+                if "servesize.serving" in cmd and any(
+                    "servesize-trial-" in a and a.endswith(script) for a in cmd
+                ):
+                    return candidate
+        time.sleep(0.2)  # polling for the trial to start, bounded by the deadline
     raise AssertionError(f"no trial service started for {script}")
 
 
+@pytest.mark.untimed
 def test_a_dead_worker_fails_its_trial_and_the_sweep_goes_on(
     ray_head: RayHead, workspace: Path, sources: Path, tmp_path: Path
 ) -> None:
@@ -162,7 +167,7 @@ def test_a_dead_worker_fails_its_trial_and_the_sweep_goes_on(
                            "--workspace", str(workspace))),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    service = _wait_for_service("trivial.py", proc)
+    service = _wait_for_service(ray_head, "trivial.py", proc)
     worker = psutil.Process(service.ppid())
     worker.kill()  # the node loses the worker mid-trial (as an OOM kill or a crash would)
     _, err = proc.communicate(timeout=180)

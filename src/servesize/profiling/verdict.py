@@ -219,9 +219,12 @@ def contention_reasons(figures: PhaseFigures, phase: str) -> list[str]:
     stretch = waited / figures.cpu_seconds if figures.cpu_seconds > 0 else float("inf")
     if share <= MAX_CONTENTION_SHARE or stretch <= MAX_CONTENTION_STRETCH:
         return []
+    # quoted as stored (cpuContentionShare has 4 digits): the sentence says what the
+    # figure beside it says (0.30355 would read 30.4% here and 30.3% in the figures)
+    shown = round(share, 4)
     return [
         f"the machine was busy: during the {phase} the service waited for CPUs held by "
-        f"other processes {share:.1%} of the time ({waited:.2f} s, {stretch:.2f} s per "
+        f"other processes {shown:.1%} of the time ({waited:.2f} s, {stretch:.2f} s per "
         f"CPU-second of its own work; limits {MAX_CONTENTION_SHARE:.0%} of the time and "
         f"{MAX_CONTENTION_STRETCH:.2f} s per CPU-second)"
     ]

@@ -1,0 +1,93 @@
+"""Wall time of the whole suite as CI runs it (``make test``), and of its pytest runs.
+
+Removes what a clean checkout does not have but a worktree keeps (bytecode, the lint
+and test caches, coverage data), keeps ``.venv`` and ``.venv-azml`` (their install is
+not the suite), runs the command from the repository's root and appends one row to
+bench/RESULTS-suite.md: the wall time, each pytest summary line, the exit code, the
+load average before and after and the CPU model. The suite needs the machine to itself
+(its second part measures): run it when nothing else runs.
+
+    .venv/bin/python bench/suite.py --label after
+    .venv/bin/python bench/suite.py --label before -- make test
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from _common import BENCH, ROOT, append_results, busy, machine, uptime
+
+RESULTS = BENCH / "RESULTS-suite.md"
+HEADER = """# The suite's wall time (`make test`)
+
+Appended by `bench/suite.py` (command, load average before and after, CPU model). Each
+row is one run of the command in a worktree whose `.venv` and `.venv-azml` exist, after
+removing the bytecode and the lint and test caches a clean checkout does not have.
+"""
+#: pytest's last line: "3 failed, 1203 passed, 1 skipped in 1098.37s (0:18:18)"
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed).* in [0-9.]+s.*?)\s*=*$")
+CACHES = (".mypy_cache", ".pytest_cache", ".ruff_cache")
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def clean() -> None:
+    """What a fresh clone lacks: bytecode of src/ and tests/, caches, coverage data."""
+    for top in ("src", "tests", "bench", "examples"):
+        for cache in (ROOT / top).rglob("__pycache__"):
+            shutil.rmtree(cache, ignore_errors=True)
+    for name in CACHES:
+        shutil.rmtree(ROOT / name, ignore_errors=True)
+    for data in ROOT.glob(".coverage*"):
+        data.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--label", required=True, help="what was measured (before, after, ...)")
+    parser.add_argument("--log", type=Path, help="also write the command's output here")
+    parser.add_argument("command", nargs="*", default=["make", "test"])
+    args = parser.parse_args()
+    clean()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    before = uptime()
+    started = time.monotonic()
+    proc = subprocess.run(args.command, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.monotonic() - started
+    after = uptime()
+    output = proc.stdout + proc.stderr
+    if args.log:
+        args.log.write_text(output, encoding="utf-8")
+    runs = [m.group(1) for line in output.splitlines() if (m := SUMMARY.match(line))]
+    row = (
+        f"| {args.label} | {commit} | `{' '.join(args.command)}` | {wall:.0f} s "
+        f"| {'; '.join(runs) or 'no pytest summary'} | {proc.returncode} "
+        f"| {before.split('load average:')[-1].strip()} ({busy(before)}) "
+        f"| {after.split('load average:')[-1].strip()} | {cpu_model()} |\n"
+    )
+    if not RESULTS.exists():
+        append_results(
+            RESULTS,
+            f"\n{machine()}.\n\n| label | commit | command | wall | pytest runs | exit "
+            "| load average before | after | CPU model |\n"
+            "|---|---|---|---:|---|---:|---|---|---|\n",
+            HEADER,
+        )
+    append_results(RESULTS, row, HEADER)
+    print(row, end="")
+
+
+if __name__ == "__main__":
+    main()
