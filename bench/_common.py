@@ -8,6 +8,7 @@ so they ``from _common import ...``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import socket
@@ -82,6 +83,38 @@ def append_table(
     with path.open("a", encoding="utf-8") as fh:
         fh.write(text)
     return text
+
+
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact binomial interval of k successes in n (bisection on the binomial CDF)."""
+
+    def cdf(x: int, p: float) -> float:
+        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(x + 1))
+
+    def solve(f: Any, target: float) -> float:
+        """The p at which the falling ``f`` crosses ``target``."""
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if f(mid) > target:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+
+    alpha = (1 - level) / 2
+    # both bounds solve a binomial CDF, which falls as p grows
+    low = 0.0 if k == 0 else solve(lambda p: cdf(k - 1, p), 1 - alpha)
+    high = 1.0 if k == n else solve(lambda p: cdf(k, p), alpha)
+    return low, high
+
+
+def cpu_model() -> str:
+    """The processor's name as /proc/cpuinfo gives it (a VM's names its host's family)."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "CPU model unknown"
 
 
 def free_port() -> int:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -35,7 +34,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BENCH, ROOT, append_table, free_port, machine, uptime
+from _common import (
+    BENCH,
+    ROOT,
+    append_table,
+    clopper_pearson,
+    cpu_model,
+    free_port,
+    machine,
+    uptime,
+)
 
 from servesize.load import LoadSpec, run_load
 from servesize.profiling.objective import parse_slo
@@ -105,30 +113,6 @@ def one(store: Store, name: str, share: float, rate: float, slo: str) -> dict[st
     }
 
 
-def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """The exact binomial interval of k successes in n (bisection on the binomial CDF)."""
-
-    def cdf(x: int, p: float) -> float:
-        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(x + 1))
-
-    def solve(f: Any, target: float) -> float:
-        """The p at which the falling ``f`` crosses ``target``."""
-        lo, hi = 0.0, 1.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            if f(mid) > target:
-                lo = mid
-            else:
-                hi = mid
-        return (lo + hi) / 2
-
-    alpha = (1 - level) / 2
-    # both bounds solve a binomial CDF, which falls as p grows
-    low = 0.0 if k == 0 else solve(lambda p: cdf(k - 1, p), 1 - alpha)
-    high = 1.0 if k == n else solve(lambda p: cdf(k, p), alpha)
-    return low, high
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shares", default="0.005,0.01,0.015,0.02")
@@ -170,7 +154,7 @@ def main() -> int:
         RESULTS,
         f"sloMet at known shares over the limit ({args.slo} at {args.rate:g}/s, bound 1 core)",
         before,
-        f"`{command}`; {machine()}, {_cpu_model()}; `uptime` after: {uptime()}",
+        f"`{command}`; {machine()}, {cpu_model()}; `uptime` after: {uptime()}",
         ("SLOW_SHARE", "truth: over the limit", "met", "95% interval", "met at 0.1 core",
          "undecided", "INVALID", "seconds"),
         rows,
@@ -178,13 +162,6 @@ def main() -> int:
     print(text)
     print(json.dumps(runs))
     return 0
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "CPU model unknown"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The confirmation's pure parts: dealing a window's arrivals to replicas as a random
-load balancer would, and one percentile over several replicas' histograms."""
+load balancer would, one percentile over several replicas' histograms, and the one
+decision over all their requests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 from servesize.load import LoadResult
-from servesize.planning.confirm import merged_percentile, split_window
+from servesize.planning.confirm import judge_replicas, merged_percentile, split_window
+from servesize.profiling.sizing.decision import Design
 
 
 def test_each_replica_gets_the_simulated_fleets_share_of_the_window() -> None:
@@ -51,3 +53,41 @@ def test_several_replicas_merge_their_histograms() -> None:
     assert p95 is not None
     assert 10.0 < p95 < 100.0
     assert merged_percentile([_result([]), _result([])], 90.0) is None
+
+
+def _replica(windows: list[tuple[int, int]]) -> LoadResult:
+    rows = [{"queries": n, "queriesOverThreshold": k} for n, k in windows]
+    metrics = {
+        "totalQueries": sum(n for n, _ in windows),
+        "queriesOverThreshold": sum(k for _, k in windows),
+    }
+    return LoadResult(metrics, rows, [])
+
+
+P99 = Design.of("99", confidence=0.95, indifference=2.0)
+
+
+def test_the_replicas_requests_are_judged_together() -> None:
+    # 150 requests in 15 s on each of two replicas, none over the limit: too few on one
+    # to call a p99 met, enough together (the defaults need 197)
+    quiet = [(10, 0)] * 15
+    alone = judge_replicas([_replica(quiet)], P99)
+    both = judge_replicas([_replica(quiet), _replica(quiet)], P99)
+    assert alone.outcome == "undecided"
+    assert (both.n, both.over) == (300, 0)
+    assert both.outcome == "met"
+    # 6 of 300 over the limit, twice the 1% a p99 allows: a miss
+    slow = [(10, 0)] * 9 + [(10, 1)] * 6
+    assert judge_replicas([_replica(slow), _replica(quiet)], P99).outcome == "missed"
+
+
+def test_exceedances_clustered_in_a_few_seconds_count_for_less() -> None:
+    # the same 6 of 1200 over the limit (0.5%), spread out or all in one second
+    spread = [(20, 1 if i % 10 == 0 else 0) for i in range(60)]
+    burst = [(20, 6 if i == 30 else 0) for i in range(60)]
+    calm = judge_replicas([_replica(spread)], P99)
+    clustered = judge_replicas([_replica(burst)], P99)
+    assert calm.over == clustered.over == 6
+    assert clustered.dispersion > calm.dispersion
+    assert calm.outcome == "met"
+    assert clustered.outcome != "met"

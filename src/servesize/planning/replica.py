@@ -8,11 +8,18 @@ model is run once per rate on a grid (:class:`LatencyTable`) and everything else
 the table: the share of requests within the objective's limit is interpolated between
 grid rates, and a percentile over many seconds is read from the mixture of their
 distributions (each second weighted by its requests).
+
+The model is calibrated against the profile's own runs at the recommended allocation
+(:func:`tail_factor`): where they measured the objective's percentile above what the
+model predicts for their rates, every latency of the table is scaled up by the
+requests-weighted geometric mean of measured / predicted; the model is never made more
+optimistic than its fit.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +31,7 @@ from servesize.profiling.objective import Objective, parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Figures
 
-__all__ = ["GRID_POINTS", "LatencyTable", "Replica"]
+__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "tail_factor"]
 
 #: rates on the grid, denser towards the capacity where latency bends up
 GRID_POINTS = 40
@@ -47,6 +54,11 @@ class Replica:
     cold_start_seconds: float
     objective: Objective
     model: ServiceModel
+    #: measured / predicted at the objective's percentile in the profile's own runs at
+    #: this allocation (at least 1: :func:`tail_factor`)
+    tail: float = 1.0
+    #: the runs ``tail`` was taken from
+    tail_runs: int = 0
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -73,15 +85,20 @@ class Replica:
         except ValueError as exc:
             raise InvalidInputError(f"{name}: {exc}") from None
         cpq = float(f.cpu_seconds_per_query or model.cpu_per_query)
+        objective = parse_slo(label)
+        workers = int(f.recommended_workers or 1)
+        tail, runs = tail_factor(f.sizing or [], model, float(cpu), workers, objective)
         return cls(
             cores=float(cpu),
             memory_gb=f.recommended_memory_in_gb,
-            workers=int(f.recommended_workers or 1),
+            workers=workers,
             threads=f.recommended_threads,
             cpu_per_query=cpq,
             cold_start_seconds=float(f.cold_start_seconds or 0.0),
-            objective=parse_slo(label),
+            objective=objective,
             model=model,
+            tail=tail,
+            tail_runs=runs,
         )
 
     @property
@@ -102,6 +119,8 @@ class Replica:
             "cpuSecondsPerQuery": round(self.cpu_per_query, 6),
             "coldStartSeconds": round(self.cold_start_seconds, 3),
             "capacityQueriesPerSecond": round(self.capacity, 3),
+            "tailFactor": round(self.tail, 4),
+            "tailRuns": self.tail_runs,
         }
 
 
@@ -127,7 +146,8 @@ class LatencyTable:
         self.capacity = capacity
         model, r = replica.model, replica
         samples = [
-            np.sort(model.latencies(r.cores, r.workers, float(rate))) * 1000.0 + model.overhead_ms
+            (np.sort(model.latencies(r.cores, r.workers, float(rate))) * 1000.0 + model.overhead_ms)
+            * r.tail
             for rate in rates
         ]
         low = max(min(float(s[0]) for s in samples), 1e-3)
@@ -195,6 +215,55 @@ class LatencyTable:
         a, b = self._within[top], self._within[top + 1]
         fraction = (a - share) / (a - b) if a != b else 0.0
         return float(self.rates[top] + fraction * (self.rates[top + 1] - self.rates[top]))
+
+
+#: runs with fewer requests say too little about a tail to calibrate it
+_MIN_RUN = 100
+
+
+def tail_factor(
+    rows: Sequence[Mapping[str, Any]],
+    model: ServiceModel,
+    cores: float,
+    workers: int,
+    objective: Objective,
+) -> tuple[float, int]:
+    """How much slower than the model the profile's own runs at ``cores`` and
+    ``workers`` measured the objective's percentile, and from how many runs.
+
+    Each measured run that can be trusted (not untrusted, kept up) with at least
+    ``_MIN_RUN`` requests gives measured / predicted at its rate; the factor is their
+    geometric mean weighted by requests (a ratio, so a run twice as slow and one half
+    as slow cancel out), at least 1. The model fits the service times; what it misses
+    (the quota's 100 ms periods stalling a request mid-service, the HTTP stack under
+    load) shows most in the far tail, and most under small quotas (bench/RESULTS-plan.md).
+    """
+    logs: list[float] = []
+    weights: list[float] = []
+    for row in rows:
+        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
+            continue
+        if not _same(row.get("cpu"), cores) or int(row.get("workers") or 1) != workers:
+            continue
+        measured, rate = row.get("objectiveLatencyInMs"), row.get("measuredQueriesPerSecond")
+        n = int(row.get("n") or 0)
+        if not isinstance(measured, int | float) or not isinstance(rate, int | float):
+            continue
+        if n < _MIN_RUN or measured <= 0 or rate <= 0:
+            continue
+        predicted = model.percentile_ms(cores, workers, float(rate), objective.percentile)
+        if not math.isfinite(predicted) or predicted <= 0:
+            continue
+        logs.append(math.log(float(measured) / predicted))
+        weights.append(float(n))
+    if not logs:
+        return 1.0, 0
+    mean = sum(w * x for w, x in zip(weights, logs, strict=True)) / sum(weights)
+    return max(1.0, math.exp(mean)), len(logs)
+
+
+def _same(a: object, b: float) -> bool:
+    return isinstance(a, int | float) and abs(float(a) - b) < 1e-6
 
 
 def percentile_of(cdf: FloatArray, thresholds: FloatArray, percentile: float) -> float:

@@ -10,6 +10,8 @@ import numpy.typing as npt
 from servesize.planning.confirm import confirm_plan
 from servesize.planning.plan import make_plan, store_plan, stored_figures
 from servesize.planning.settings import PlanSettings
+from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.sizing.decision import Design
 from servesize.workspace import Figures, PlanConfirmation, Store
 
 __all__ = ["plan_profile"]
@@ -40,7 +42,21 @@ def plan_profile(
     )  # fmt: skip
     if confirm:
         say("confirming on real replicas over the hardest window")
-        plan.figure.confirmation = confirm_plan(store, name, plan, arrivals)
+        plan.figure.confirmation = confirm_plan(
+            store, name, plan, arrivals, design_of(figures, plan.table.replica.objective.percentile)
+        )
     else:
         plan.figure.confirmation = PlanConfirmation(skipped="confirmation was turned off")
     return store_plan(store, name, plan, traffic)
+
+
+def design_of(figures: Figures, percentile: str) -> Design:
+    """The decision the profile sized with: its confidence and indifference zone (the
+    defaults when it stored neither)."""
+    stored = figures.settings or {}
+    default = ProfileSettings()
+    return Design.of(
+        percentile,
+        confidence=float(stored.get("confidence") or default.confidence),
+        indifference=float(stored.get("indifference") or default.indifference),
+    )

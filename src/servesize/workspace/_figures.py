@@ -268,8 +268,11 @@ class PlanConfirmation(_Group):
 
     predicted_ms: float | None = figure("predictedMs")
     measured_ms: float | None = figure("measuredMs")
-    #: the measured percentile met the objective
+    #: the objective met by the profile's decision over every replica's requests
     met: bool | None = figure("met")
+    #: that decision: ``decision`` (met, missed, undecided), ``n``, ``overLimit``,
+    #: ``dispersion``, ``logLikelihoodRatio``, ``confidence``
+    decision: dict[str, Any] | None = figure("decision")
     #: |measured - predicted| / predicted
     deviation: float | None = figure("deviation")
     window_start: float | None = figure("windowStart")
