@@ -8,7 +8,6 @@ so they ``from _common import ...``.
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import socket
@@ -86,26 +85,13 @@ def append_table(
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """The exact binomial interval of k successes in n (bisection on the binomial CDF)."""
+    """The exact (Clopper-Pearson) binomial interval of k successes in n, from the beta
+    distribution's quantiles (exact at any n, unlike summing the binomial's terms)."""
+    from scipy.stats import beta  # scikit-learn's dependency, in every venv here
 
-    def cdf(x: int, p: float) -> float:
-        return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(x + 1))
-
-    def solve(f: Any, target: float) -> float:
-        """The p at which the falling ``f`` crosses ``target``."""
-        lo, hi = 0.0, 1.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            if f(mid) > target:
-                lo = mid
-            else:
-                hi = mid
-        return (lo + hi) / 2
-
-    alpha = (1 - level) / 2
-    # both bounds solve a binomial CDF, which falls as p grows
-    low = 0.0 if k == 0 else solve(lambda p: cdf(k - 1, p), 1 - alpha)
-    high = 1.0 if k == n else solve(lambda p: cdf(k, p), alpha)
+    alpha = 1.0 - level
+    low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
     return low, high
 
 

@@ -52,9 +52,12 @@ from servesize.workspace import Store
 
 SCRIPT = ROOT / "tests" / "profiling" / "scripts" / "slow_share.py"
 RESULTS = BENCH / "RESULTS-decision.md"
+# one 1 s capacity step (one window: stable): with two, a 60 ms sleep in one window
+# and not the other read as unstable throughput, and every profile was INVALID
+# (2026-12-06 20:00 UTC run), which says nothing about the decision under test
 LIGHT: dict[str, Any] = {
-    "capacity_step_seconds": 1.5,
-    "stable_windows": 2,
+    "capacity_step_seconds": 1.0,
+    "stable_windows": 1,
     "max_concurrency": 1,
     "warmup_max_seconds": 5.0,
     "min_duration": 10.0,

@@ -3,8 +3,11 @@ objective's limit at fixed allocations, measured long.
 
     .venv/bin/python bench/truth_share.py [--cores 0.5,0.6] [--runs 3] [--seconds 60]
                                           [--burn-ms 10] [--rate 40] [--limit-ms 150]
+                                          [--slow-share 0.005]
 
-``tests/profiling/scripts/burn.py`` (BURN_MS of CPU a request) is started under each CPU
+``tests/profiling/scripts/burn.py`` (BURN_MS of CPU a request), or with ``--slow-share``
+``slow_share.py`` (that share of requests sleeps 60 ms: bench/decision_oc.py's service,
+whose latency should not depend on CPU), is started under each CPU
 quota on the service CPU (the profiler's placement: the service on CPU 1, this
 generator on CPU 0), and Poisson arrivals at the rate are sent for ``--seconds``, open
 loop, ``--runs`` times per allocation, each run in a fresh service.  Appends to
@@ -38,17 +41,17 @@ from _common import (
 from servesize.load import LoadSpec, run_load
 from servesize.profiling.launcher import launch
 
-SCRIPT = ROOT / "tests" / "profiling" / "scripts" / "burn.py"
+SCRIPTS = ROOT / "tests" / "profiling" / "scripts"
 
 
 def one_run(
-    cores: float, burn_ms: float, rate: float, limit_ms: float, seconds: float
+    cores: float, script: str, extra: dict[str, str], rate: float, limit_ms: float, seconds: float
 ) -> tuple[int, int, float]:
     """(requests over the limit, requests, p99 ms) of one run in a fresh service."""
     port = free_port()
-    argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(SCRIPT),
+    argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(SCRIPTS / script),
             "--port", str(port)]  # fmt: skip
-    env = {**os.environ, "BURN_MS": f"{burn_ms:g}", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, **extra, "OMP_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp, launch(
         argv, env=env, cwd=Path(tmp), log_path=Path(tmp) / "service.log", cpu=cores,
         cpus=(1,),
@@ -82,13 +85,20 @@ def main() -> int:
     parser.add_argument("--burn-ms", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=40.0)
     parser.add_argument("--limit-ms", type=float, default=150.0)
+    parser.add_argument("--slow-share", type=float, help="slow_share.py at this SLOW_SHARE")
     args = parser.parse_args()
+    if args.slow_share is not None:
+        script, extra = "slow_share.py", {"SLOW_SHARE": f"{args.slow_share:g}"}
+        what = f"slow_share.py, SLOW_SHARE={args.slow_share:g}"
+    else:
+        script, extra = "burn.py", {"BURN_MS": f"{args.burn_ms:g}"}
+        what = f"{args.burn_ms:g} ms of CPU a request"
     os.sched_setaffinity(0, {0})  # the generator where a profile puts it
     before = uptime()
     rows = []
     for cores in (float(c) for c in args.cores.split(",")):
         runs = [
-            one_run(cores, args.burn_ms, args.rate, args.limit_ms, args.seconds)
+            one_run(cores, script, extra, args.rate, args.limit_ms, args.seconds)
             for _ in range(args.runs)
         ]
         over, n = sum(r[0] for r in runs), sum(r[1] for r in runs)
@@ -100,8 +110,7 @@ def main() -> int:
     command = ".venv/bin/python bench/truth_share.py " + " ".join(sys.argv[1:])
     text = append_table(
         BENCH / "RESULTS-sizing.md",
-        f"The truth at fixed allocations ({args.burn_ms:g} ms of CPU a request, "
-        f"{args.rate:g}/s, over {args.limit_ms:g} ms)",
+        f"The truth at fixed allocations ({what}, {args.rate:g}/s, over {args.limit_ms:g} ms)",
         before,
         f"`{command}`; {machine()}, {cpu_model()}; `uptime` after: {uptime()}",
         ("cores", "over the limit", "share", "95% interval", "each run"),

@@ -91,6 +91,7 @@ def test_the_record_has_the_names_others_rely_on(plan_figure: Autoscaling) -> No
     assert Figures.from_details({"autoscaling": details}).autoscaling == plan_figure
 
 
+@pytest.mark.no_cover  # two searches of the HPA's settings: tracing would triple them
 def test_a_lower_share_needs_no_more_replicas() -> None:
     arrivals = _bursty()
     strict = make_plan(
