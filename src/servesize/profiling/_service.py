@@ -8,7 +8,8 @@ import os
 import platform
 import shutil
 import socket
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import psutil
 
 from servesize import __version__
 from servesize.environments import BuiltEnvironment, EnvironmentCache, current_environment
+from servesize.load import LoadSpec, run_load
 from servesize.profiling._attached import AttachedService
 from servesize.profiling.launcher import Service, launch
 from servesize.profiling.limits import detect, plan_cpus
 from servesize.profiling.request import ProfileRequest
-from servesize.profiling.servers import AttachedUrl, ServerCommand
-from servesize.profiling.settings import GIB
+from servesize.profiling.sampler import Sampler
+from servesize.profiling.servers import AttachedUrl, Endpoint, ServerCommand
+from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.workspace import Figures, Machine, Store
 
 __all__ = [
@@ -192,6 +195,41 @@ def launch_service(
         cgroups=request.settings.cgroups,
     )
     return service, f"http://127.0.0.1:{port}"
+
+
+def warm(
+    url: str,
+    bodies: Sequence[bytes],
+    endpoint: Endpoint,
+    workers: int,
+    settings: ProfileSettings,
+    sampler: Sampler | None = None,
+) -> None:
+    """Send each body once, ``workers`` at a time (at most ``warmup_max_seconds``), to a
+    service that has just become ready, before it is measured: its first requests pay
+    for lazy imports and first-call caches, which is start-up, not what a run under its
+    limits measures. The profile's first service gets this as its warm-up phase; every
+    fresh one after it (a sizing trial's, a confirmation's, a plan's replicas) gets it
+    here (a plan's confirmation of a fresh replica without it: bench/RESULTS-plan.md,
+    2026-12-06 20:35 UTC)."""
+    before = sampler.phase if sampler is not None else None
+    if sampler is not None:
+        sampler.phase = "rewarm"  # kept out of the phase it precedes
+    done = threading.Event()
+    stop = threading.Timer(settings.warmup_max_seconds, done.set)
+    stop.daemon = True
+    stop.start()
+    try:
+        spec = LoadSpec(
+            url + endpoint.score_path, bodies, method=endpoint.method,
+            headers={"Content-Type": endpoint.content_type}, concurrency=max(1, workers),
+            duration=0.0, min_queries=len(bodies), timeout=settings.request_timeout,
+        )  # fmt: skip
+        run_load(spec, stop=done)
+    finally:
+        stop.cancel()
+        if sampler is not None and before is not None:
+            sampler.phase = before
 
 
 def _model_dir(workdir: Path) -> str | None:

@@ -261,6 +261,9 @@ class ProfileRun:
                     threads=alloc.threads if self.settings.match_threads else None,
                 )
                 self.figures.host_idle_memory_in_gb = round(host / GIB, 4)
+        if phase != "coldstart":  # the first service's warm-up is a phase of its own
+            settings, bodies = self.settings, self._bodies
+            _service.warm(run.url, bodies, self.endpoint, alloc.workers, settings, sampler)
         self._phase(phase, 1.0, f"ready after {seconds:.2f} s")
         return run
 

@@ -25,6 +25,7 @@ from servesize.profiling._attached import AttachedService
 from servesize.profiling.limits import plan_cpus
 from servesize.profiling.request import EnvironmentSpec, ProfileRequest
 from servesize.profiling.sampler import Sampler
+from servesize.profiling.servers import Endpoint
 from servesize.profiling.settings import GIB, ProfileSettings
 from servesize.profiling.verdict import contention_reasons
 from servesize.workspace import Store
@@ -145,10 +146,12 @@ def launch_replicas(
                 raise ServiceError("a replica must be launched, not attached")
             service.wait_ready(url + "/", request.settings.startup_timeout)
             enforced = enforced and service.limits_enforced
-        for service in started:
+        endpoint = request.server.endpoint if request.server is not None else Endpoint()
+        for service, url in zip(started, urls, strict=True):
             sampler = Sampler(service, interval=request.settings.sample_interval)
-            sampler.phase = PHASE
             samplers.append(sampler.start())
+            _service.warm(url, bodies, endpoint, workers, request.settings, sampler)
+            sampler.phase = PHASE
         yield Replicas(
             tuple(u + "/score" for u in urls),
             tuple(bodies),
