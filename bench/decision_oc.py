@@ -75,14 +75,14 @@ def truth(share: float, rate: float, limit_ms: float, seconds: float) -> tuple[f
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                run_load(LoadSpec(url + "/", [b""], method="GET", concurrency=1, min_queries=1))
-                break
-            except Exception:  # not listening yet
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        # run_load reports a refused connection as an error, it does not raise: ready
+        # is an answered request (counting refusals as the service's made the truth
+        # of a slowly starting service wrong; 2026-12-06 20:55 UTC)
+        ping = LoadSpec(url + "/", [b""], method="GET", concurrency=1, min_queries=1)
+        while not run_load(ping).metrics.get("successQueries"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the service at {url} did not answer within 30 s")
+            time.sleep(0.2)
         spec = LoadSpec(
             url + "/score", [b'{"data": [[1]]}'], rate=rate, duration=seconds,
             threshold_ms=limit_ms, isolated=True,

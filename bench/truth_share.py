@@ -24,7 +24,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _common import (
@@ -59,15 +58,10 @@ def one_run(
         if not service.limits_enforced:
             raise SystemExit(f"limits not enforced here: {service.limits_note}")
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                run_load(LoadSpec(url + "/", [b""], method="GET", concurrency=1, min_queries=1))
-                break
-            except Exception:  # not listening yet
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        # ready is an answered request: run_load reports a refused connection as an
+        # error, it does not raise (the first version counted a service's start-up
+        # under 0.1 core as requests over the limit)
+        service.wait_ready(url + "/", 60.0)
         spec = LoadSpec(
             url + "/score", [b'{"data": [[1]]}'], rate=rate, duration=seconds,
             threshold_ms=limit_ms, isolated=True,

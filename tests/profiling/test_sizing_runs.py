@@ -77,7 +77,7 @@ def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: St
         _skip_if_the_machine_is_busy(d)
         assert d["recommendedReplicas"] == 1, d["sizing"]
         # 0.4 cores is the bare CPU need; 0.6 is the answer (9 of 10 default profiles,
-        # bench/RESULTS-sizing.md). 0.5 misses: 4.4% of requests over 150 ms in three
+        # bench/RESULTS-sizing.md). 0.5 misses: 4.1% of requests over 150 ms in two
         # 60 s runs (bench/truth_share.py), yet one profile in those ten was decided
         # met there on 19 s of quiet (1 of 704 over): near saturation the queue's
         # slow spells last longer than the 1 s windows the decision deflates by. That
