@@ -96,11 +96,10 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def cpu_model() -> str:
-    """The processor's name as /proc/cpuinfo gives it (a VM's names its host's family)."""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "CPU model unknown"
+    """The processor's name as the profiles record it (``machine.cpuModel``)."""
+    from servesize.profiling._service import cpu_model as recorded
+
+    return recorded() or "CPU model unknown"
 
 
 def free_port() -> int:

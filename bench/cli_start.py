@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import BENCH, ROOT, append_results, free_port, machine, run_heading, uptime
+from _common import BENCH, ROOT, append_results, cpu_model, free_port, machine, run_heading, uptime
 from host import CLI, TRIVIAL, measure
 from server import AZMLINFSRV
 
@@ -36,13 +36,6 @@ def help_seconds(env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run([str(CLI), "--help"], env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return "unknown CPU"
 
 
 def argv_of(name: str, script: Path, port: int) -> list[str]:

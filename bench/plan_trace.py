@@ -36,7 +36,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BENCH, EXAMPLES, append_results, example_model, machine, run_heading, uptime
+from _common import (
+    BENCH,
+    EXAMPLES,
+    append_results,
+    cpu_model,
+    example_model,
+    machine,
+    run_heading,
+    uptime,
+)
 
 RESULTS = BENCH / "RESULTS-plan.md"
 
@@ -46,13 +55,6 @@ def cli(ws: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return proc, time.monotonic() - started
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def plan(ws: Path, trace: Path, speed: float, *extra: str) -> tuple[dict[str, Any], float]:

@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from _common import BENCH, ROOT, append_results, busy, machine, uptime
+from _common import BENCH, ROOT, append_results, busy, cpu_model, machine, uptime
 
 RESULTS = BENCH / "RESULTS-suite.md"
 HEADER = """# The suite's wall time (`make test`)
@@ -32,13 +32,6 @@ removing the bytecode and the lint and test caches a clean checkout does not hav
 #: pytest's last line: "3 failed, 1203 passed, 1 skipped in 1098.37s (0:18:18)"
 SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed).* in [0-9.]+s.*?)\s*=*$")
 CACHES = (".mypy_cache", ".pytest_cache", ".ruff_cache")
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def clean() -> None:
