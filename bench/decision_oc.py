@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,12 +38,11 @@ from _common import (
     append_table,
     clopper_pearson,
     cpu_model,
-    free_port,
     machine,
     uptime,
 )
+from truth_share import one_run
 
-from servesize.load import LoadSpec, run_load
 from servesize.profiling.objective import parse_slo
 from servesize.sdk import InferenceConfig, profile
 from servesize.workspace import Store
@@ -66,32 +63,12 @@ LIGHT: dict[str, Any] = {
 
 
 def truth(share: float, rate: float, limit_ms: float, seconds: float) -> tuple[float, int]:
-    """The share of requests over ``limit_ms`` in one long run, and the requests judged."""
-    port = free_port()
-    env = {**os.environ, "SLOW_SHARE": str(share)}
-    cmd = [sys.executable, "-m", "servesize.serving", "--entry-script", str(SCRIPT),
-           "--port", str(port)]  # fmt: skip
-    service = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        # run_load reports a refused connection as an error, it does not raise: ready
-        # is an answered request (counting refusals as the service's made the truth
-        # of a slowly starting service wrong; 2026-12-06 20:55 UTC)
-        ping = LoadSpec(url + "/", [b""], method="GET", concurrency=1, min_queries=1)
-        while not run_load(ping).metrics.get("successQueries"):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the service at {url} did not answer within 30 s")
-            time.sleep(0.2)
-        spec = LoadSpec(
-            url + "/score", [b'{"data": [[1]]}'], rate=rate, duration=seconds,
-            threshold_ms=limit_ms, isolated=True,
-        )  # fmt: skip
-        m = run_load(spec).metrics
-        return m["queriesOverThreshold"] / m["totalQueries"], int(m["totalQueries"])
-    finally:
-        service.terminate()
-        service.wait()
+    """The share of requests over ``limit_ms`` in one long run of the service unlimited,
+    and the requests judged."""
+    over, n, _ = one_run(
+        None, SCRIPT.name, {"SLOW_SHARE": str(share)}, rate, limit_ms, seconds, cpus=None
+    )
+    return over / n, n
 
 
 def one(store: Store, name: str, share: float, rate: float, slo: str) -> dict[str, Any]:

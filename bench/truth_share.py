@@ -44,18 +44,25 @@ SCRIPTS = ROOT / "tests" / "profiling" / "scripts"
 
 
 def one_run(
-    cores: float, script: str, extra: dict[str, str], rate: float, limit_ms: float, seconds: float
+    cores: float | None,
+    script: str,
+    extra: dict[str, str],
+    rate: float,
+    limit_ms: float,
+    seconds: float,
+    cpus: tuple[int, ...] | None = (1,),
 ) -> tuple[int, int, float]:
-    """(requests over the limit, requests, p99 ms) of one run in a fresh service."""
+    """(requests over the limit, requests, p99 ms) of one run in a fresh service, under
+    ``cores`` on ``cpus`` (None: unlimited, on every CPU; bench/decision_oc.py's truth)."""
     port = free_port()
     argv = [sys.executable, "-m", "servesize.serving", "--entry-script", str(SCRIPTS / script),
             "--port", str(port)]  # fmt: skip
     env = {**os.environ, **extra, "OMP_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp, launch(
         argv, env=env, cwd=Path(tmp), log_path=Path(tmp) / "service.log", cpu=cores,
-        cpus=(1,),
+        cpus=cpus, cgroups=cores is not None,
     ) as service:  # fmt: skip
-        if not service.limits_enforced:
+        if cores is not None and not service.limits_enforced:
             raise SystemExit(f"limits not enforced here: {service.limits_note}")
         url = f"http://127.0.0.1:{port}"
         # ready is an answered request: run_load reports a refused connection as an
