@@ -1,10 +1,12 @@
-"""The sending thread's set-up: real-time priority taken and given back, the collector
-paused for open loops only (see load/_sender.py)."""
+"""The sending thread's set-up: real-time priority taken and given back (else a heavier
+fair-class weight), the collector paused for open loops only (see load/_sender.py)."""
 
 from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,35 @@ def test_the_collector_pauses_for_an_open_loop_only() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+_RT_GROUPS = Path("/sys/fs/cgroup/cpu")
+
+
+@pytest.mark.cgroups
+def test_refused_by_a_cgroup_without_a_realtime_budget_it_takes_nice_minus_10(
+    tmp_path: Path,
+) -> None:
+    """As in a container (cgroup v1 with real-time group scheduling): even root is refused
+    SCHED_FIFO in a cgroup whose cpu.rt_runtime_us is 0, and the sender falls back to a
+    heavier fair-class weight, given back after the block."""
+    if not (_RT_GROUPS / "cpu.rt_runtime_us").is_file() or not os.access(_RT_GROUPS, os.W_OK):
+        pytest.skip("no writable cgroup v1 cpu hierarchy with real-time group scheduling")
+    group = _RT_GROUPS / f"servesize-test-rt-{os.getpid()}"
+    group.mkdir()
+    try:
+        assert (group / "cpu.rt_runtime_us").read_text().strip() == "0"
+        child = (
+            "import os, sys\n"
+            f"open({str(group / 'cgroup.procs')!r}, 'w').write(str(os.getpid()))\n"
+            "from servesize.load._sender import realtime\n"
+            "with realtime() as granted:\n"
+            "    inside = os.getpriority(os.PRIO_PROCESS, 0)\n"
+            "print(granted, inside, os.getpriority(os.PRIO_PROCESS, 0))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", child], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.split()
+    finally:
+        group.rmdir()
+    assert out == ["False", "-10", "0"]

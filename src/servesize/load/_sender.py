@@ -7,8 +7,16 @@ up to a scheduler tick (4 ms here), and every request due meanwhile goes out lat
 ``SCHED_FIFO`` thread preempts any fair-class task the moment it wakes, so the sender
 runs at its lowest real-time priority (1) while it sends, then returns to its policy.
 
-It needs ``CAP_SYS_NICE`` or an ``RLIMIT_RTPRIO`` of 1 or more; without them (or with
-``SERVESIZE_LOAD_REALTIME=0``) the run goes on at normal priority and says so.  It is not
+It needs ``CAP_SYS_NICE`` or an ``RLIMIT_RTPRIO`` of 1 or more, and, where the kernel
+groups real-time time by cgroup (cgroup v1's ``cpu.rt_runtime_us``), a cgroup with a
+real-time budget: containers' cgroups often have none, and then even root is refused.
+Refused, the sender takes nice -10 where it may (``CAP_SYS_NICE`` alone suffices): a
+heavier fair-class weight wins the CPU back sooner.  Measured in a v1 cgroup without a
+real-time budget, under pytest with coverage (the CI's way), ten light profiles at
+30/s a run: at normal priority 4 of 6 runs had a profile judged INVALID for 3.6-14%
+late sends; at nice -10, 2 of 2 runs all VALID, 9 late sends in 20 profiles.  Without
+either (or with ``SERVESIZE_LOAD_REALTIME=0``) the run goes on at normal priority and
+says so.  It is not
 taken where real-time throttling is off (``sched_rt_runtime_us`` = -1): a sender that
 fell behind and ran flat out could then hold its CPU entirely.  With throttling on (the
 kernel's default, 95%), the fair-class tasks of that CPU keep at least 5% of it, and a
@@ -33,6 +41,7 @@ __all__ = ["realtime", "sending"]
 
 _RT_RUNTIME = Path("/proc/sys/kernel/sched_rt_runtime_us")
 _PRIORITY = 1
+_NICE = -10
 
 
 def _throttled() -> bool:
@@ -59,12 +68,29 @@ def realtime() -> Iterator[bool]:
         granted = False
     else:
         granted = True
+    niced = None if granted else _raise_weight()
     try:
         yield granted
     finally:
         if granted:
             with contextlib.suppress(OSError):
                 os.sched_setscheduler(0, policy, os.sched_param(priority))
+        if niced is not None:  # raising one's nice value back needs no privilege
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, 0, niced)
+
+
+def _raise_weight() -> int | None:
+    """Without real-time priority, a heavier fair-class weight for the thread (nice -10,
+    about 9x a nice-0 task's, where ``CAP_SYS_NICE`` allows it): not -20, so a sender
+    that falls behind and runs flat out leaves the other tasks of its CPU (the profile's
+    sampler) about a tenth of it.  The nice value to return to, or None if unchanged."""
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, _NICE)
+    except (OSError, AttributeError):
+        return None
+    return before
 
 
 @contextlib.contextmanager

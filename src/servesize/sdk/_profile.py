@@ -174,9 +174,15 @@ class ModelProfile:
             if state in FINAL_STATES:
                 self._plan_traffic(state)
                 return state
-            if deadline is not None and time.monotonic() >= deadline:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
                 return state
-            self._pause(0.2)
+            if self._finished is not None and not self._finished.is_set():
+                # ours: no polling while it runs, the caller's thread would share the
+                # load generator's CPU (docs/loadtest.md); the event is set when it ends
+                self._finished.wait(None if deadline is None else deadline - now)
+            else:
+                self._pause(0.2)
 
     def _plan_traffic(self, state: str) -> None:
         """Plan the traffic given to ``Model.profile`` once (the profile succeeded); a
