@@ -9,7 +9,9 @@ thinned to the share those replicas would see in the simulated fleet (each kept 
 probability ``replicas here / replicas simulated`` of its second) and dealt to the
 replicas at random, as a load balancer's random split would; each replica gets its
 requests at their send times (open loop, latency from the due time).  The prediction
-is the simulation's percentile over the same window.
+is the model's percentile over exactly the requests replayed, each replica's queue fed
+its own send times (:mod:`servesize.planning.replay`); the fleet simulation's percentile
+over the window (Poisson arrivals at smoothed rates) is kept beside it.
 
 Whether the replicas met the objective is the profile's one decision
 (:func:`servesize.profiling.sizing.decision.decide`): the requests over the limit of
@@ -29,6 +31,8 @@ import numpy.typing as npt
 from servesize.errors import ServesizeError
 from servesize.load import LoadResult, LoadSpec, run_load_async
 from servesize.planning.plan import Plan
+from servesize.planning.replay import replica_latencies_ms
+from servesize.planning.replica import Replica
 from servesize.profiling.replicas import launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
@@ -149,7 +153,7 @@ def confirm_plan(
     fewest = int(busy.min()) if busy.size else 1
     count = max(1, min(replicas_that_fit(replica.cores), fewest))
     info = PlanConfirmation(
-        predicted_ms=round(predicted, 3) if math.isfinite(predicted) else None,
+        smoothed_predicted_ms=round(predicted, 3) if math.isfinite(predicted) else None,
         window_start=float(start),
         window_seconds=float(seconds),
         replicas=count,
@@ -161,6 +165,7 @@ def confirm_plan(
     if info.requests == 0 or empty:
         info.skipped = "the hardest window has too few requests to give every replica some"
         return info
+    info.predicted_ms = _replayed_prediction(replica, schedules, plan.table.percentile, s.seed)
     try:
         with launch_replicas(
             store, name, count=count, cpu=replica.cores, memory_gb=replica.memory_gb,
@@ -193,6 +198,18 @@ def confirm_plan(
         info.deviation = round(abs(measured - info.predicted_ms) / info.predicted_ms, 4)
     info.note = _note(info, limit, decision)
     return info
+
+
+def _replayed_prediction(
+    replica: Replica, schedules: Sequence[np.ndarray], percentile: float, seed: int
+) -> float | None:
+    """The model's percentile over exactly the requests replayed: each replica's queue
+    fed its own send times (what the measurement is compared with)."""
+    latencies = np.concatenate(
+        [replica_latencies_ms(replica, offsets, seed + i) for i, offsets in enumerate(schedules)]
+    )
+    value = float(np.percentile(latencies, percentile, method="inverted_cdf"))
+    return round(value, 3) if math.isfinite(value) else None
 
 
 def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:

@@ -27,6 +27,7 @@ from servesize.planning.choose import (
 )
 from servesize.planning.fleet import Simulation
 from servesize.planning.rates import counts_per_second
+from servesize.planning.replay import TraceCheck, check_on_trace
 from servesize.planning.replica import LatencyTable, Replica
 from servesize.planning.settings import AUTOSCALERS, PlanSettings
 from servesize.workspace import Autoscaling, Figures, PlanPredicted, Store
@@ -56,7 +57,9 @@ def _summary(choice: Choice) -> dict[str, Any]:
     }
 
 
-def _predicted(sim: Simulation, static: int, static_sim: Simulation, need: float) -> PlanPredicted:
+def _predicted(
+    sim: Simulation, static: int, static_sim: Simulation, need: float, check: TraceCheck
+) -> PlanPredicted:
     minutes = sim.minutes()
     worst = max(
         minutes,
@@ -75,6 +78,9 @@ def _predicted(sim: Simulation, static: int, static_sim: Simulation, need: float
         worst_minute=worst,
         mean_replicas=round(float(sim.replicas.mean()), 3),
         peak_replicas=int(sim.replicas.max()),
+        attainment_on_arrivals=round(check.attainment, 5),
+        minutes_meeting_objective_on_arrivals=round(check.minutes_share(), 5),
+        worst_minute_on_arrivals=check.worst_minute(),
     )
 
 
@@ -112,6 +118,14 @@ def make_plan(
             f"no {autoscaler} setting tried reached {need:.1%} of requests within "
             f"{table.limit_ms:g} ms: the minimum is the static count"
         )
+    check = check_on_trace(replica, arrivals, sim.ready, s.seed)
+    if check.attainment < need:
+        notes.append(
+            f"on the trace's own arrival times {check.attainment:.2%} of requests are "
+            f"predicted within {table.limit_ms:g} ms (the search's smoothed rates: "
+            f"{sim.attainment:.2%}): its bursts are shorter than the {s.rate_window:g} s rate "
+            "window; a lower target or a higher minimum absorbs them"
+        )
     if sim.replica_hours >= static_sim.replica_hours:
         notes.append("autoscaling saves nothing on this trace: the static fleet costs no more")
     figure = Autoscaling(
@@ -119,7 +133,7 @@ def make_plan(
         hpa={**hpa.settings, "predicted": _summary(hpa)},
         keda={**keda.settings, "predicted": _summary(keda)},
         timeline=sim.rows,
-        predicted=_predicted(sim, static, static_sim, need),
+        predicted=_predicted(sim, static, static_sim, need, check),
         replica={
             **replica.to_dict(),
             "ratePerReplicaWithinObjective": round(table.rate_within(need), 3),

@@ -133,6 +133,19 @@ class ServiceModel:
             )
         return self._cache[key]
 
+    def latencies_at(
+        self, arrivals: np.ndarray, cores: float, workers: int, seed: int | None = None
+    ) -> np.ndarray:
+        """Simulated latencies (seconds) of requests arriving at ``arrivals`` (seconds,
+        sorted): the same queue fed given arrival times (a trace's bursts) instead of
+        Poisson ones, each request's work drawn at random from the measured ones."""
+        times = np.asarray(arrivals, dtype=float)
+        if times.size == 0:
+            return np.zeros(0)
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        work = np.asarray(self.work, dtype=float)[rng.integers(0, len(self.work), times.size)]
+        return _simulate(times - times[0], work, cores, workers, self.cpu_fraction, self.period)
+
     def percentile_ms(self, cores: float, workers: int, rate: float, percentile: str) -> float:
         """Predicted latency percentile (ms) at ``rate``; inf past the capacity."""
         if rate >= self.capacity(cores, workers) * 0.999:

@@ -259,6 +259,14 @@ class PlanPredicted(_Group):
     worst_minute: dict[str, Any] | None = figure("worstMinute")
     mean_replicas: float | None = figure("meanReplicas")
     peak_replicas: int | None = figure("peakReplicas")
+    #: the same three on the trace's own arrival times, request by request
+    #: (servesize.planning.replay), where the figures above use Poisson arrivals at each
+    #: second's smoothed rate: bursts shorter than the rate window show only here
+    attainment_on_arrivals: float | None = figure("attainmentOnArrivals")
+    minutes_meeting_objective_on_arrivals: float | None = figure(
+        "minutesMeetingObjectiveOnArrivals"
+    )
+    worst_minute_on_arrivals: dict[str, Any] | None = figure("worstMinuteOnArrivals")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -266,7 +274,11 @@ class PlanPredicted(_Group):
 class PlanConfirmation(_Group):
     """The trace's hardest window replayed on real replicas under the planned limits."""
 
+    #: the model's percentile over the very requests replayed, each replica's queue fed
+    #: its own send times (servesize.planning.replay)
     predicted_ms: float | None = figure("predictedMs")
+    #: the fleet simulation's percentile over the window (Poisson at smoothed rates)
+    smoothed_predicted_ms: float | None = figure("smoothedPredictedMs")
     measured_ms: float | None = figure("measuredMs")
     #: the objective met by the profile's decision over every replica's requests
     met: bool | None = figure("met")
