@@ -123,6 +123,9 @@ def test_blas_threads_follow_the_allocation(store: Store, tmp_path: Path) -> Non
     result = _profile(
         store, "blas", "matmul.py", cpu=1.0, qps=10.0, slo="p90=500ms",
         extra_env={"THREADS_FILE": str(record)},
+        # the threads are under test, not the search: 40 requests a measurement (4 s, not
+        # 10 s at 10/s) and undecided trials end early
+        min_queries=40, trial_max_seconds=8.0, confirm_max_seconds=10.0, confirmations=1,
     )  # fmt: skip
     d = result.get_details()
     assert d["recommendedThreads"] == 1
