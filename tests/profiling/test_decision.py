@@ -5,11 +5,13 @@ window at a time, from the trial's minimum duration to its cap."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
+from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.settings import ProfileSettings
 from servesize.profiling.sizing.decision import (
     Design,
@@ -160,3 +162,30 @@ def test_dispersion_is_one_for_nothing_to_estimate_and_grows_with_clusters() -> 
     assert even == 1.0  # less spread than binomial: never below 1
     bursty = dispersion([(100, 10)] + [(100, 0)] * 9)
     assert bursty > 5.0
+
+
+def test_a_met_count_over_a_run_shorter_than_the_queue_needs_is_undecided() -> None:
+    design = Design.of("99", confidence=0.95, indifference=2.0)
+    short = decide(0, 400, design, seconds=10.0, needed_seconds=30.0)
+    assert short.outcome == "undecided"
+    assert short.to_dict()["neededSeconds"] == 30.0
+    assert "30 s the queue needs" in short.describe()
+    assert decide(0, 400, design, seconds=30.0, needed_seconds=30.0).outcome == "met"
+    # a miss is evidence however short the run
+    assert decide(10, 100, design, seconds=3.0, needed_seconds=30.0).outcome == "missed"
+    assert "neededSeconds" not in decide(0, 400, design).to_dict()
+
+
+def test_the_queue_remembers_longer_the_nearer_it_runs_to_saturation() -> None:
+    model = ServiceModel(work=(0.01,), cpu_fraction=1.0)  # 10 ms of CPU a request
+    # 0.5 cores: 50/s at most; at 40/s (80%) the M/M/1 relaxation time is 1.8 s
+    at_80 = model.relaxation_seconds(0.5, 1, 40.0)
+    assert at_80 == pytest.approx(1.0 / (50.0 * (1.0 - 0.8**0.5) ** 2))
+    assert 1.7 < at_80 < 1.9
+    rates = [5.0, 20.0, 35.0, 45.0, 49.0]
+    taus = [model.relaxation_seconds(0.5, 1, r) for r in rates]
+    assert taus == sorted(taus)
+    assert taus[0] < 0.05  # a light load forgets within a few requests
+    assert model.relaxation_seconds(0.5, 1, 50.0) == math.inf
+    # more cores, the same rate: shorter
+    assert model.relaxation_seconds(0.6, 1, 40.0) < at_80

@@ -35,6 +35,7 @@ from servesize.profiling import ProfileSettings
         ({"confidence": 1.0}, "confidence=1.0 is not allowed: it must be in (0.5, 1)"),
         ({"confidence": 0.5}, "confidence=0.5 is not allowed: it must be in (0.5, 1)"),
         ({"indifference": 1.0}, "indifference=1.0 is not allowed: it must be > 1"),
+        ({"relaxation_runs": -1}, "relaxation_runs=-1 is not allowed: it must be >= 0"),
         ({"rate_step": 1.0}, "rate_step=1.0 is not allowed: it must be in (0, 1)"),
         ({"rate_resolution": 0}, "rate_resolution=0 is not allowed: it must be > 0"),
         ({"confirmations": 0}, "confirmations=0 is not allowed: it must be >= 1"),

@@ -133,6 +133,18 @@ class ServiceModel:
             )
         return self._cache[key]
 
+    def relaxation_seconds(self, cores: float, workers: int, rate: float) -> float:
+        """How long the queue remembers at ``rate``: the M/M/1 relaxation time
+        ``1 / (capacity x (1 - sqrt(rho))^2)`` at utilisation ``rho`` (inf at or past
+        capacity, 0 without a finite capacity)."""
+        capacity = self.capacity(cores, workers)
+        if not math.isfinite(capacity) or capacity <= 0:
+            return 0.0
+        rho = rate / capacity
+        if rho >= 1.0:
+            return math.inf
+        return 1.0 / (capacity * (1.0 - math.sqrt(max(rho, 0.0))) ** 2)
+
     def latencies_at(
         self, arrivals: np.ndarray, cores: float, workers: int, seed: int | None = None
     ) -> np.ndarray:

@@ -93,6 +93,10 @@ class ProfileSettings:
     #: after a change of quota), then until it is decided, at most ``trial_max_seconds``
     trial_duration: float = 5.0
     trial_max_seconds: float = 30.0
+    #: a run is called met only when it lasted this many relaxation times of the fitted
+    #: queue at its allocation and rate (near saturation its slow spells outlast the
+    #: 1 s windows the clustering is estimated from: profiling/sizing/decision.py); 0: off
+    relaxation_runs: float = 10.0
     max_trials: int = 8
     #: allocations whose predicted requests/s within the objective per core are within
     #: this share of the best count as tied; the smaller wins.  10%: the predicted rate
@@ -160,6 +164,7 @@ class ProfileSettings:
         )
         _check_range("confidence", self.confidence, "in (0.5, 1)", 0.5 < self.confidence < 1)
         _check_range("indifference", self.indifference, "> 1", self.indifference > 1)
+        _check_range("relaxation_runs", self.relaxation_runs, ">= 0", self.relaxation_runs >= 0)
         _check_range("rate_step", self.rate_step, "in (0, 1)", 0 < self.rate_step < 1)
         if self.trial_max_seconds < self.trial_duration:
             raise _bad(

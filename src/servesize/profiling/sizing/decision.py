@@ -34,6 +34,15 @@ the share ``theta`` of requests over L, not by its percentile:
   requests) measures it, and the test uses ``n / D`` and ``k / D``: a run whose slow
   requests came in bursts counts as fewer independent observations
   (the design effect of cluster sampling).  ``D`` is never taken below 1.
+- **Runs as long as the queue's memory.**  Near saturation a queue's slow spells last
+  longer than any 1 s window: a busy period at 84% of capacity lasts seconds, and a
+  19 s run at 0.5 cores of a 10 ms-a-request service was called met with 1 of 704 over
+  the limit where 60 s runs measure 4.1% over (bench/RESULTS-sizing.md).  Clustering
+  that no window of the run spans cannot be estimated from it, so a met needs a run of
+  at least ``relaxation_runs`` (10) relaxation times of the fitted queue,
+  ``1 / (capacity x (1 - sqrt(rho))^2)`` at utilisation ``rho`` (the M/M/1 queue's
+  relaxation time; 3 s there, so 30 s, and 0.7 s at 0.6 cores); shorter, a met count
+  is undecided.  A miss needs no such length: slow requests already seen are evidence.
 
 The operating characteristic (the share of runs called met at each true share over L)
 is checked by simulation in tests/profiling/test_decision.py and measured on real
@@ -125,6 +134,8 @@ class Decision:
     confidence: float
     #: undecided: requests needed, none over L, to call it met (LoadGen's "more queries")
     more_to_meet: int = 0
+    #: a met that this run was too short to call: the seconds it needed (see ``decide``)
+    needed_seconds: float = 0.0
 
     @property
     def met(self) -> bool:
@@ -138,19 +149,37 @@ class Decision:
             "dispersion": round(self.dispersion, 3),
             "logLikelihoodRatio": round(self.llr, 3),
             "confidence": self.confidence,
+            **({"neededSeconds": round(self.needed_seconds, 1)} if self.needed_seconds else {}),
         }
 
     def describe(self) -> str:
         d = f", dispersion {self.dispersion:.2f}" if self.dispersion > 1.0 else ""
         what = f"{self.over} of {self.n} over the limit{d}"
+        if self.outcome == "undecided" and self.needed_seconds:
+            return (
+                f"undecided: {what}, met by the count but over a run shorter than the "
+                f"{self.needed_seconds:.0f} s the queue needs (its relaxation time x the "
+                "relaxation_runs setting)"
+            )
         if self.outcome == "undecided":
             return f"undecided: {what} ({self.more_to_meet} more within it would decide met)"
         return f"{self.outcome} at {self.confidence:.0%} confidence: {what}"
 
 
-def decide(over: int, n: int, design: Design, windows: Sequence[tuple[int, int]] = ()) -> Decision:
+def decide(
+    over: int,
+    n: int,
+    design: Design,
+    windows: Sequence[tuple[int, int]] = (),
+    *,
+    seconds: float | None = None,
+    needed_seconds: float = 0.0,
+) -> Decision:
     """Judge ``over`` of ``n`` requests over the limit; ``windows`` are the run's
-    ``(requests, over)`` per 1 s window, from which the clustering is estimated."""
+    ``(requests, over)`` per 1 s window, from which the clustering is estimated.  A run
+    of ``seconds`` shorter than ``needed_seconds`` is never called met (undecided
+    instead): near saturation a queue's slow spells last longer than its 1 s windows,
+    and a short run may hold none of them (see the module doc)."""
     d = dispersion(windows)
     eff_over, eff_n = over / d, n / d
     llr = design.llr(eff_over, eff_n)
@@ -159,6 +188,8 @@ def decide(over: int, n: int, design: Design, windows: Sequence[tuple[int, int]]
         outcome = "missed"
     elif llr <= -design.bound:
         outcome = "met"
+    if outcome == "met" and seconds is not None and seconds < needed_seconds:
+        return Decision("undecided", n, over, d, llr, design.confidence, 0, needed_seconds)
     more = 0
     if outcome == "undecided":
         # the next requests are deflated as these were

@@ -103,6 +103,7 @@ def judge_trial(
     design: Design,
     baseline_success: float,
     error_slack: float,
+    needed_seconds: float = 0.0,
 ) -> Trial:
     """``trial`` with its decision (from its metrics' counts over the limit) and whether
     it met the objective: decided met, kept up, nothing left unanswered beyond the
@@ -110,7 +111,13 @@ def judge_trial(
     m = trial.metrics
     n = int(m.get("totalQueries") or 0)
     over = m.get("queriesOverThreshold")
-    decision = decide(int(over), n, design, window_counts(windows)) if over is not None else None
+    seconds = float(m.get("durationSeconds") or 0.0)
+    decision = None
+    if over is not None:
+        counts = window_counts(windows)
+        decision = decide(
+            int(over), n, design, counts, seconds=seconds, needed_seconds=needed_seconds
+        )
     success = float(m.get("successRate") or 0.0) >= baseline_success - error_slack
     fell_behind = not kept_up(m)
     met = (
@@ -139,6 +146,8 @@ class SizingPhase:
         self.untrusted: list[str] = []
         self.objective: Objective | None = None
         self.design: Design | None = None
+        #: the fitted queue, once fitted: how long a run must last to be called met
+        self.queue: ServiceModel | None = None
 
     # -- the model ------------------------------------------------------------------
 
@@ -208,13 +217,17 @@ class SizingPhase:
         cpu_before = run.service.cpu_seconds()
         throttle_before = throttle_counts(run.service)
 
+        needed = self.needed_seconds(alloc, rate)
+
         def watch(snapshot: dict[str, Any]) -> bool:
             counts = snapshot.get("windowCounts")
-            if not counts or float(snapshot.get("t") or 0.0) < least:
+            t = float(snapshot.get("t") or 0.0)
+            if not counts or t < least:
                 return False
             n = sum(c[0] for c in counts)
             over = sum(c[1] for c in counts)
-            return decide(over, n, design, counts).outcome != "undecided"
+            outcome = decide(over, n, design, counts, seconds=t, needed_seconds=needed).outcome
+            return outcome != "undecided"
 
         result = self.host._load(
             phase,
@@ -246,11 +259,23 @@ class SizingPhase:
             phase=phase,
             untrusted=tuple(untrusted),
         )
-        return self.judge(trial, result.windows)
+        return self.judge(trial, result.windows, needed)
 
-    def judge(self, trial: Trial, windows: Sequence[dict[str, Any]]) -> Trial:
+    def needed_seconds(self, alloc: Allocation, rate: float) -> float:
+        """The run length a met needs at ``alloc`` and ``rate`` (0 before the fit)."""
+        if self.queue is None or self.s.relaxation_runs <= 0:
+            return 0.0
+        tau = self.queue.relaxation_seconds(alloc.cores, alloc.workers, rate)
+        return self.s.relaxation_runs * tau
+
+    def judge(
+        self, trial: Trial, windows: Sequence[dict[str, Any]], needed_seconds: float = 0.0
+    ) -> Trial:
         assert self.design is not None
-        return judge_trial(trial, windows, self.design, self.baseline_success, self.s.error_slack)
+        return judge_trial(
+            trial, windows, self.design, self.baseline_success, self.s.error_slack,
+            needed_seconds,
+        )  # fmt: skip
 
     # -- the whole phase ------------------------------------------------------------
 
@@ -295,6 +320,7 @@ class SizingPhase:
         f.latency_objective = objective.label
         f.latency_objective_source = objective.source
         f.sizing_model = _model_details(model)
+        self.queue = model
         low_trial = Trial(
             self.bound,
             float(low.metrics.get("measuredQueriesPerSecond") or 0.0),
