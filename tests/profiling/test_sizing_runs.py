@@ -63,6 +63,12 @@ def _skip_if_the_machine_is_busy(d: dict[str, Any]) -> None:
             "the machine is too busy for ground truth: one request at a time took "
             f"{alone['latencyPercentile50InMs']} ms for 10 ms of CPU; {busy}"
         )
+    # the generator could not keep its schedule, measured twice (a machine that refuses
+    # it real-time priority and is noisy, as CI's was once): the profile rightly gives no
+    # answer, and there is no ground truth to compare
+    late = [r for r in d.get("validityReasons", []) if "keep its schedule" in r]
+    if late and "recommendedCpu" not in d:
+        pytest.skip(f"the load generator could not keep its schedule here: {late}")
 
 
 def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: Store) -> None:

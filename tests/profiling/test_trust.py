@@ -108,10 +108,13 @@ def test_a_service_that_cannot_keep_up_is_invalid(store: Store) -> None:
     details = result.get_details()
     assert details["validity"] == "INVALID"
     assert any("the service could not keep up" in r for r in _reasons(result))
-    # it used the whole half core: the usage-based recommendation stops at the bound
+    # it used what it got of the half core: the usage-based recommendation stops at the
+    # bound, and says so when the usage with its margin went past it (whether it did is
+    # the percentile of the per-second usage, which a busy machine lowers: the peak
+    # second alone does not tell, as a run with 0.45 at its peak and no cap showed)
     assert details["recommendedCpu"] <= 0.5
-    if details["maxUtilizedCpu"] > 0.45:
-        assert "capped at that bound" in details["sizingNote"]
+    if "capped at that bound" in details["sizingNote"]:
+        assert details["recommendedCpu"] == 0.5
     assert details["backlogAtScheduleEnd"] > 0.2 * details["scheduledQueries"]
     assert details["throttledSeconds"] >= 0
     if details["cpuContentionShare"] < 0.05:
