@@ -364,6 +364,11 @@ class Engine:
         if self.rate is not None and self.issuing:
             self._size_pool()
             self._top_up(grow=True)
+        elif self.rate is not None and self.waiting and not self.connecting:
+            # the schedule has ended with requests still waiting and no connect under way
+            # (the last ones failed while the cap left no room for another: a refused
+            # target at 200/s hung so, on a busy machine): open one for them
+            self._top_up()
         if now >= self._next_second:
             self._next_second += 1_000_000_000
             if self.on_second is not None:
