@@ -19,6 +19,7 @@ through that replica's model queue (:func:`replica_latencies_ms`).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -42,7 +43,8 @@ def replica_latencies_ms(replica: Replica, offsets: npt.ArrayLike, seed: int) ->
 
 @dataclass
 class TraceCheck:
-    """Each arrival's predicted latency (ms; inf with no ready pod) and its second."""
+    """Each arrival's predicted latency (ms; inf with no ready pod) and its second, in
+    the order of arrival (so ``second`` is sorted)."""
 
     latency_ms: FloatArray
     second: np.ndarray
@@ -56,25 +58,33 @@ class TraceCheck:
             return 1.0
         return float(np.mean(self.latency_ms <= self.limit_ms))
 
+    def _span(self, start: int, seconds: int) -> slice:
+        """The arrivals of ``seconds`` from ``start`` (``second`` is sorted: a slice)."""
+        low, high = np.searchsorted(self.second, (start, start + seconds), side="left")
+        return slice(int(low), int(high))
+
     def percentile_ms(self, start: int, seconds: int) -> float:
         """The objective's percentile over the arrivals of ``seconds`` from ``start``
         (nan: none; inf: beyond any answer)."""
-        part = self.latency_ms[(self.second >= start) & (self.second < start + seconds)]
+        part = self.latency_ms[self._span(start, seconds)]
         if part.size == 0:
             return math.nan
         return float(np.percentile(part, self.percentile, method="inverted_cdf"))
 
+    @functools.cached_property
+    def _minutes(self) -> list[tuple[int, int, float]]:
+        out = []
+        last = int(self.second[-1]) if self.second.size else -1
+        for start in range(0, last + 1, 60):
+            part = self.latency_ms[self._span(start, 60)]
+            if part.size:
+                value = float(np.percentile(part, self.percentile, method="inverted_cdf"))
+                out.append((start, int(part.size), value))
+        return out
+
     def minutes(self) -> list[tuple[int, int, float]]:
         """Per minute with requests: its start, its requests and its percentile."""
-        if self.second.size == 0:
-            return []
-        out = []
-        for start in range(0, int(self.second.max()) + 1, 60):
-            value = self.percentile_ms(start, 60)
-            if not math.isnan(value):
-                count = int(np.count_nonzero((self.second >= start) & (self.second < start + 60)))
-                out.append((start, count, value))
-        return out
+        return self._minutes
 
     def minutes_share(self) -> float:
         """Share of the minutes with requests whose percentile meets the objective."""
