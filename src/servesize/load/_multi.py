@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 import servesize
-from servesize._process import parent_death_signal
+from servesize._process import ctrl_c_held
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
@@ -206,18 +206,30 @@ def _spawn(index: int) -> tuple[subprocess.Popen[bytes], Connection, Connection]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     code = "from servesize.load._multi import child_main; child_main()"
+    started: subprocess.Popen[bytes] | None = None
     try:
-        child = subprocess.Popen(
-            [sys.executable, "-c", code, str(up_w), str(down_r)],
-            pass_fds=(up_w, down_r),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=parent_death_signal(),
-        )
+        # a Ctrl-C during the fork is held and raised after it, not lost in an at-fork
+        # handler (environments/_uv.py has the measured case); the child is killed then
+        with ctrl_c_held() as child_steps:
+            child = subprocess.Popen(
+                [sys.executable, "-c", code, str(up_w), str(down_r)],
+                pass_fds=(up_w, down_r),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=child_steps,
+            )
+            started = child
     except OSError as exc:
         for fd in (up_r, up_w, down_r, down_w):
             os.close(fd)
         raise LoadGeneratorError(f"cannot start a load generator process {index}: {exc}") from exc
+    except BaseException:
+        if started is not None:
+            started.kill()
+            started.wait()
+        for fd in (up_r, up_w, down_r, down_w):
+            os.close(fd)
+        raise
     os.close(up_w)  # the child holds its ends: EOF now means the child is gone
     os.close(down_r)
     return child, Connection(up_r, writable=False), Connection(down_w, readable=False)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from servesize._process import parent_death_signal
+from servesize._process import ctrl_c_held
 from servesize.errors import LimitsError, ServiceError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cpuset import format_cpu_list
@@ -55,16 +55,18 @@ def launch(
     check_limit_values(cpu, memory_bytes)
     cgroup, enforced, note = _make_cgroup(cgroups, support, cpu, memory_bytes, cpus)
     joins: list[Callable[[], None]] = [cgroup.preexec()] if cgroup else []
-    # the service dies with a profiler killed outright (its workers follow the service)
-    die_with_parent = parent_death_signal()
-    if die_with_parent is not None:
-        joins.append(die_with_parent)
     if cpus and (cgroup is None or "cpuset" not in cgroup.support.controllers):
         affinity = frozenset(cpus)  # built here: the forked child only calls the syscall
         joins.append(lambda: os.sched_setaffinity(0, affinity))
+    popen: subprocess.Popen[bytes] | None = None
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
+        # a Ctrl-C during the fork is held and raised after it (a preexec step makes the
+        # at-fork handlers run, and one raised inside them is lost), with the child to
+        # kill below; the child dies with a profiler killed outright (its workers follow)
+        with log_path.open("ab") as log, ctrl_c_held() as child_steps:
+            if child_steps is not None:
+                joins.append(child_steps)
             spawned_at = time.monotonic()
             popen = subprocess.Popen(
                 list(argv),
@@ -84,7 +86,12 @@ def launch(
         _discard(cgroup)
         raise ServiceError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
     except BaseException:
-        _discard(cgroup)  # Ctrl-C mid-spawn: the cgroup removal kills a child inside it
+        # Ctrl-C mid-spawn: the child is killed here (without a cgroup nothing else
+        # would) and the cgroup's removal kills anything it started
+        if popen is not None:
+            popen.kill()
+            popen.wait()
+        _discard(cgroup)
         raise
     return Service(
         popen,
