@@ -48,18 +48,24 @@ lint: $(VENV)/.installed
 # split"): the tests that measure nothing, TEST_WORKERS at a time (each module on one
 # worker, so its module-scoped servers start once; the slow modules first: conftest.py);
 # then the `timing` tests, which measure, one at a time on an otherwise idle machine.
-# Coverage of the in-process code of both is combined and printed before the last
-# summary line (code run in subprocesses, e.g. the scoring host, is not counted). Both
-# parts always run; the target fails if either did. The CLI and the scoring host run as
-# hundreds of child processes: src/ is compiled once first, not in each of them (on
-# machines with PYTHONDONTWRITEBYTECODE=1 they would never write their bytecode).
+# Coverage of the in-process code of the first part is printed after it (the second
+# runs untraced: coverage's tracer in the process that sends the load would slow what
+# those tests measure; code run in subprocesses, e.g. the scoring host, is not
+# counted). Both parts always run; the target fails if either did. The CLI and the
+# scoring host run as hundreds of child processes: src/ is compiled once first, not in
+# each of them (on machines with PYTHONDONTWRITEBYTECODE=1 they would never write their
+# bytecode). The set-up (two environments, Chromium) and the lint run two at a time:
+# pip spends much of its time waiting on the package index, so the reference
+# environment and the lint overlap the main environment's install (159 s one after
+# the other, 100 s so, on the 2-core machine).
 TEST_WORKERS ?= 4
-test: test-deps lint
+test:
+	$(MAKE) --no-print-directory -j2 -O test-deps lint
 	rm -f .coverage .coverage.*
 	$(PY) -m compileall -q src
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not timing" \
-		--durations=15 --cov=servesize --cov-report= ; parallel=$$?; \
-	$(PY) -m pytest -q -m timing --durations=15 --cov=servesize --cov-append --cov-report=term; \
+		--durations=15 --cov=servesize --cov-report=term ; parallel=$$?; \
+	$(PY) -m pytest -q -m timing --durations=15; \
 	alone=$$?; \
 	[ $$parallel -eq 0 ] || echo "make test: the parallel part failed (pytest exit code $$parallel)"; \
 	[ $$parallel -eq 0 ] && [ $$alone -eq 0 ]

@@ -261,8 +261,9 @@ def test_rows_the_script_rejects_lower_the_success_rate(store: Store) -> None:
 @pytest.mark.untimed
 def test_a_hanging_run_is_counted_as_timeouts(store: Store) -> None:
     result = _run(
-        store, "hang", "hang.py", dataset="some-hang", env={"HANG_S": "3"}, request_timeout=1.0,
+        store, "hang", "hang.py", dataset="some-hang", env={"HANG_S": "1"}, request_timeout=0.5,
         max_concurrency=2,  # one connection held by a hanging row would stall the step
+        warmup_max_seconds=2.0,  # it does not settle: each 11th row hangs
     )  # fmt: skip
     details = result.get_details()
     assert result.state in ("Succeeded", "Failed")

@@ -71,38 +71,38 @@ def _skip_if_the_machine_is_busy(d: dict[str, Any]) -> None:
         pytest.skip(f"the load generator could not keep its schedule here: {late}")
 
 
-def test_ten_ms_of_cpu_at_40_per_second_is_the_same_whatever_the_bound(store: Store) -> None:
-    answers = []
-    for bound in (1.0, 0.8):
-        result = _profile(
-            store, f"burn-{bound}", "burn.py", cpu=bound, qps=40.0, slo="p99=150ms",
-            extra_env={"BURN_MS": "10"},
-        )  # fmt: skip
-        d = result.get_details()
-        assert d["latencyObjective"] == "p99<=150ms"
-        _skip_if_the_machine_is_busy(d)
-        assert d["recommendedReplicas"] == 1, d["sizing"]
-        # 0.4 cores is the bare CPU need; 0.6 is the answer (10 of 10 default profiles,
-        # bench/RESULTS-sizing.md, since a met must last ten relaxation times of the
-        # queue). 0.5 misses: 4.1% of requests over 150 ms in two 60 s runs
-        # (bench/truth_share.py); before that rule one profile in ten was decided met
-        # there on 19 s of quiet (1 of 704 over). The counts are bench/'s; this test
-        # keeps a margin for a busy CI machine rather than fail on one such run
-        assert 0.5 <= d["recommendedCpu"] <= 0.8, d["sizing"]
-        assert d["recommendedWorkers"] == 1
-        assert d["recommendedThreads"] == 1
-        # the confirmation ran under exactly the recommendation and decided sloMet
-        assert d["confirmation"]["requestedCpu"] == d["recommendedCpu"]
-        assert d["sloMet"] is {"met": True, "missed": False}.get(d["sloDecision"])
-        assert d["sloConfidence"] == 0.95
-        decision = d["confirmation"]["decision"]
-        assert decision["decision"] == d["sloDecision"]
-        assert 0 <= decision["overLimit"] <= decision["n"] == d["confirmation"]["totalQueries"]
-        measured = [r for r in d["sizing"] if r["source"] == "measured"]
-        assert any(r["cpu"] == d["recommendedCpu"] for r in measured)
-        answers.append(d["recommendedCpu"])
-    assert abs(answers[0] - answers[1]) <= 0.1 + 1e-9, answers
-    view = ProfileView.from_store(store, "burn-0.8")
+def test_ten_ms_of_cpu_at_40_per_second_needs_six_tenths_of_a_core(store: Store) -> None:
+    # One profile from the default bound: the suite's budget (10 minutes) holds one.
+    # bench/sizing_truth.py runs the same profile from bounds 1.0 and 0.8, five times
+    # each, and records that the answer does not depend on the bound (RESULTS-sizing.md)
+    result = _profile(
+        store, "burn", "burn.py", cpu=1.0, qps=40.0, slo="p99=150ms",
+        extra_env={"BURN_MS": "10"},
+    )  # fmt: skip
+    d = result.get_details()
+    assert d["latencyObjective"] == "p99<=150ms"
+    _skip_if_the_machine_is_busy(d)
+    assert d["recommendedReplicas"] == 1, d["sizing"]
+    # 0.4 cores is the bare CPU need; 0.6 is the answer (10 of 10 default profiles,
+    # bench/RESULTS-sizing.md, since a met must last ten relaxation times of the
+    # queue). 0.5 misses: 4.1% of requests over 150 ms in two 60 s runs
+    # (bench/truth_share.py); before that rule one profile in ten was decided met
+    # there on 19 s of quiet (1 of 704 over). The counts are bench/'s; this test
+    # keeps a margin for a busy CI machine rather than fail on one such run
+    assert 0.5 <= d["recommendedCpu"] <= 0.8, d["sizing"]
+    assert d["recommendedWorkers"] == 1
+    assert d["recommendedThreads"] == 1
+    # the confirmation ran under exactly the recommendation and decided sloMet
+    # (undecided: no sloMet at all, as every figure that has no value)
+    assert d["confirmation"]["requestedCpu"] == d["recommendedCpu"]
+    assert d.get("sloMet") is {"met": True, "missed": False}.get(d["sloDecision"])
+    assert d["sloConfidence"] == 0.95
+    decision = d["confirmation"]["decision"]
+    assert decision["decision"] == d["sloDecision"]
+    assert 0 <= decision["overLimit"] <= decision["n"] == d["confirmation"]["totalQueries"]
+    measured = [r for r in d["sizing"] if r["source"] == "measured"]
+    assert any(r["cpu"] == d["recommendedCpu"] for r in measured)
+    view = ProfileView.from_store(store, "burn")
     csv = render(view, "csv-sizing").splitlines()
     assert csv[0].startswith("cpu,workers,threads,queriesPerSecond")
     assert len(csv) - 1 == len(view.details["sizing"])

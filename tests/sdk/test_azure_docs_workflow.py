@@ -39,9 +39,9 @@ SCORE_PY = textwrap.dedent(
 SHORT: dict[str, Any] = {
     "min_duration": 3,
     "min_queries": 30,
-    "capacity_step_seconds": 2.5,
-    "stable_windows": 2,
-    "max_concurrency": 2,
+    "capacity_step_seconds": 1.5,
+    "stable_windows": 1,
+    "max_concurrency": 1,
     "confirm_duration": 2,
     # the sizing search runs, as in the documented call; short trials keep it quick
     "trial_duration": 2,

@@ -50,8 +50,10 @@ def test_same_trial_locally_and_on_ray_and_disjoint_cores(
     on_ray = _run(ray_head, "sweep", "run", str(sweep), "--ray-address", ray_head.address,
                   "--workspace", str(workspace))  # fmt: skip
     assert on_ray.returncode == 0, on_ray.stderr
+    # locally only the trial compared (b is on Ray to check the cores it was given)
+    local_sweep = write_sweep(tmp_path / "local.yaml", trials[:1])
     local = subprocess.run(
-        cli("sweep", "run", str(sweep), "--workspace", str(local_ws)),
+        cli("sweep", "run", str(local_sweep), "--workspace", str(local_ws)),
         capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
     assert local.returncode == 0, local.stderr
