@@ -32,9 +32,9 @@ def _cgroups() -> None:
 def test_a_profile_with_traffic_is_planned_and_confirmed(
     store: Store, tmp_path: Path, no_leftovers: None
 ) -> None:
-    # 36 s of trace replayed twice as fast: 10/s, a 40/s burst, 10/s (Poisson)
+    # 24 s of trace replayed twice as fast: 10/s, a 40/s burst, 10/s (Poisson)
     rng = np.random.default_rng(4)
-    pieces = [rng.uniform(a, a + 12, int(12 * r)) for a, r in ((0, 5), (12, 20), (24, 5))]
+    pieces = [rng.uniform(a, a + 8, int(8 * r)) for a, r in ((0, 5), (8, 20), (16, 5))]
     trace = tmp_path / "trace.txt"
     trace.write_text("\n".join(f"{t:.4f}" for t in np.sort(np.concatenate(pieces))) + "\n")
     config = InferenceConfig(entry_script=str(SCRIPTS / "burn.py"), source_directory=str(SCRIPTS))
@@ -71,7 +71,7 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
         assert details["autoscaling"]["note"].startswith("not planned:")
         pytest.skip(f"the machine is too busy to size the script: {busy}")
     assert details["traffic"]["speed"] == 2.0
-    assert details["traffic"]["durationSeconds"] <= 18.0
+    assert details["traffic"]["durationSeconds"] <= 12.0
     plan = details["autoscaling"]
     assert plan["hpa"]["minReplicas"] <= plan["hpa"]["maxReplicas"]
     assert plan["predicted"]["replicaHours"] <= plan["predicted"]["staticReplicaHours"]
