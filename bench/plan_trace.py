@@ -129,6 +129,9 @@ def main() -> int:
             "planUnder10s": own_seconds < 10,
             "confirmationUnder90s": confirmed_seconds - plain_seconds < 90,
             "within25Percent": (c.get("deviation") is not None and c["deviation"] <= 0.25),
+            # what one window's measurement can show: the prediction inside the interval
+            # that holds the true percentile at 95% (bench/replica_tail.py)
+            "predictionWithinMeasuredInterval": c.get("predictionWithinInterval"),
             "cheaperThanStatic": p["replicaHours"] < p["staticReplicaHours"],
             "attainment99": p["attainment"] >= 0.99,
             "attainment99OnArrivals": (p.get("attainmentOnArrivals") or 0.0) >= 0.99,

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from servesize.load import LoadResult
-from servesize.planning.confirm import judge_replicas, merged_percentile, split_window
+from servesize.planning.confirm import (
+    judge_replicas,
+    merged_percentile,
+    order_statistic_ranks,
+    percentile_interval,
+    split_window,
+)
 from servesize.profiling.sizing.decision import Design
 
 
@@ -91,3 +97,61 @@ def test_exceedances_clustered_in_a_few_seconds_count_for_less() -> None:
     assert clustered.dispersion > calm.dispersion
     assert calm.outcome == "met"
     assert clustered.outcome != "met"
+
+
+@pytest.mark.parametrize(("n", "share"), [(100, 0.5), (700, 0.99), (3000, 0.99), (1000, 0.9)])
+def test_the_measured_percentiles_interval_holds_the_true_one_as_often_as_it_says(
+    n: int, share: float
+) -> None:
+    """Outcome, not construction: 4,000 samples of n lognormal latencies; the interval's
+    order statistics hold the distribution's true quantile in at least 95% of them
+    (minus three binomial standard errors of the count, so it fails on a real shortfall,
+    not by chance) and not far above it (a needlessly wide interval says little)."""
+    ranks = order_statistic_ranks(n, share, 0.95)
+    assert ranks is not None
+    low, high = ranks
+    assert 1 <= low < high <= n
+    rng = np.random.default_rng(n)
+    runs = 4000
+    samples = np.sort(rng.lognormal(2.0, 0.8, (runs, n)), axis=1)
+    truth = float(np.exp(2.0 + 0.8 * _normal_quantile(share)))
+    held = np.mean((samples[:, low - 1] <= truth) & (truth <= samples[:, high - 1]))
+    error = 3 * (0.95 * 0.05 / runs) ** 0.5
+    assert 0.95 - error <= held <= 0.995, held
+
+
+def test_a_p99_of_300_requests_has_no_interval_and_a_larger_one_a_narrow_band() -> None:
+    # the largest of 300 is beyond the p99 only with probability 1 - 0.99**300 = 95.1%:
+    # no pair of order statistics bounds it at 95% confidence on both sides
+    assert order_statistic_ranks(300, 0.99, 0.95) is None
+    low, high = order_statistic_ranks(10_000, 0.99, 0.95) or (0, 0)
+    assert 9_870 <= low < 9_900 < high <= 9_930
+
+
+def test_the_interval_is_read_from_the_replicas_merged_histograms() -> None:
+    # 1,000 requests: 980 at 10 ms and 20 spread over the buckets up to 100 ms
+    spread = [(10.0 * 10 ** (i / 20), 1) for i in range(1, 21)]
+    one = _result([(10.0, 490), *spread[:10]])
+    two = _result([(10.0, 490), *spread[10:]])
+    interval = percentile_interval([one, two], 99.0, 0.95)
+    assert interval is not None
+    low, high = interval
+    # p99 is the 990th request: in the spread; the interval brackets it
+    p99 = merged_percentile([one, two], 99.0)
+    assert p99 is not None
+    assert 10.0 < low <= p99 <= high <= 100.0
+    assert percentile_interval([_result([(10.0, 50)])], 99.0, 0.95) is None
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal's quantile by bisection on erf (no scipy in the test deps)."""
+    import math
+
+    lo, hi = -10.0, 10.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2

@@ -86,6 +86,14 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     assert decision["n"] == confirmation["requests"]
     assert confirmation["met"] is (decision["decision"] == "met")
     assert decision["decision"] in confirmation["note"]
+    # a p90 of 100 requests or more has a distribution-free interval; the exact measured
+    # p90 lies in it, up to one histogram bucket (the interval is read from the buckets)
+    if confirmation["requests"] >= 100:
+        low, high = confirmation["measuredIntervalMs"]
+        assert low / 1.13 <= confirmation["measuredMs"] <= high * 1.13
+        inside = low <= confirmation["predictedMs"] <= high
+        assert confirmation["predictionWithinInterval"] is inside
+        assert ("inside" if inside else "OUTSIDE") in confirmation["note"]
     view = ProfileView.from_store(store, "planned")
     assert "kind: HorizontalPodAutoscaler" in render(view, "k8s")
     assert "HTTPScaledObject" in render(view, "keda")

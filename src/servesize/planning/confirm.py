@@ -38,7 +38,13 @@ from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
 from servesize.workspace import PlanConfirmation, Store
 
-__all__ = ["confirm_plan", "merged_percentile", "split_window"]
+__all__ = [
+    "confirm_plan",
+    "merged_percentile",
+    "order_statistic_ranks",
+    "percentile_interval",
+    "split_window",
+]
 
 #: measured within this share of the prediction counts as the model holding
 AGREEMENT = 0.25
@@ -75,14 +81,71 @@ def merged_percentile(results: Sequence[LoadResult], percentile: float) -> float
         value = results[0].metrics.get(f"latencyPercentile{key}InMs") if key else None
         if isinstance(value, int | float):
             return float(value)
+    counts = _merged_counts(results)
+    total = sum(counts.values())
+    return _value_at_rank(counts, total * percentile / 100.0) if total else None
+
+
+def percentile_interval(
+    results: Sequence[LoadResult], percentile: float, confidence: float
+) -> tuple[float, float] | None:
+    """A distribution-free interval (ms) that holds the replicas' true ``percentile``
+    with probability ``confidence``: the order statistics whose ranks a binomial count
+    of requests below the percentile spans (:func:`order_statistic_ranks`), read from
+    the merged histograms. None when there are too few requests for one."""
+    counts = _merged_counts(results)
+    total = sum(counts.values())
+    ranks = order_statistic_ranks(total, percentile / 100.0, confidence)
+    if ranks is None:
+        return None
+    low, high = ranks
+    return _value_at_rank(counts, low), _value_at_rank(counts, high)
+
+
+def order_statistic_ranks(n: int, share: float, confidence: float) -> tuple[int, int] | None:
+    """Ranks ``(l, u)`` (1-based, ascending) such that the ``share`` quantile lies between
+    the l-th and u-th smallest of ``n`` independent requests with probability at least
+    ``confidence``: the count of requests below the quantile is Binomial(n, share), and
+    each tail beyond the ranks holds at most (1 - confidence) / 2. None when even the
+    smallest and largest request do not bound it so (e.g. a p99 of fewer than ~300).
+    """
+    if n <= 0 or not 0.0 < share < 1.0:
+        return None
+    tail = (1.0 - confidence) / 2.0
+    # the pmf over the counts that matter (within 12 standard deviations), in log space
+    mean, sd = n * share, math.sqrt(n * share * (1.0 - share))
+    first, last = max(0, int(mean - 12 * sd) - 5), min(n, int(mean + 12 * sd) + 5)
+    k = np.arange(first, last + 1, dtype=np.float64)
+    lgamma = np.vectorize(math.lgamma)
+    log_pmf = (
+        math.lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
+        + k * math.log(share) + (n - k) * math.log1p(-share)
+    )  # fmt: skip
+    pmf = np.exp(log_pmf)
+    below = np.cumsum(pmf)  # P(B <= first + i)
+    # l: the largest rank with P(B < l) <= tail; u: the smallest with P(B >= u) <= tail
+    fits_low = np.nonzero(below <= tail)[0]
+    fits_high = np.nonzero(1.0 - below <= tail)[0]
+    if fits_low.size == 0 or fits_high.size == 0:
+        return None
+    low = int(first + fits_low[-1]) + 1
+    high = int(first + fits_high[0]) + 1
+    if low < 1 or high > n:
+        return None
+    return low, high
+
+
+def _merged_counts(results: Sequence[LoadResult]) -> dict[float, int]:
     counts: dict[float, int] = {}
     for result in results:
         for upper, count in result.latency_histogram:
             counts[upper] = counts.get(upper, 0) + count
-    total = sum(counts.values())
-    if total == 0:
-        return None
-    rank = total * percentile / 100.0
+    return counts
+
+
+def _value_at_rank(counts: dict[float, int], rank: float) -> float:
+    """The latency (ms) of the request of ``rank`` (1-based) in the log-spaced histogram,
+    interpolated in log space within its bucket."""
     seen, lower = 0, 0.0
     for upper in sorted(counts):
         count = counts[upper]
@@ -191,6 +254,11 @@ def confirm_plan(
         info.met = False
         return info
     info.measured_ms = round(measured, 3)
+    interval = percentile_interval(results, plan.table.percentile, design.confidence)
+    if interval is not None:
+        info.measured_interval_ms = [round(interval[0], 3), round(interval[1], 3)]
+        if info.predicted_ms is not None:
+            info.prediction_within_interval = interval[0] <= info.predicted_ms <= interval[1]
     decision = judge_replicas(results, design)
     info.decision = decision.to_dict()
     info.met = decision.outcome == "met" and (info.success_rate or 0.0) >= 0.99
@@ -225,7 +293,18 @@ def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:
         f"({decision.describe()})"
     )
     if info.reasons:
-        text += "; NOT TRUSTED: " + "; ".join(info.reasons)
+        return text + "; NOT TRUSTED: " + "; ".join(info.reasons)
+    interval = info.measured_interval_ms
+    if interval is not None:
+        # the measured percentile of a few hundred requests is itself uncertain: the
+        # model disagrees only when its prediction lies outside that uncertainty
+        where = "inside" if info.prediction_within_interval else "OUTSIDE"
+        text += (
+            f"; the prediction is {where} the measurement's "
+            f"{decision.confidence:.0%} interval {interval[0]:g}-{interval[1]:g} ms"
+        )
+        if not info.prediction_within_interval:
+            text += ": treat the plan's figures with care"
     elif info.deviation is not None and info.deviation > AGREEMENT:
         text += f"; the model is {info.deviation:.0%} off: treat the plan's figures with care"
     return text

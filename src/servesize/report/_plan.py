@@ -33,9 +33,13 @@ def _confirmation_text(plan: Autoscaling) -> str:
     if c.error:
         return f"FAILED: {c.error}"
     verdict = "met" if c.met else "NOT met"
+    interval = ""
+    if c.measured_interval_ms:
+        low, high = c.measured_interval_ms
+        interval = f" (true value {fmt_ms(low)} to {fmt_ms(high)})"
     return (
-        f"{fmt_ms(c.measured_ms)} measured vs {fmt_ms(c.predicted_ms)} predicted on "
-        f"{fmt(c.replicas, digits=0)} replica(s): {verdict}"
+        f"{fmt_ms(c.measured_ms)} measured{interval} vs {fmt_ms(c.predicted_ms)} predicted "
+        f"on {fmt(c.replicas, digits=0)} replica(s): {verdict}"
     )
 
 

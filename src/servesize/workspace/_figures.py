@@ -287,6 +287,10 @@ class PlanConfirmation(_Group):
     decision: dict[str, Any] | None = figure("decision")
     #: |measured - predicted| / predicted
     deviation: float | None = figure("deviation")
+    #: where the true percentile lies at the decision's confidence, given the requests
+    #: measured (distribution-free: order statistics), and whether the prediction does
+    measured_interval_ms: list[float] | None = figure("measuredIntervalMs")
+    prediction_within_interval: bool | None = figure("predictionWithinInterval")
     window_start: float | None = figure("windowStart")
     window_seconds: float | None = figure("windowSeconds")
     #: replicas run here, and replicas the simulation had in that window
