@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import socket
 import subprocess
 import sys
@@ -49,6 +50,21 @@ def append_results(path: Path, text: str, header: str) -> None:
         path.write_text(header, encoding="utf-8")
     with path.open("a", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def append_json_run(path: Path, script: str, load: str, figures: Any, header: str) -> str:
+    """Append one run's section to a RESULTS file (a new one starts with ``header``):
+    heading, the command as run (this process's arguments), machine and CPU model,
+    ``uptime`` before, the figures as JSON. Returns the text."""
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = f"/work/bin/quiet .venv/bin/python bench/{script} {args}"
+    text = (
+        run_heading()
+        + f"\nCommand: `{command}`\n\n{machine()}; CPU {cpu_model()}\n\n"
+        + f"`uptime` before: {load}\n\n```json\n{json.dumps(figures, indent=2)}\n```\n"
+    )
+    append_results(path, text, header)
+    return text
 
 
 def busy(load: str) -> str:

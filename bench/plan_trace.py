@@ -40,14 +40,12 @@ from typing import Any
 from _common import (
     BENCH,
     EXAMPLES,
-    append_results,
-    cpu_model,
+    append_json_run,
     example_model,
-    machine,
-    run_heading,
     uptime,
 )
 
+HEADER = "# Planning for a trace (bench/plan_trace.py, bench/replica_tail.py)\n"
 RESULTS = BENCH / "RESULTS-plan.md"
 
 
@@ -137,15 +135,7 @@ def main() -> int:
             "attainment99OnArrivals": (p.get("attainmentOnArrivals") or 0.0) >= 0.99,
         },
     }
-    command = "/work/bin/quiet .venv/bin/python bench/plan_trace.py " + " ".join(
-        shlex.quote(a) for a in sys.argv[1:]
-    )
-    text = (
-        run_heading()
-        + f"\nCommand: `{command}`\n\n{machine()}; CPU {cpu_model()}\n\n"
-        + f"`uptime` before: {load}\n\n```json\n{json.dumps(figures, indent=2)}\n```\n"
-    )
-    append_results(RESULTS, text, "# Planning for a trace (bench/plan_trace.py)\n")
+    text = append_json_run(RESULTS, "plan_trace.py", load, figures, HEADER)
     print(text)
     assert unconfirmed["autoscaling"]["hpa"] == a["hpa"]  # the same plan, confirmed or not
     return 0

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,8 @@ from typing import Any
 import numpy as np
 from _common import (
     EXAMPLES,
-    append_results,
-    cpu_model,
+    append_json_run,
     example_model,
-    machine,
-    run_heading,
     uptime,
 )
 
@@ -47,6 +43,7 @@ from servesize.profiling.replicas import PHASE, launch_replicas
 from servesize.profiling.sizing.decision import Design
 from servesize.workspace import Store
 
+HEADER = "# Planning for a trace (bench/plan_trace.py, bench/replica_tail.py)\n"
 RESULTS = Path(__file__).parent / "RESULTS-plan.md"
 LIMIT_MS = 40.0
 
@@ -162,15 +159,7 @@ def main() -> int:
         "design": {"tail": design.tail, "confidence": design.confidence},
         "replays": rows,
     }
-    command = "/work/bin/quiet .venv/bin/python bench/replica_tail.py " + " ".join(
-        shlex.quote(a) for a in sys.argv[1:]
-    )
-    text = (
-        run_heading()
-        + f"\nCommand: `{command}` (bench/replica_tail.py)\n\n{machine()}; CPU {cpu_model()}\n\n"
-        + f"`uptime` before: {load}\n\n```json\n{json.dumps(figures_out, indent=2)}\n```\n"
-    )
-    append_results(RESULTS, text, "# Planning for a trace (bench/plan_trace.py)\n")
+    text = append_json_run(RESULTS, "replica_tail.py", load, figures_out, HEADER)
     print(text)
     return 0
 
