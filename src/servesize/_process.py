@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
+import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-__all__ = ["ctrl_c_held", "parent_death_signal"]
+__all__ = ["ctrl_c_held", "parent_death_signal", "spawn"]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -53,3 +55,35 @@ def ctrl_c_held() -> Iterator[Callable[[], None] | None]:
         yield child
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def spawn(
+    args: Sequence[str], *, steps: Sequence[Callable[[], None]] = (), **popen: Any
+) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(args, **popen)`` for a child that dies with us, with a Ctrl-C
+    during the fork held back (:func:`ctrl_c_held`): ``steps`` run in the child first
+    (joining a cgroup, CPU affinity), then its parent-death signal and signal mask. A
+    Ctrl-C raised once the child exists kills and reaps it before it goes on up; what
+    ``Popen`` itself raises (``OSError``, a failed step's ``SubprocessError``) is
+    raised as it is, with no child to kill."""
+    child: subprocess.Popen[Any] | None = None
+    try:
+        with ctrl_c_held() as held:
+            chain = [*steps, *([held] if held is not None else [])]
+            child = subprocess.Popen(
+                list(args), preexec_fn=_chain(chain) if chain else None, **popen
+            )
+    except BaseException:
+        if child is not None:
+            child.kill()
+            child.wait()
+        raise
+    return child
+
+
+def _chain(steps: Sequence[Callable[[], None]]) -> Callable[[], None]:
+    def run() -> None:
+        for step in steps:
+            step()
+
+    return run

@@ -7,7 +7,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from servesize._process import ctrl_c_held
+from servesize._process import spawn
 from servesize.errors import CancelledError, EnvironmentBuildError
 
 __all__ = ["NETWORK_HINTS", "one_line", "run_uv", "uv_binary"]
@@ -52,26 +52,18 @@ def run_uv(
     env = dict(os.environ)
     env.update(extra_env or {})
     env.setdefault("NO_COLOR", "1")
-    uv: subprocess.Popen[str] | None = None
     try:
-        # a Ctrl-C during the fork is raised when the block ends, with uv to kill
-        with ctrl_c_held() as preexec:
-            uv = subprocess.Popen(
-                [uv_binary(), *args],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=preexec,
-            )
+        # a Ctrl-C during the fork is raised after it, with uv killed (_process.spawn)
+        uv: subprocess.Popen[str] = spawn(
+            [uv_binary(), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     except OSError as exc:
         raise EnvironmentBuildError(f"cannot run uv: {exc.strerror or exc}") from exc
-    except BaseException:
-        if uv is not None:
-            uv.kill()
-            uv.wait()
-        raise
     deadline = time.monotonic() + timeout
     with uv:
         try:

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 import servesize
-from servesize._process import ctrl_c_held
+from servesize._process import spawn
 from servesize.errors import LoadGeneratorError, ServesizeError
 from servesize.load._engine import StopFlag
 from servesize.load._recorder import Totals, WindowPart
@@ -206,29 +206,22 @@ def _spawn(index: int) -> tuple[subprocess.Popen[bytes], Connection, Connection]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     code = "from servesize.load._multi import child_main; child_main()"
-    started: subprocess.Popen[bytes] | None = None
     try:
-        # a Ctrl-C during the fork is held and raised after it, not lost in an at-fork
-        # handler (environments/_uv.py has the measured case); the child is killed then
-        with ctrl_c_held() as child_steps:
-            child = subprocess.Popen(
-                [sys.executable, "-c", code, str(up_w), str(down_r)],
-                pass_fds=(up_w, down_r),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=child_steps,
-            )
-            started = child
-    except OSError as exc:
+        # a Ctrl-C during the fork is held and raised after it, with the child killed
+        # (_process.spawn; environments/_uv.py has the measured case)
+        child: subprocess.Popen[bytes] = spawn(
+            [sys.executable, "-c", code, str(up_w), str(down_r)],
+            pass_fds=(up_w, down_r),
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except BaseException as exc:
         for fd in (up_r, up_w, down_r, down_w):
             os.close(fd)
-        raise LoadGeneratorError(f"cannot start a load generator process {index}: {exc}") from exc
-    except BaseException:
-        if started is not None:
-            started.kill()
-            started.wait()
-        for fd in (up_r, up_w, down_r, down_w):
-            os.close(fd)
+        if isinstance(exc, OSError):
+            raise LoadGeneratorError(
+                f"cannot start a load generator process {index}: {exc}"
+            ) from exc
         raise
     os.close(up_w)  # the child holds its ends: EOF now means the child is gone
     os.close(down_r)

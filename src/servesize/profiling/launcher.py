@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from servesize._process import ctrl_c_held
+from servesize._process import spawn
 from servesize.errors import LimitsError, ServiceError
 from servesize.profiling._cgroup_detect import CgroupSupport, detect
 from servesize.profiling._cpuset import format_cpu_list
@@ -58,18 +58,16 @@ def launch(
     if cpus and (cgroup is None or "cpuset" not in cgroup.support.controllers):
         affinity = frozenset(cpus)  # built here: the forked child only calls the syscall
         joins.append(lambda: os.sched_setaffinity(0, affinity))
-    popen: subprocess.Popen[bytes] | None = None
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        # a Ctrl-C during the fork is held and raised after it (a preexec step makes the
-        # at-fork handlers run, and one raised inside them is lost), with the child to
-        # kill below; the child dies with a profiler killed outright (its workers follow)
-        with log_path.open("ab") as log, ctrl_c_held() as child_steps:
-            if child_steps is not None:
-                joins.append(child_steps)
+        # a Ctrl-C during the fork is held and raised after it, with the child killed
+        # (_process.spawn); the child dies with a profiler killed outright (its workers
+        # follow)
+        with log_path.open("ab") as log:
             spawned_at = time.monotonic()
-            popen = subprocess.Popen(
-                list(argv),
+            popen: subprocess.Popen[bytes] = spawn(
+                argv,
+                steps=joins,
                 env=dict(env),
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
@@ -77,7 +75,6 @@ def launch(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
-                preexec_fn=_chain(joins) if joins else None,
             )
     except subprocess.SubprocessError as exc:
         _discard(cgroup)
@@ -86,12 +83,7 @@ def launch(
         _discard(cgroup)
         raise ServiceError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
     except BaseException:
-        # Ctrl-C mid-spawn: the child is killed here (without a cgroup nothing else
-        # would) and the cgroup's removal kills anything it started
-        if popen is not None:
-            popen.kill()
-            popen.wait()
-        _discard(cgroup)
+        _discard(cgroup)  # Ctrl-C mid-spawn: the cgroup removal kills anything it started
         raise
     return Service(
         popen,
@@ -140,14 +132,6 @@ def _make_cgroup(
     if missing:
         note += f"; not enforced: {', '.join(missing)} ({support.reason})"
     return cgroup, not missing, note
-
-
-def _chain(steps: list[Callable[[], None]]) -> Callable[[], None]:
-    def run() -> None:
-        for step in steps:
-            step()
-
-    return run
 
 
 def _discard(cgroup: Cgroup | None) -> None:
