@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ from _common import (
     example_model,
     uptime,
 )
+from plan_trace import HEADER, RESULTS, cli
 
 from servesize.load import read_trace
 from servesize.planning.confirm import _replay, percentile_interval, split_window
@@ -43,21 +43,14 @@ from servesize.profiling.replicas import PHASE, launch_replicas
 from servesize.profiling.sizing.decision import Design
 from servesize.workspace import Store
 
-HEADER = "# Planning for a trace (bench/plan_trace.py, bench/replica_tail.py)\n"
-RESULTS = Path(__file__).parent / "RESULTS-plan.md"
 LIMIT_MS = 40.0
 
 
-def _cli(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "servesize", *args, "--workspace", str(ws)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
 def _profile(ws: Path) -> dict[str, Any]:
-    _cli(ws, "model", "register", "--name", "diabetes-forest", "--path", str(example_model()))
+    cli(ws, "model", "register", "--name", "diabetes-forest", "--path", str(example_model()))
     requests = str(EXAMPLES / "sample-requests.txt")
-    _cli(ws, "dataset", "register", "--name", "requests", "--file", requests)
-    proc = _cli(
+    cli(ws, "dataset", "register", "--name", "requests", "--file", requests)
+    proc, _ = cli(
         ws, "model", "profile", "-n", "bench", "-m", "diabetes-forest", "--idi", "requests",
         "--ic", str(EXAMPLES / "inference-config.json"), "--json",
         "--slo", f"p99={LIMIT_MS:g}ms", "--qps", "10",

@@ -67,8 +67,9 @@ class TraceCheck:
         """The objective's percentile over the arrivals of ``seconds`` from ``start``
         (nan: none; inf: beyond any answer)."""
         part = self.latency_ms[self._span(start, seconds)]
-        if part.size == 0:
-            return math.nan
+        return self._percentile_of(part) if part.size else math.nan
+
+    def _percentile_of(self, part: FloatArray) -> float:
         return float(np.percentile(part, self.percentile, method="inverted_cdf"))
 
     @functools.cached_property
@@ -78,8 +79,7 @@ class TraceCheck:
         for start in range(0, last + 1, 60):
             part = self.latency_ms[self._span(start, 60)]
             if part.size:
-                value = float(np.percentile(part, self.percentile, method="inverted_cdf"))
-                out.append((start, int(part.size), value))
+                out.append((start, int(part.size), self._percentile_of(part)))
         return out
 
     def minutes(self) -> list[tuple[int, int, float]]:
