@@ -122,7 +122,7 @@ def test_ctrl_c_cancels_running_trials_and_leaves_nothing(
     assert proc.returncode == 130, err
     assert not psutil.pid_exists(service.pid) or service.status() == psutil.STATUS_ZOMBIE
     record = Store.open(workspace).profiles.get("long")
-    assert record.state == "Cancelled"
+    assert record.state == "Cancelled", record.details.get("error")
     assert record.details.get("nodeCpus")  # the node's figures came back
     support = detect()
     left = [
