@@ -18,7 +18,7 @@ import pytest
 
 from servesize.errors import InvalidInputError
 from servesize.profiling.objective import default_objective, parse_slo
-from servesize.profiling.queueing import ServiceModel, histogram_samples
+from servesize.profiling.queueing import ServiceModel, cpu_shares, histogram_samples
 from servesize.profiling.settings import ProfileSettings
 from servesize.profiling.sizing import Allocation, Sizer, Trial, allocation_for, decide, grid
 from servesize.profiling.sizing.decision import Design
@@ -100,6 +100,26 @@ def test_the_model_is_monotone_in_cores() -> None:
     assert values == sorted(values, reverse=True)
     rates = [model.max_rate(k / 10, 1, "99", 150.0) for k in range(5, 11)]
     assert rates == sorted(rates)
+
+
+def test_requests_slow_because_they_wait_are_not_charged_cpu() -> None:
+    # tests/profiling/scripts/slow_share.py: 0.4% of requests sleep 60 ms, the others
+    # answer in 1 ms; the service burns 0.37 ms of CPU a request (a measured profile).
+    # The CPU goes to every request up to the same cap, so the sleeping ones wait
+    # rather than burn: 0.1 core carries 40/s within p99 <= 50 ms, as measured
+    work = tuple([0.061] * 4 + [0.001] * 996)
+    mean = sum(work) / len(work)
+    model = ServiceModel(work=work, cpu_fraction=0.00037 / mean)
+    assert model.cpu_per_query == pytest.approx(0.00037)
+    assert model.percentile_ms(0.1, 1, 40.0, "99") <= 50.0
+    assert model.capacity(0.1, 1) == pytest.approx(0.1 / 0.00037)
+    # the CPU burnt in the simulation is the measured CPU per query: the shares times
+    # the work average to it
+    shares = cpu_shares(np.asarray(work), model.cpu_fraction)
+    assert float(np.mean(shares * np.asarray(work))) == pytest.approx(0.00037)
+    # where every request computes, each burns the same share of a core
+    even = cpu_shares(np.full(50, 0.01), 0.8)
+    assert even.tolist() == pytest.approx([0.8] * 50)
 
 
 P99_150 = parse_slo("p99=150ms")
