@@ -230,7 +230,8 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
         if c <= ordered[k]:
             cap = c
             break
-    return np.minimum(work, cap) / np.maximum(work, _EPS)
+    shares: np.ndarray = np.minimum(work, cap) / np.maximum(work, _EPS)
+    return shares
 
 
 def _simulate(
