@@ -13,7 +13,9 @@ charge a request that sleeps 60 ms with CPU it never burns: on a service that an
 at once but for 0.4% of requests that sleep, that predicted throttling at 0.1 core and
 the search started at 0.4 (bench/RESULTS-decision.md); measured, 0.1 core meets the
 objective.  On a service whose requests all compute (every measured service time
-close to the mean), the cap and an even share agree.  On top sits CFS bandwidth control: the
+close to the mean), the cap and an even share agree.  When the CPU per query is more
+than most service times (CPU burnt after the response), the cap rises above them and
+the rest lands on the slowest requests: docs/profiling.md, "What is predicted".  On top sits CFS bandwidth control: the
 cgroup may use ``cores x period`` of CPU per ``period`` (100 ms); once spent, every
 worker stops until the next period.  That is why a fractional allocation buys tail
 latency and not only throughput (a 10 ms request under 0.1 core can wait ~90 ms).
