@@ -9,16 +9,16 @@ same cap for every request, chosen so that the mean is the measured CPU per quer
 network), and the request burns its CPU evenly over its time.  Which requests are
 slow because they compute and which because they wait is not measured; the cap says
 that the slow ones wait.  A share of each request's time, the same for all, would
-charge a request that sleeps 60 ms with CPU it never burns: on a service that answers
-at once but for 0.4% of requests that sleep, that predicted throttling at 0.1 core and
-the search started at 0.4 (bench/RESULTS-decision.md); measured, 0.1 core meets the
-objective.  On a service whose requests all compute (every measured service time
-close to the mean), the cap and an even share agree.  When the CPU per query is more
-than most service times (CPU burnt after the response), the cap rises above them and
-the rest lands on the slowest requests: docs/profiling.md, "What is predicted".  On top sits CFS bandwidth control: the
-cgroup may use ``cores x period`` of CPU per ``period`` (100 ms); once spent, every
-worker stops until the next period.  That is why a fractional allocation buys tail
-latency and not only throughput (a 10 ms request under 0.1 core can wait ~90 ms).
+charge a request that sleeps 60 ms with CPU it never burns.  On a service whose
+requests all compute (every measured service time close to the mean), the cap and an
+even share agree.  The cap stays at or below the median service time: CPU per query
+beyond that was burnt outside the timed request (after the response) and is added to
+every request alike (:func:`cpu_shares`; docs/profiling.md, "What is predicted").
+
+On top sits CFS bandwidth control: the cgroup may use ``cores x period`` of CPU per
+``period`` (100 ms); once spent, every worker stops until the next period.  That is
+why a fractional allocation buys tail latency and not only throughput (a 10 ms
+request under 0.1 core can wait ~90 ms).
 
 The simulation is event-driven and deterministic (a fixed seed, the same arrivals
 and service times for every allocation, so predictions are monotone in the cores).
@@ -212,11 +212,19 @@ class ServiceModel:
 
 
 def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
-    """The share of its time each request burns CPU: ``min(work, c) / work``, where the
-    cap ``c`` makes the mean CPU ``fraction`` x the mean work (see the module doc).
+    """The share of a core each request burns while it runs, so that the mean CPU per
+    request is ``fraction`` x the mean work (see the module doc).
 
+    A request burns ``min(work, c)`` with one cap ``c`` for all: the slow requests
+    wait.  The cap is never above the median service time: CPU per query beyond what
+    the typical request's own time holds was burnt outside the timed request (after
+    the response), and is added to every request alike rather than charged to the
+    slowest, which, measured one at a time, are the ones that wait.
+
+    >>> cpu_shares(np.array([0.001, 0.001, 0.001, 0.061]), 0.05).round(3).tolist()
+    [0.8, 0.8, 0.8, 0.013]
     >>> cpu_shares(np.array([0.001, 0.001, 0.001, 0.061]), 0.1).round(3).tolist()
-    [1.0, 1.0, 1.0, 0.056]
+    [1.6, 1.6, 1.6, 0.026]
     """
     if work.size == 0 or fraction >= 1.0:
         return np.ones(work.size)
@@ -232,7 +240,12 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
         if c <= ordered[k]:
             cap = c
             break
-    shares: np.ndarray = np.minimum(work, cap) / np.maximum(work, _EPS)
+    extra = 0.0
+    median = float(np.median(work))
+    if cap > median:
+        cap = median
+        extra = target - float(np.mean(np.minimum(work, median)))
+    shares: np.ndarray = (np.minimum(work, cap) + extra) / np.maximum(work, _EPS)
     return shares
 
 
