@@ -13,12 +13,14 @@ import pytest
 
 from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.sizing import Trial, allocation_for
 from servesize.profiling.sizing.decision import (
     Design,
     decide,
     dispersion,
     operating_characteristic,
 )
+from servesize.profiling.sizing.phase import judge_trial
 
 P99 = Design.of("99", confidence=0.95, indifference=2.0)
 RUNS = 2000
@@ -189,3 +191,23 @@ def test_the_queue_remembers_longer_the_nearer_it_runs_to_saturation() -> None:
     assert model.relaxation_seconds(0.5, 1, 50.0) == math.inf
     # more cores, the same rate: shorter
     assert model.relaxation_seconds(0.6, 1, 40.0) < at_80
+
+
+def test_a_run_is_judged_on_what_its_test_had_seen_when_it_stopped_it() -> None:
+    # decided met at the stop: 2 of 406 over the limit in ten closed seconds; one more
+    # slow request answered after the stop (queued behind a slow one) would move the
+    # count back to undecided, so it is not part of the test
+    windows = [(41, 0)] * 4 + [(40, 1)] + [(41, 0)] * 4 + [(38, 1)]
+    assert sum(n for n, _ in windows) == 406
+    at_stop = decide(2, 406, P99, windows, seconds=10.0)
+    assert at_stop.outcome == "met"
+    metrics = {"totalQueries": 421, "queriesOverThreshold": 3, "successRate": 1.0}
+    trial = Trial(allocation_for(0.1), 40.0, 30.0, False, metrics, phase="confirmation")
+    rows = [{"queries": n, "queriesOverThreshold": k} for n, k in [*windows, (15, 1)]]
+    stopped = judge_trial(trial, rows, P99, 1.0, 0.01, stopped=(2, 406, windows, 10.0))
+    assert stopped.decision is not None
+    assert (stopped.decision.outcome, stopped.decision.n, stopped.met) == ("met", 406, True)
+    # all of the run's requests, as a run that reached its cap undecided is judged
+    whole = judge_trial(trial, rows, P99, 1.0, 0.01)
+    assert whole.decision is not None
+    assert (whole.decision.outcome, whole.met) == ("undecided", False)

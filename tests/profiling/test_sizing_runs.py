@@ -99,7 +99,8 @@ def test_ten_ms_of_cpu_at_40_per_second_needs_six_tenths_of_a_core(store: Store)
     assert d["sloConfidence"] == 0.95
     decision = d["confirmation"]["decision"]
     assert decision["decision"] == d["sloDecision"]
-    assert 0 <= decision["overLimit"] <= decision["n"] == d["confirmation"]["totalQueries"]
+    # the decision that stopped the run: the requests of the seconds closed by then
+    assert 0 <= decision["overLimit"] <= decision["n"] <= d["confirmation"]["totalQueries"]
     measured = [r for r in d["sizing"] if r["source"] == "measured"]
     assert any(r["cpu"] == d["recommendedCpu"] for r in measured)
     view = ProfileView.from_store(store, "burn")

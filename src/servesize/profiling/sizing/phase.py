@@ -97,6 +97,11 @@ def window_counts(windows: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
     ]
 
 
+#: what a run's sequential test had seen when it stopped the run: requests over the
+#: limit, requests, the closed 1 s windows' (requests, over), seconds
+Stop = tuple[int, int, list[tuple[int, int]], float]
+
+
 def judge_trial(
     trial: Trial,
     windows: Sequence[dict[str, Any]],
@@ -104,16 +109,30 @@ def judge_trial(
     baseline_success: float,
     error_slack: float,
     needed_seconds: float = 0.0,
+    stopped: Stop | None = None,
 ) -> Trial:
-    """``trial`` with its decision (from its metrics' counts over the limit) and whether
-    it met the objective: decided met, kept up, nothing left unanswered beyond the
-    verdict's allowance, and no more errors than one request at a time had."""
+    """``trial`` with its decision and whether it met the objective: decided met, kept
+    up, nothing left unanswered beyond the verdict's allowance, and no more errors than
+    one request at a time had.
+
+    The decision is the one that stopped the run (``stopped``), on the requests of the
+    windows closed by then: the requests still in flight, or sent in the last part of
+    a second, are answered after it and are not part of the test. Judging them too
+    turned a decided met into undecided whenever one of them was slow (a met is decided
+    at its boundary, where one more request over the limit moves it back), as a request
+    queued behind a slow one often is. A run that ended at its cap without a decision
+    is judged on all of its requests (its metrics' counts)."""
     m = trial.metrics
     n = int(m.get("totalQueries") or 0)
     over = m.get("queriesOverThreshold")
     seconds = float(m.get("durationSeconds") or 0.0)
     decision = None
-    if over is not None:
+    if stopped is not None:
+        over_s, n_s, counts_s, seconds_s = stopped
+        decision = decide(
+            over_s, n_s, design, counts_s, seconds=seconds_s, needed_seconds=needed_seconds
+        )
+    elif over is not None:
         counts = window_counts(windows)
         decision = decide(
             int(over), n, design, counts, seconds=seconds, needed_seconds=needed_seconds
@@ -218,6 +237,7 @@ class SizingPhase:
         throttle_before = throttle_counts(run.service)
 
         needed = self.needed_seconds(alloc, rate)
+        stopped: list[Stop] = []
 
         def watch(snapshot: dict[str, Any]) -> bool:
             counts = snapshot.get("windowCounts")
@@ -227,6 +247,8 @@ class SizingPhase:
             n = sum(c[0] for c in counts)
             over = sum(c[1] for c in counts)
             outcome = decide(over, n, design, counts, seconds=t, needed_seconds=needed).outcome
+            if outcome != "undecided":
+                stopped.append((over, n, [(int(a), int(b)) for a, b in counts], t))
             return outcome != "undecided"
 
         result = self.host._load(
@@ -259,7 +281,7 @@ class SizingPhase:
             phase=phase,
             untrusted=tuple(untrusted),
         )
-        return self.judge(trial, result.windows, needed)
+        return self.judge(trial, result.windows, needed, stopped[0] if stopped else None)
 
     def needed_seconds(self, alloc: Allocation, rate: float) -> float:
         """The run length a met needs at ``alloc`` and ``rate`` (0 before the fit)."""
@@ -269,12 +291,16 @@ class SizingPhase:
         return self.s.relaxation_runs * tau
 
     def judge(
-        self, trial: Trial, windows: Sequence[dict[str, Any]], needed_seconds: float = 0.0
+        self,
+        trial: Trial,
+        windows: Sequence[dict[str, Any]],
+        needed_seconds: float = 0.0,
+        stopped: Stop | None = None,
     ) -> Trial:
         assert self.design is not None
         return judge_trial(
             trial, windows, self.design, self.baseline_success, self.s.error_slack,
-            needed_seconds,
+            needed_seconds, stopped,
         )  # fmt: skip
 
     # -- the whole phase ------------------------------------------------------------
