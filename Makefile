@@ -10,19 +10,16 @@ export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
 # uv (a dependency of servesize: it builds the entry scripts' environments) installs
 # the rest: it fetches and unpacks wheels in parallel, 10 s here where pip took 80 s,
 # and fills the cache that the tests' environment builds then link from. Unlike pip,
-# uv compiles no bytecode: the first process that imports a module writes it, which
-# compiles only what is used, not all of the 15,000 files of .venv (27 s here). Where
-# PYTHONDONTWRITEBYTECODE is set (this machine, many images), no process would, and
-# every process of the suite compiled what it imported again (the parallel part took
-# 372-390 s instead of 255 s so): these targets unset it for everything they run.
-unexport PYTHONDONTWRITEBYTECODE
+# uv compiles no bytecode unless asked: where PYTHONDONTWRITEBYTECODE is set (this
+# machine, many images) every process of the suite would compile what it imports
+# again (the parallel part took 372-390 s instead of 255 s so).
 UV := $(VENV)/bin/uv
 UV_VERSION := "uv>=0.9,<0.14"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(UV_VERSION)
-	$(UV) pip install --quiet --python $(PY) -e ".[test,ray]"
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e ".[test,ray]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -31,14 +28,14 @@ venv: $(VENV)/.installed
 # Azure-style entry scripts *without* the Azure packages, so they must not be in .venv.
 $(AZML_VENV)/.installed: $(VENV)/.installed
 	$(PYTHON) -m venv $(AZML_VENV)
-	$(UV) pip install --quiet --python $(AZML_VENV)/bin/python "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy "scikit-learn>=1.4,<2" joblib
+	$(UV) pip install --quiet --compile-bytecode --python $(AZML_VENV)/bin/python "azureml-inference-server-http==1.5.1" "inference-schema>=1.7,<2" numpy "scikit-learn>=1.4,<2" joblib
 	touch $@
 
 # The real Azure ML SDK v1 and data collector beside it, so tests compare servesize's
 # stand-ins for azureml.core (Model.get_model_path...) and azureml.ai.monitoring with
 # the real thing. A stamp of its own, so an existing reference environment gets it too.
 $(AZML_VENV)/.installed-sdk: $(AZML_VENV)/.installed
-	$(UV) pip install --quiet --python $(AZML_VENV)/bin/python "azureml-core>=1.60,<2" "azureml-ai-monitoring>=1,<2"
+	$(UV) pip install --quiet --compile-bytecode --python $(AZML_VENV)/bin/python "azureml-core>=1.60,<2" "azureml-ai-monitoring>=1,<2"
 	touch $@
 
 # Headless Chromium renders the HTML report in its test (Debian package, root only).
@@ -62,7 +59,10 @@ lint: $(VENV)/.installed
 # Coverage of the in-process code of the first part is printed after it (the second
 # runs untraced: coverage's tracer in the process that sends the load would slow what
 # those tests measure; code run in subprocesses, e.g. the scoring host, is not
-# counted). Both parts always run; the target fails if either did. The set-up (two environments, Chromium) comes first; then the lint runs
+# counted). Both parts always run; the target fails if either did. The CLI and the
+# scoring host run as hundreds of child processes: src/ is compiled once first, not in
+# each of them (on machines with PYTHONDONTWRITEBYTECODE=1 they would never write their
+# bytecode). The set-up (two environments, Chromium) comes first; then the lint runs
 # beside the parallel part (mypy uses one core for about 20 s, which the tests' 4
 # workers would otherwise wait for); `-k` runs both even when one fails.
 TEST_WORKERS ?= 4
@@ -76,6 +76,7 @@ test:
 
 # The first part of `make test` alone (after the set-up).
 test-parallel: test-deps
+	$(PY) -m compileall -q src
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not timing" \
 		--durations=15 --cov=servesize --cov-report=term
 
