@@ -204,7 +204,7 @@ def test_a_run_is_judged_on_what_its_test_had_seen_when_it_stopped_it() -> None:
     metrics = {"totalQueries": 421, "queriesOverThreshold": 3, "successRate": 1.0}
     trial = Trial(allocation_for(0.1), 40.0, 30.0, False, metrics, phase="confirmation")
     rows = [{"queries": n, "queriesOverThreshold": k} for n, k in [*windows, (15, 1)]]
-    stopped = judge_trial(trial, rows, P99, 1.0, 0.01, stopped=(2, 406, windows, 10.0))
+    stopped = judge_trial(trial, rows, P99, 1.0, 0.01, stopped=at_stop)
     assert stopped.decision is not None
     assert (stopped.decision.outcome, stopped.decision.n, stopped.met) == ("met", 406, True)
     # all of the run's requests, as a run that reached its cap undecided is judged

@@ -23,7 +23,7 @@ from servesize.profiling._throttle import throttle_counts
 from servesize.profiling.objective import Objective, default_objective, parse_slo
 from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.settings import ProfileSettings
-from servesize.profiling.sizing.decision import Design, decide
+from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.search import Sizer
 from servesize.profiling.sizing.trials import Allocation, Trial, allocation_for, grid
 from servesize.profiling.verdict import kept_up, service_reasons, trust_reasons
@@ -97,11 +97,6 @@ def window_counts(windows: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
     ]
 
 
-#: what a run's sequential test had seen when it stopped the run: requests over the
-#: limit, requests, the closed 1 s windows' (requests, over), seconds
-Stop = tuple[int, int, list[tuple[int, int]], float]
-
-
 def judge_trial(
     trial: Trial,
     windows: Sequence[dict[str, Any]],
@@ -109,14 +104,14 @@ def judge_trial(
     baseline_success: float,
     error_slack: float,
     needed_seconds: float = 0.0,
-    stopped: Stop | None = None,
+    stopped: Decision | None = None,
 ) -> Trial:
     """``trial`` with its decision and whether it met the objective: decided met, kept
     up, nothing left unanswered beyond the verdict's allowance, and no more errors than
     one request at a time had.
 
-    The decision is the one that stopped the run (``stopped``), on the requests of the
-    windows closed by then: the requests still in flight, or sent in the last part of
+    The decision is the one that stopped the run (``stopped``), made on the requests of
+    the windows closed by then: the requests still in flight, or sent in the last part of
     a second, are answered after it and are not part of the test. Judging them too
     turned a decided met into undecided whenever one of them was slow (a met is decided
     at its boundary, where one more request over the limit moves it back), as a request
@@ -126,13 +121,8 @@ def judge_trial(
     n = int(m.get("totalQueries") or 0)
     over = m.get("queriesOverThreshold")
     seconds = float(m.get("durationSeconds") or 0.0)
-    decision = None
-    if stopped is not None:
-        over_s, n_s, counts_s, seconds_s = stopped
-        decision = decide(
-            over_s, n_s, design, counts_s, seconds=seconds_s, needed_seconds=needed_seconds
-        )
-    elif over is not None:
+    decision = stopped
+    if decision is None and over is not None:
         counts = window_counts(windows)
         decision = decide(
             int(over), n, design, counts, seconds=seconds, needed_seconds=needed_seconds
@@ -237,7 +227,7 @@ class SizingPhase:
         throttle_before = throttle_counts(run.service)
 
         needed = self.needed_seconds(alloc, rate)
-        stopped: list[Stop] = []
+        stopped: list[Decision] = []
 
         def watch(snapshot: dict[str, Any]) -> bool:
             counts = snapshot.get("windowCounts")
@@ -246,10 +236,10 @@ class SizingPhase:
                 return False
             n = sum(c[0] for c in counts)
             over = sum(c[1] for c in counts)
-            outcome = decide(over, n, design, counts, seconds=t, needed_seconds=needed).outcome
-            if outcome != "undecided":
-                stopped.append((over, n, [(int(a), int(b)) for a, b in counts], t))
-            return outcome != "undecided"
+            decision = decide(over, n, design, counts, seconds=t, needed_seconds=needed)
+            if decision.outcome != "undecided":
+                stopped.append(decision)
+            return decision.outcome != "undecided"
 
         result = self.host._load(
             phase,
@@ -295,7 +285,7 @@ class SizingPhase:
         trial: Trial,
         windows: Sequence[dict[str, Any]],
         needed_seconds: float = 0.0,
-        stopped: Stop | None = None,
+        stopped: Decision | None = None,
     ) -> Trial:
         assert self.design is not None
         return judge_trial(
