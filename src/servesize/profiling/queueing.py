@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -125,12 +126,10 @@ class ServiceModel:
             overhead_ms=float(sizing_model.get("overheadInMs") or 0.0),
         )
 
-    @property
+    @functools.cached_property
     def _shares(self) -> np.ndarray:
-        key = (-1.0, -1, -1.0)  # the cache's slot for the per-request CPU shares
-        if key not in self._cache:
-            self._cache[key] = cpu_shares(np.asarray(self.work, dtype=float), self.cpu_fraction)
-        return self._cache[key]
+        """Each sample's share of a core while it runs (:func:`cpu_shares`)."""
+        return cpu_shares(np.asarray(self.work, dtype=float), self.cpu_fraction)
 
     @property
     def cpu_per_query(self) -> float:
