@@ -8,7 +8,7 @@ export SERVESIZE_AZMLINFSRV := $(CURDIR)/$(AZML_VENV)/bin/azmlinfsrv
 .PHONY: demo test test-fast test-parallel lint venv test-deps bench clean
 
 # uv (a dependency of servesize: it builds the entry scripts' environments) installs
-# the rest: it fetches and unpacks wheels in parallel, 10 s here where pip took 80 s,
+# the rest: it fetches and unpacks wheels in parallel, 9.9 s here where pip took 80 s,
 # and fills the cache that the tests' environment builds then link from. Unlike pip,
 # uv compiles no bytecode unless asked: where PYTHONDONTWRITEBYTECODE is set (this
 # machine, many images) every process of the suite would compile what it imports
