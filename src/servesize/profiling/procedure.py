@@ -9,6 +9,7 @@ crash or Ctrl-C still stores them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import shutil
 import threading
@@ -77,6 +78,7 @@ class ProfileRun:
         #: KeyboardInterrupt, which can leave is_alive() wrong)
         self.finished = threading.Event()
         self._runs: list[_Running] = []  # each launch of the service, in order
+        self._seeds = itertools.count(self.settings.seed or 0)  # open-loop schedules
         self._bodies: list[bytes] = []
         self._workdir: Path | None = None
         self._plan: _service.Plan | None = None
@@ -453,6 +455,8 @@ class ProfileRun:
             if watch is not None and not finish.is_set() and watch(snapshot):
                 finish.set()
 
+        if "rate" in spec and self.settings.seed is not None:
+            spec["seed"] = next(self._seeds)
         with self._watch(run.service, stop, started + limit if limit else None):
             result = run_load(
                 LoadSpec(
@@ -593,6 +597,4 @@ class _TimedOut(Exception):
 
 
 def _errors_text(errors: Any) -> str:
-    if not errors:
-        return "no response"
-    return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+    return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) if errors else "no response"

@@ -55,6 +55,10 @@ class ProfileSettings:
     #: at 0.8, 14% at 0.5; bench/RESULTS-repeat.md).
     target_load: float = 0.5
     arrival: Literal["poisson", "constant"] = "poisson"
+    #: the open-loop runs' arrival schedules are drawn from ``seed``, ``seed + 1``, ...
+    #: in the order they run, so profiling the same service twice sends the same
+    #: schedules (as MLPerf LoadGen fixes its schedule seed); None draws new ones
+    seed: int | None = 0
     #: The measurement runs until both the duration and the query count are met.
     min_duration: float = 20.0
     min_queries: int = 500
