@@ -8,8 +8,9 @@ recommended was *shown* to meet the objective.
 
 - With a target rate Q: start at the smallest allocation the model says meets the
   objective at Q; if it is met, step down until one is not; if it is not, step up until
-  one is.  When even the upper bound is not met at Q: replicas of the most efficient
-  allocation (below), each carrying Q / N.
+  one is, past the allocations that would run as the last one did (it missed with a
+  quota that never ran out: more quota changes nothing).  When even the upper bound is
+  not met at Q: replicas of the most efficient allocation (below), each carrying Q / N.
 - Per replica (no Q): the allocation with the most requests/s within the objective per
   core (predicted; allocations within ``tie`` of the best go to the smaller), then the
   highest rate at which it is met, bracketed by trials until the lowest rate not met
@@ -136,13 +137,17 @@ class Sizer:
                     break
                 passing = a
         else:
+            last = first
             for a in usable[start + 1 :]:
+                if _runs_as(last, a):
+                    continue
                 trial = self._trial(a, rate)
                 if trial is None:
                     break
                 if trial.met:
                     passing = a
                     break
+                last = trial
         if passing is not None:
             return Outcome(
                 passing,
@@ -315,3 +320,19 @@ class Sizer:
             and t.allocation != besides
         ]
         return max(met, key=lambda t: t.rate / t.allocation.cores, default=None)
+
+
+def _runs_as(trial: Trial | None, a: Allocation) -> bool:
+    """``a`` would run as ``trial`` did, so measuring it cannot do better: the trial was
+    not met under a quota that never ran out (no throttled period), and ``a`` differs
+    only by a larger quota (the same workers and threads).  CFS bandwidth control
+    changes nothing until the quota runs out (the latency is the service's own: I/O, a
+    sleep, queueing behind its workers)."""
+    return (
+        trial is not None
+        and not trial.met
+        and trial.throttled_share == 0.0
+        and not trial.untrusted
+        and a.cores > trial.allocation.cores
+        and (a.workers, a.threads) == (trial.allocation.workers, trial.allocation.threads)
+    )
