@@ -103,6 +103,9 @@ def test_ten_ms_of_cpu_at_40_per_second_needs_six_tenths_of_a_core(store: Store)
     assert 0 <= decision["overLimit"] <= decision["n"] <= d["confirmation"]["totalQueries"]
     measured = [r for r in d["sizing"] if r["source"] == "measured"]
     assert any(r["cpu"] == d["recommendedCpu"] for r in measured)
+    # every open-loop run has its objective percentile, the measurement at the bound too
+    at_bound = next(r for r in measured if r["phase"] == "measurement")
+    assert at_bound["objectiveLatencyInMs"] == at_bound["latencyPercentile99InMs"]
     view = ProfileView.from_store(store, "burn")
     csv = render(view, "csv-sizing").splitlines()
     assert csv[0].startswith("cpu,workers,threads,queriesPerSecond")
