@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from servesize.planning.replica import LatencyTable, Replica, tail_factor
@@ -76,3 +77,38 @@ def test_a_slower_tail_lowers_the_rate_a_replica_carries_within_the_objective() 
     assert calibrated.to_dict()["tailRuns"] == 1
     within = LatencyTable(calibrated).rate_within(0.9)
     assert within < LatencyTable(plain).rate_within(0.9)
+
+
+def test_the_cpu_a_request_burns_is_read_at_the_planned_limits() -> None:
+    """The HPA reads utilisation at the replica's limits: the CPU a request burnt in the
+    runs there, weighted by their requests, not the profile's figure at its bound."""
+    figures = sized_figures()  # 10 ms a request at the bound
+    model = Replica.from_figures(figures).model
+    timed = {"durationSeconds": 10.0}
+    figures.sizing = [
+        _run(model, 20.0, 1.0, utilizedCpu=0.24, **timed),  # 12 ms a request, 200 requests
+        _run(model, 40.0, 1.0, utilizedCpu=0.52, **timed),  # 13 ms a request, 400 requests
+        _run(model, 30.0, 1.0, utilizedCpu=0.9, cpu=1.0, **timed),  # another allocation
+        _run(model, 30.0, 1.0, utilizedCpu=0.9, fellBehind=True, **timed),
+    ]
+    replica = Replica.from_figures(figures)
+    assert replica.cpu_per_query == pytest.approx((0.24 + 0.52) / 60.0)
+    assert replica.cpu_utilization(np.array([25.0]))[0] == pytest.approx(25 * 0.76 / 60 / 0.5)
+    # without runs at the limits, the profile's figure
+    figures.sizing = []
+    assert Replica.from_figures(figures).cpu_per_query == pytest.approx(0.01)
+
+
+def test_a_request_that_burns_more_than_its_time_drains_the_quota_faster() -> None:
+    """Runs at the limits that burnt 15 ms of CPU a request against 10 ms of service
+    time: the plan's model burns 1.5 cores a request while it runs, so at 0.5 cores it
+    is throttled sooner, and its tail is longer than the profile's model's."""
+    figures = sized_figures()
+    profiled = Replica.from_figures(figures).model
+    figures.sizing = [_run(profiled, 20.0, 1.0, utilizedCpu=0.3, durationSeconds=10.0)]
+    planned = Replica.from_figures(figures).model
+    mean = sum(profiled.work) / len(profiled.work)
+    assert planned.cpu_fraction == pytest.approx(0.015 / mean)
+    assert planned.cpu_per_query == pytest.approx(0.015)
+    assert planned.percentile_ms(0.5, 1, 20.0, "90") > profiled.percentile_ms(0.5, 1, 20.0, "90")
+    assert planned.capacity(0.5, 1) == pytest.approx(0.5 / 0.015)

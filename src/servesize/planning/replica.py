@@ -84,9 +84,15 @@ class Replica:
             model = ServiceModel.from_details(fitted)
         except ValueError as exc:
             raise InvalidInputError(f"{name}: {exc}") from None
-        cpq = float(f.cpu_seconds_per_query or model.cpu_per_query)
         objective = parse_slo(label)
         workers = int(f.recommended_workers or 1)
+        at_limits = cpu_at(f.sizing or [], float(cpu), workers)
+        cpq = at_limits or float(f.cpu_seconds_per_query or model.cpu_per_query)
+        if at_limits is not None and model.work:
+            # the quota drains at what a request burnt at these limits, which may be
+            # more than its service time one at a time (cpuFraction above 1)
+            mean = sum(model.work) / len(model.work)
+            model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
         tail, runs = tail_factor(f.sizing or [], model, float(cpu), workers, objective)
         return cls(
             cores=float(cpu),
@@ -260,6 +266,28 @@ def tail_factor(
         return 1.0, 0
     mean = sum(w * x for w, x in zip(weights, logs, strict=True)) / sum(weights)
     return max(1.0, math.exp(mean)), len(logs)
+
+
+def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> float | None:
+    """CPU seconds a request burnt in the profile's own runs at ``cores`` and
+    ``workers`` (those that could be trusted and kept up), weighted by their requests;
+    None without one.  A small quota costs more CPU a request than the bound the
+    profile's figure was measured at (the example: 7.9-8.5 ms at 0.4 cores, 6.9 ms at
+    one core; bench/RESULTS-repeat.md), and an HPA reads the utilisation at the limits."""
+    used = served = 0.0
+    for row in rows:
+        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
+            continue
+        if not _same(row.get("cpu"), cores) or int(row.get("workers") or 1) != workers:
+            continue
+        values = [
+            row.get(k) for k in ("utilizedCpu", "measuredQueriesPerSecond", "durationSeconds")
+        ]
+        if all(isinstance(v, int | float) and v > 0 for v in values):
+            cpu, rate, seconds = (float(v) for v in values)  # type: ignore[arg-type]
+            used += cpu * seconds
+            served += rate * seconds
+    return used / served if served > 0 else None
 
 
 def _same(a: object, b: float) -> bool:

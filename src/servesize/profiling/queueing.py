@@ -14,6 +14,9 @@ requests all compute (every measured service time close to the mean), the cap an
 even share agree.  The cap stays at or below the median service time: CPU per query
 beyond that was burnt outside the timed request (after the response) and is added to
 every request alike (:func:`cpu_shares`; docs/profiling.md, "What is predicted").
+A ``cpu_fraction`` above 1 (a plan's replica, from the CPU its runs burnt at its
+limits) has every request burn that many cores while it runs: threads beside its own
+drain the quota with it.  The sizing fits at most 1.
 
 On top sits CFS bandwidth control: the cgroup may use ``cores x period`` of CPU per
 ``period`` (100 ms); once spent, every worker stops until the next period.  That is
@@ -218,7 +221,8 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
     wait.  The cap is never above the median service time: CPU per query beyond what
     the typical request's own time holds was burnt outside the timed request (after
     the response), and is added to every request alike rather than charged to the
-    slowest, which, measured one at a time, are the ones that wait.
+    slowest, which, measured one at a time, are the ones that wait.  A fraction of 1
+    or more: every request burns ``fraction`` of a core.
 
     >>> cpu_shares(np.array([0.001, 0.001, 0.001, 0.061]), 0.05).round(3).tolist()
     [0.8, 0.8, 0.8, 0.013]
@@ -226,7 +230,9 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
     [1.6, 1.6, 1.6, 0.026]
     """
     if work.size == 0 or fraction >= 1.0:
-        return np.ones(work.size)
+        # every request computes; beyond one core, threads beside its own (the server's
+        # I/O, parsing, GC) burn the quota with it
+        return np.full(work.size, max(fraction, 1.0))
     target = max(fraction, 0.0) * float(np.mean(work))
     ordered = np.sort(work)
     n = ordered.size
