@@ -260,12 +260,13 @@ def test_an_undecided_trial_is_not_a_pass() -> None:
 
 
 def test_more_quota_is_not_measured_after_a_miss_the_quota_did_not_cause() -> None:
-    """A service slow on its own (I/O, a sleep): at 40/s every allocation is undecided
-    and its quota never runs out.  The larger allocations with the same workers would
-    run the same, so the search does not measure them; with throttled periods it does."""
+    """A service slow on its own (I/O, a sleep): at 40/s every allocation misses and
+    its quota never runs out.  The larger allocations with the same workers would run
+    the same, so the search does not measure them; with throttled periods it does, and
+    after an undecided trial too (another trial is more evidence)."""
 
-    def unthrottled(share: float) -> Callable[[Allocation, float], Trial]:
-        stand_in = _Fixed(lambda a, rate: "undecided")
+    def measured(answer: str, share: float) -> Callable[[Allocation, float], Trial]:
+        stand_in = _Fixed(lambda a, rate: answer)
 
         def measure(a: Allocation, rate: float) -> Trial:
             return replace(stand_in(a, rate), throttled_share=share)
@@ -273,14 +274,15 @@ def test_more_quota_is_not_measured_after_a_miss_the_quota_did_not_cause() -> No
         return measure
 
     at_40 = {}
-    for share in (0.0, 0.05):
-        sizer = Sizer(ServiceModel(work=(0.01,)), P99_150, _candidates(1.0), unthrottled(share))
-        outcome = sizer.for_rate(40.0)
-        assert outcome.allocation is None
-        at_40[share] = [t.allocation.cores for t in sizer.trials if t.rate == 40.0]
+    for answer, share in (("missed", 0.0), ("missed", 0.05), ("undecided", 0.0)):
+        model = ServiceModel(work=(0.01,))
+        sizer = Sizer(model, P99_150, _candidates(1.0), measured(answer, share))
+        assert sizer.for_rate(40.0).allocation is None
+        at_40[answer, share] = [t.allocation.cores for t in sizer.trials if t.rate == 40.0]
     # the model's first pick is 0.6 cores (10 ms of CPU a request)
-    assert at_40[0.0] == [0.6]
-    assert at_40[0.05] == pytest.approx([0.6, 0.7, 0.8, 0.9, 1.0])
+    assert at_40["missed", 0.0] == [0.6]
+    assert at_40["missed", 0.05] == pytest.approx([0.6, 0.7, 0.8, 0.9, 1.0])
+    assert at_40["undecided", 0.0] == pytest.approx([0.6, 0.7, 0.8, 0.9, 1.0])
 
 
 def test_workers_share_the_quota_and_add_servers() -> None:

@@ -8,8 +8,8 @@ recommended was *shown* to meet the objective.
 
 - With a target rate Q: start at the smallest allocation the model says meets the
   objective at Q; if it is met, step down until one is not; if it is not, step up until
-  one is, past the allocations that would run as the last one did (it missed with a
-  quota that never ran out: more quota changes nothing).  When even the upper bound is
+  one is, past the allocations that would run as the last one did (it was decided
+  missed with a quota that never ran out: more quota changes nothing).  When even the upper bound is
   not met at Q: replicas of the most efficient allocation (below), each carrying Q / N.
 - Per replica (no Q): the allocation with the most requests/s within the objective per
   core (predicted; allocations within ``tie`` of the best go to the smaller), then the
@@ -324,13 +324,16 @@ class Sizer:
 
 def _runs_as(trial: Trial | None, a: Allocation) -> bool:
     """``a`` would run as ``trial`` did, so measuring it cannot do better: the trial was
-    not met under a quota that never ran out (no throttled period), and ``a`` differs
-    only by a larger quota (the same workers and threads).  CFS bandwidth control
-    changes nothing until the quota runs out (the latency is the service's own: I/O, a
-    sleep, queueing behind its workers)."""
+    decided missed under a quota that never ran out (no throttled period), and ``a``
+    differs only by a larger quota (the same workers and threads).  CFS bandwidth
+    control changes nothing until the quota runs out (the latency is the service's own:
+    I/O, a sleep, queueing behind its workers).  An undecided trial is not passed over
+    so: the next allocation's trial is more evidence, and may decide."""
     return (
         trial is not None
         and not trial.met
+        and trial.decision is not None
+        and trial.decision.outcome == "missed"
         and trial.throttled_share == 0.0
         and not trial.untrusted
         and a.cores > trial.allocation.cores
