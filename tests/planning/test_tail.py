@@ -11,6 +11,7 @@ import pytest
 from servesize.planning.replica import LatencyTable, Replica, tail_factor
 from servesize.profiling.objective import parse_slo
 from servesize.profiling.queueing import ServiceModel
+from servesize.workspace import Confirmation
 
 from .helpers import sized_figures
 
@@ -112,3 +113,12 @@ def test_a_request_that_burns_more_than_its_time_drains_the_quota_faster() -> No
     assert planned.cpu_per_query == pytest.approx(0.015)
     assert planned.percentile_ms(0.5, 1, 20.0, "90") > profiled.percentile_ms(0.5, 1, 20.0, "90")
     assert planned.capacity(0.5, 1) == pytest.approx(0.5 / 0.015)
+
+
+def test_a_new_replica_starts_as_the_confirmation_did_under_its_limits() -> None:
+    figures = sized_figures(cold_start=0.9)  # under the bound
+    assert Replica.from_figures(figures).cold_start_seconds == pytest.approx(0.9)
+    figures.confirmation = Confirmation(requested_cpu=0.5, cold_start_seconds=3.0)
+    replica = Replica.from_figures(figures)
+    assert replica.cold_start_seconds == pytest.approx(3.0)
+    assert replica.to_dict()["coldStartSeconds"] == pytest.approx(3.0)

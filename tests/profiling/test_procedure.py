@@ -179,6 +179,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert 0 < details["hostIdleMemoryInGB"] <= details["idleMemoryInGB"] * 1.5
     if details["limitsEnforced"]:
         assert details["confirmation"]["requestedCpu"] == details["recommendedCpu"]
+        assert details["confirmation"]["coldStartSeconds"] > 0  # started under them
         assert details["recommendationLatencyInMs"] > 0
     record = result.serialize()
     assert record["modelIds"] == ["m:1"]

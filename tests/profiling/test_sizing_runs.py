@@ -95,6 +95,8 @@ def test_ten_ms_of_cpu_at_40_per_second_needs_six_tenths_of_a_core(store: Store)
     # the confirmation ran under exactly the recommendation and decided sloMet
     # (undecided: no sloMet at all, as every figure that has no value)
     assert d["confirmation"]["requestedCpu"] == d["recommendedCpu"]
+    # its start under exactly those limits: a new replica's readiness, for plans
+    assert 0 < d["confirmation"]["coldStartSeconds"] < 60
     assert d.get("sloMet") is {"met": True, "missed": False}.get(d["sloDecision"])
     assert d["sloConfidence"] == 0.95
     decision = d["confirmation"]["decision"]

@@ -110,6 +110,7 @@ class UsageRecommendation:
         info.take_load_metrics(m)
         figures = run.sampler.phase_figures("confirmation")
         figures.put_into(info)
+        info.cold_start_seconds = round(run.ready_seconds, 3)
         f.recommendation_latency_in_ms = info.latency_percentile90_in_ms
         reasons = judge_run(
             m, settings=s, min_duration=s.confirm_duration, figures=figures, phase="confirmation"

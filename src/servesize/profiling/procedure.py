@@ -243,7 +243,7 @@ class ProfileRun:
         run = _Running(service, sampler, url, limit, alloc)
         self._runs.append(run)
         deadline = time.monotonic() + self.settings.startup_timeout
-        seconds = self._wait_ready(run, deadline)
+        seconds = run.ready_seconds = self._wait_ready(run, deadline)
         if phase == "coldstart" and self.sampled:
             if not self.attached:
                 self.figures.cold_start_seconds = round(seconds, 3)
@@ -507,8 +507,7 @@ class ProfileRun:
             raise _TimedOut
 
     def _check_alive(self, service: Service | AttachedService, phase: str) -> None:
-        code = service.poll()
-        if code is not None:
+        if (code := service.poll()) is not None:
             how = " after an OOM kill" if service.oom_killed else ""
             raise ServiceError(f"the service exited with code {code}{how} during {phase}")
 
@@ -586,6 +585,7 @@ class _Running:
     url: str
     memory_limit: int | None
     allocation: Allocation
+    ready_seconds: float = 0.0  # from the launch to the first answer (its cold start)
 
     def stop(self) -> None:
         self.sampler.stop()

@@ -210,6 +210,9 @@ class Confirmation(MeasuredRun):
     # -- under a sizing (docs/profiling.md, "Sizing") ---------------------------------
     threads: int | None = figure("threads")
     utilized_cpu: float | None = figure("utilizedCpu")
+    #: the service's start under the recommended limits, to its first answer (the
+    #: profile's ``coldStartSeconds`` is under the bound): a new replica's readiness
+    cold_start_seconds: float | None = figure("coldStartSeconds")
     #: the objective's decision (profiling/sizing/decision.py): ``decision`` (met, missed,
     #: undecided), ``n``, ``overLimit``, ``dispersion``, ``logLikelihoodRatio``, ``confidence``
     decision: dict[str, Any] | None = figure("decision")

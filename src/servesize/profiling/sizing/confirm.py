@@ -154,6 +154,7 @@ def _record(phase: SizingPhase, info: Confirmation, run: object, trial: Trial, r
     phase_figures = run.sampler.phase_figures("confirmation")  # type: ignore[attr-defined]
     phase_figures.put_into(info)
     info.utilized_cpu = trial.utilized_cpu
+    info.cold_start_seconds = round(run.ready_seconds, 3)  # type: ignore[attr-defined]
     if trial.decision is not None:
         info.decision = trial.decision.to_dict()
     if trial.met and rate > (f.max_queries_per_second_within_slo or 0.0):
