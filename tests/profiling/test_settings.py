@@ -39,6 +39,8 @@ from servesize.profiling import ProfileSettings
         ({"rate_step": 1.0}, "rate_step=1.0 is not allowed: it must be in (0, 1)"),
         ({"rate_resolution": 0}, "rate_resolution=0 is not allowed: it must be > 0"),
         ({"confirmations": 0}, "confirmations=0 is not allowed: it must be >= 1"),
+        ({"seed": -1}, "seed=-1 is not allowed: it must be >= 0"),
+        ({"seed": 1.5}, "seed=1.5 is not allowed: a whole number or null is required"),
         (
             {"trial_duration": 10.0, "trial_max_seconds": 5.0},
             "trial_max_seconds=5.0 is not allowed: it must be at least trial_duration (10)",

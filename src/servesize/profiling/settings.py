@@ -170,6 +170,8 @@ class ProfileSettings:
         _check_range("indifference", self.indifference, "> 1", self.indifference > 1)
         _check_range("relaxation_runs", self.relaxation_runs, ">= 0", self.relaxation_runs >= 0)
         _check_range("rate_step", self.rate_step, "in (0, 1)", 0 < self.rate_step < 1)
+        if self.seed is not None:  # numpy's generators take no negative seed
+            _check_range("seed", self.seed, ">= 0", self.seed >= 0)
         if self.trial_max_seconds < self.trial_duration:
             raise _bad(
                 "trial_max_seconds",
