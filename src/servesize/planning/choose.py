@@ -15,8 +15,8 @@
   choice to a lower target or a higher minimum.  A setting that holds so must then
   reach the required share of requests on the trace's own arrival times too (plan.py:
   bursts shorter than the rate window queue more than Poisson arrivals at its mean);
-  one that does not is passed over like one that missed.  The scale-down stabilization window is
-  searched too: the settings' (300 s, the default) and the shorter
+  one that does not is passed over like one that missed.  The scale-down
+  stabilization window is searched too: the settings' (300 s, the default) and the shorter
   :data:`DOWN_WINDOWS`, a shorter one kept only when it saves at least 1%.
   ``maxReplicas`` is the static count (that many carry the trace's peak minute, so more
   are never needed for it; raise it for traffic beyond the trace), so the plan never
