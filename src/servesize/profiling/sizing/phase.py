@@ -320,7 +320,7 @@ class SizingPhase:
             min_queries=s.min_queries,
             figures=figures,
         )
-        value = objective.value(measured.metrics)  # known now that the objective is
+        value = objective.value(measured.metrics)  # the objective is known only now
         measured = replace(measured, value_ms=value, untrusted=tuple(untrusted))
         measured = self.judge(measured, windows)
         # not shifted by the measurement's gap to the model: on the example that gap was
