@@ -106,16 +106,19 @@ def make_plan(
     table = LatencyTable(replica)
     need = required_share(table, s)
 
-    checked: dict[bytes, bool] = {}  # settings that differ often ready the same pods
+    checks: dict[bytes, TraceCheck] = {}  # settings that differ often ready the same pods
+
+    def on_trace(sim: Simulation) -> TraceCheck:
+        key = sim.ready.tobytes()
+        if key not in checks:
+            checks[key] = check_on_trace(replica, arrivals, sim.ready, s.seed)
+        return checks[key]
 
     def on_arrivals(sim: Simulation) -> bool:
         # the share of requests only: a minute's percentile over its few hundred
         # simulated requests is a sample (its slowest few), where the smoothed one is
         # read from distributions, so the minutes are judged on smoothed rates
-        key = sim.ready.tobytes()
-        if key not in checked:
-            checked[key] = check_on_trace(replica, arrivals, sim.ready, s.seed).attainment >= need
-        return checked[key]
+        return on_trace(sim).attainment >= need
 
     static, static_sim = static_replicas(counts, table, s, on_arrivals)
     hpa = choose_hpa(counts, table, s, static, on_arrivals)
@@ -130,7 +133,7 @@ def make_plan(
             f"no {autoscaler} setting tried reached {need:.1%} of requests within "
             f"{table.limit_ms:g} ms: the minimum is the static count"
         )
-    check = check_on_trace(replica, arrivals, sim.ready, s.seed)
+    check = on_trace(sim)  # the chosen setting's, as its search checked it
     if check.attainment < need:
         notes.append(
             f"on the trace's own arrival times {check.attainment:.2%} of requests are "

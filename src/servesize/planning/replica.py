@@ -19,7 +19,7 @@ optimistic than its fit.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,11 +246,7 @@ def tail_factor(
     """
     logs: list[float] = []
     weights: list[float] = []
-    for row in rows:
-        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
-            continue
-        if not _same(row.get("cpu"), cores) or int(row.get("workers") or 1) != workers:
-            continue
+    for row in _runs_at(rows, cores, workers):
         measured, rate = row.get("objectiveLatencyInMs"), row.get("measuredQueriesPerSecond")
         n = int(row.get("n") or 0)
         if not isinstance(measured, int | float) or not isinstance(rate, int | float):
@@ -283,11 +279,7 @@ def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> flo
     profile's figure was measured at (the example: 7.9-8.5 ms at 0.4 cores, 6.9 ms at
     one core; bench/RESULTS-repeat.md), and an HPA reads the utilisation at the limits."""
     used = served = 0.0
-    for row in rows:
-        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
-            continue
-        if not _same(row.get("cpu"), cores) or int(row.get("workers") or 1) != workers:
-            continue
+    for row in _runs_at(rows, cores, workers):
         values = [
             row.get(k) for k in ("utilizedCpu", "measuredQueriesPerSecond", "durationSeconds")
         ]
@@ -296,6 +288,18 @@ def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> flo
             used += cpu * seconds
             served += rate * seconds
     return used / served if served > 0 else None
+
+
+def _runs_at(
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int
+) -> Iterator[Mapping[str, Any]]:
+    """The profile's measured runs at ``cores`` and ``workers`` that could be trusted
+    and kept up."""
+    for row in rows:
+        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
+            continue
+        if _same(row.get("cpu"), cores) and int(row.get("workers") or 1) == workers:
+            yield row
 
 
 def _same(a: object, b: float) -> bool:

@@ -9,8 +9,9 @@ recommended was *shown* to meet the objective.
 - With a target rate Q: start at the smallest allocation the model says meets the
   objective at Q; if it is met, step down until one is not; if it is not, step up until
   one is, past the allocations that would run as the last one did (it was decided
-  missed with a quota that never ran out: more quota changes nothing).  When even the upper bound is
-  not met at Q: replicas of the most efficient allocation (below), each carrying Q / N.
+  missed with a quota that never ran out: more quota changes nothing).  When even the
+  upper bound is not met at Q: replicas of the most efficient allocation (below), each
+  carrying Q / N.
 - Per replica (no Q): the allocation with the most requests/s within the objective per
   core (predicted; allocations within ``tie`` of the best go to the smaller), then the
   highest rate at which it is met, bracketed by trials until the lowest rate not met
