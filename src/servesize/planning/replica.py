@@ -276,8 +276,9 @@ def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> flo
     """CPU seconds a request burnt in the profile's own runs at ``cores`` and
     ``workers`` (those that could be trusted and kept up), weighted by their requests;
     None without one.  A small quota costs more CPU a request than the bound the
-    profile's figure was measured at (the example: 7.9-8.5 ms at 0.4 cores, 6.9 ms at
-    one core; bench/RESULTS-repeat.md), and an HPA reads the utilisation at the limits."""
+    profile's figure was measured at (the example: 7.3-9.3 ms in one profile's runs at
+    0.4 cores, 6.9 ms at one core; bench/RESULTS-repeat.md), and an HPA reads the
+    utilisation at the limits."""
     used = served = 0.0
     for row in _runs_at(rows, cores, workers):
         values = [
