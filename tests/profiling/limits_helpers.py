@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,26 @@ CHILDREN = Path(__file__).parent / "children"
 def cgroups_writable() -> bool:
     support = detect()
     return support.available and {"cpu", "cpuacct", "memory"} <= support.controllers
+
+
+#: the hierarchies a profile's cgroups live in: v1's cpu and memory, v2's unified one
+CGROUP_ROOTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu"))
+
+
+def cgroups_of(pid: int, roots: tuple[Path, ...] = CGROUP_ROOTS) -> list[Path]:
+    """The cgroups a servesize process ``pid`` created (``servesize-<pid>-...``) that
+    still exist.  ``os.walk`` passes over folders that vanish while it walks: other
+    test processes remove their own cgroups meanwhile, and ``Path.rglob`` raised
+    FileNotFoundError on one (a suite run, tests/profiling/test_procedure.py)."""
+    prefix = f"servesize-{pid}-"
+    return [
+        Path(folder, name)
+        for root in roots
+        if root.is_dir()
+        for folder, names, _ in os.walk(root)
+        for name in names
+        if name.startswith(prefix)
+    ]
 
 
 def gone(pid: int) -> bool:

@@ -17,6 +17,8 @@ import pytest
 from servesize.sdk import ModelProfile
 from servesize.workspace import FINAL_STATES, Store
 
+from .limits_helpers import cgroups_of
+
 SCRIPTS = Path(__file__).parent / "scripts"
 FAST = [
     "--duration", "3s", "--min-queries", "30",
@@ -189,14 +191,7 @@ def test_interrupt_cancels_and_leaves_nothing_running(
     assert "Traceback" not in stderr
     assert Store.open(workspace).profiles.get("long").state == "Cancelled"
     assert not [p for p in service if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    for root in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
-        if root.is_dir():
-            assert not list(root.rglob(f"servesize-{proc.pid}-*"))
-
-
-def _own_cgroups(pid: int) -> list[Path]:
-    roots = (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup"))
-    return [p for r in roots if r.is_dir() for p in r.rglob(f"servesize-{pid}-*") if p.is_dir()]
+    assert not cgroups_of(proc.pid, (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")))
 
 
 @pytest.mark.timing
@@ -239,7 +234,7 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
     assert "interrupted" in table.stdout
     assert ModelProfile(Store.open(workspace), "killed").state == "Failed"
     # the next profile removes the dead run's cgroups (only servesize's, only dead ones)
-    assert _own_cgroups(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
+    assert cgroups_of(proc.pid), "SIGKILL left no cgroup: nothing to sweep"
     nxt = subprocess.run(
         _cli(workspace, "-n", "next", "-m", "m", "--idi", "rows", *FAST,
              "--setting", "sizing=false", "--entry-script", str(SCRIPTS / "trivial.py")),
@@ -247,4 +242,4 @@ def test_a_killed_profiler_reads_as_interrupted_and_the_next_profile_sweeps_up(
     )  # fmt: skip
     # it ran (whatever its verdict on a busy machine): its cgroup creation swept
     assert Store.open(workspace).profiles.get("next").state in FINAL_STATES, nxt.stderr
-    assert _own_cgroups(proc.pid) == []
+    assert cgroups_of(proc.pid) == []

@@ -21,6 +21,7 @@ from servesize.profiling.limits import detect
 from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
 
+from .limits_helpers import cgroups_of
 from .quick import ONE_CAPACITY_STEP
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -78,11 +79,9 @@ def _run(
 
 
 def _assert_no_cgroup_left() -> None:
-    for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/cpu")):
-        if root.is_dir():
-            # only ours: other test processes may hold cgroups of their own right now
-            left = [p for p in root.rglob(f"servesize-{os.getpid()}-*") if p.is_dir()]
-            assert left == [], f"cgroups left behind: {left}"
+    # only ours: other test processes may hold cgroups of their own right now
+    left = cgroups_of(os.getpid())
+    assert left == [], f"cgroups left behind: {left}"
 
 
 @pytest.mark.timing
