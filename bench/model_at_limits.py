@@ -2,11 +2,12 @@
 
 For every profile's details in ``--details`` (``bench/repeat.py --details DIR`` keeps
 them), every measured run at the recommended cores with a decision: the objective's
-percentile predicted at the run's rate by the model as the sizing fits it (each
-request burns at most one core) and by the same model draining the quota at the CPU a
-request burnt in those runs (``planning.replica.cpu_at``: what a plan's replica uses),
-against the measured one.  Prints, and with ``--results`` appends, the geometric mean
-and median of measured / predicted and how often each model is the closer.
+percentile predicted at the run's rate by three models that differ only in the CPU a
+request burns: at most one core (the sizing's fit until 2026-12-07), the CPU per query
+measured at the bound (the sizing's fit since), and the CPU a request burnt in the runs
+at the recommendation (``planning.replica.cpu_at``: what a plan's replica uses), against
+the measured one.  Prints, and with ``--results`` appends, the geometric mean and
+median of measured / predicted and how often each model is the closest.
 
     .venv/bin/python bench/model_at_limits.py --details DIR [--results bench/RESULTS-plan.md]
 """
@@ -25,9 +26,15 @@ from _common import run_heading
 from servesize.planning.replica import cpu_at
 from servesize.profiling.queueing import ServiceModel
 
+_MODELS = (
+    "at most one core a request",
+    "the CPU per query at the bound",
+    "the CPU burnt at the limits",
+)
 
-def _runs(details: dict[str, object]) -> list[tuple[float, float, float]]:
-    """(measured, as fitted, at the limits) ms for each run at the recommendation."""
+
+def _runs(details: dict[str, object]) -> list[tuple[float, ...]]:
+    """(measured, then each of ``_MODELS``) ms for each run at the recommendation."""
     cores = details.get("recommendedCpu")
     label = str(details.get("latencyObjective") or "")
     rows = details.get("sizing")
@@ -40,7 +47,14 @@ def _runs(details: dict[str, object]) -> list[tuple[float, float, float]]:
     if at_limits is None:
         return []
     mean = sum(fitted.work) / len(fitted.work)
-    drained = ServiceModel(fitted.work, at_limits / mean)
+    per_query = float(details.get("cpuSecondsPerQuery") or 0.0)  # type: ignore[arg-type]
+    if per_query <= 0:
+        return []
+    models = [
+        ServiceModel(fitted.work, min(1.0, per_query / mean)),
+        ServiceModel(fitted.work, per_query / mean),
+        ServiceModel(fitted.work, at_limits / mean),
+    ]
     out = []
     for row in rows:
         measured, rate = row.get("objectiveLatencyInMs"), row.get("measuredQueriesPerSecond")
@@ -48,10 +62,11 @@ def _runs(details: dict[str, object]) -> list[tuple[float, float, float]]:
             continue
         if not measured or not rate:
             continue
-        a = fitted.percentile_ms(float(cores), workers, float(rate), percentile)
-        b = drained.percentile_ms(float(cores), workers, float(rate), percentile)
-        if math.isfinite(a) and math.isfinite(b):
-            out.append((float(measured), a, b))
+        predicted = [
+            m.percentile_ms(float(cores), workers, float(rate), percentile) for m in models
+        ]
+        if all(math.isfinite(v) for v in predicted):
+            out.append((float(measured), *predicted))
     return out
 
 
@@ -65,18 +80,19 @@ def main() -> int:
     if not runs:
         print("no measured runs at a recommendation with CPU figures", file=sys.stderr)
         return 1
-    ratios = np.array([(m / a, m / b) for m, a, b in runs])
-    closer = sum(abs(math.log(m / b)) < abs(math.log(m / a)) for m, a, b in runs)
+    ratios = np.array([[r[0] / v for v in r[1:]] for r in runs])
+    errors = np.abs(np.log(ratios))
+    closest = np.bincount(np.argmin(errors, axis=1), minlength=len(_MODELS))
     geo = np.exp(np.mean(np.log(ratios), axis=0))
     median = np.median(ratios, axis=0)
+    rows = "".join(
+        f"| {name} | {geo[i]:.2f} | {median[i]:.2f} | {closest[i]} of {len(runs)} |\n"
+        for i, name in enumerate(_MODELS)
+    )
     text = (
         f"{run_heading()}\n\nCommand: `.venv/bin/python bench/model_at_limits.py --details "
-        f"{args.details}`\n\n| model | measured / predicted, geometric mean | median | closer |\n"
-        "|---|---:|---:|---:|\n"
-        f"| as the sizing fits it | {geo[0]:.2f} | {median[0]:.2f} | "
-        f"{len(runs) - closer} of {len(runs)} |\n"
-        f"| the CPU burnt at the limits | {geo[1]:.2f} | {median[1]:.2f} | "
-        f"{closer} of {len(runs)} |\n"
+        f"{args.details}`\n\n| the model's CPU a request | measured / predicted, geometric "
+        "mean | median | closest |\n|---|---:|---:|---:|\n" + rows
     )
     print(text)
     if args.results:

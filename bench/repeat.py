@@ -8,7 +8,10 @@ Target (issue 11): identical CPU and memory recommendations, p90 within 15%.  Wi
 ``--burn-ms X`` the profile is of the ground-truth script that burns X ms of CPU a
 request (``tests/profiling/scripts/burn.py``) instead of the example: issue 19 asks the
 same of a script that costs 15 ms a request (the example's cost on a slower machine),
-so that the result does not depend on the speed of the machine.
+so that the result does not depend on the speed of the machine.  Before each round the
+machine's speed is probed (``machine_speed.probe``: the median CPU time of five runs of
+one fixed loop) and recorded beside the example's CPU per request: what the example
+measures moves with the first, what burn.py measures does not.
 
     .venv/bin/python bench/repeat.py --rounds 5 [--burn-ms 15]
 """
@@ -31,6 +34,7 @@ from _common import (
     run_heading,
     uptime,
 )
+from machine_speed import probe
 
 RESULTS = BENCH / "RESULTS-repeat.md"
 _KEYS = (
@@ -46,12 +50,16 @@ BURN = Path(__file__).resolve().parent.parent / "tests" / "profiling" / "scripts
 def one_round(
     model: Path, extra: list[str], keep: Path | None, i: int, script: Path | None
 ) -> dict[str, object]:
+    speed = sorted(probe() for _ in range(5))[2]
     run = profile_example(model, "repeat", extra, script)
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         (keep / f"round-{i}.json").write_text(json.dumps(run.details, indent=1))
     row: dict[str, object] = {k: run.details.get(k) for k in _KEYS}
+    per_query = run.details.get("cpuSecondsPerQuery")
     row.update(
+        probe=round(speed, 1),
+        cpu_ms=round(float(per_query) * 1000, 2) if isinstance(per_query, int | float) else None,
         seconds=round(run.seconds, 1),
         load=f"{run.load_before:.2f} -> {os.getloadavg()[0]:.2f}",
         reasons="; ".join(run.details.get("validityReasons") or []),
@@ -75,12 +83,13 @@ def report(rows: list[dict[str, object]], command: str, up: tuple[str, str]) -> 
         f"`uptime` before: `{up[0]}`; after: `{up[1]}`.\n",
         f"Command: `{command}`.\n",
         "| round | wall s | load 1 min | verdict | rate q/s | CPU | GB | p50 ms | p90 ms | "
-        "p99 ms | contention | throttled | late |",
-        "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "p99 ms | contention | throttled | late | probe ms | CPU ms/request |",
+        "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, r in enumerate(rows, 1):
         cells = [r["seconds"], r["load"], r["validity"], r["requestedQueriesPerSecond"]]
         cells += [r[k] for k in _KEYS[1:3]] + [r[k] for k in _KEYS[4:]]
+        cells += [r["probe"], r["cpu_ms"]]
         lines.append(f"| {i} | " + " | ".join(str(c) for c in cells) + " |")
     cpus, gbs = set(num("recommendedCpu")), set(num("recommendedMemoryInGB"))
     lines += [

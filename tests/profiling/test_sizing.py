@@ -385,3 +385,14 @@ def test_measured_beats_predicted_only_beyond_what_the_choice_was_shown_unable_t
         sizer._reach = lambda top: top  # type: ignore[method-assign]
         outcome = sizer.per_replica()
         assert (outcome.allocation == allocation_for(1.0)) is wins, factor
+
+
+def test_cpu_beyond_the_service_time_is_split_as_below_it() -> None:
+    # more CPU a request than its time one at a time (threads beside the request's):
+    # the requests that compute burn more than one core each, the one that waits is
+    # not charged cores for its wait, and the mean is the CPU per query
+    work = np.array([0.061] + [0.005] * 399)
+    shares = cpu_shares(work, 1.3)
+    assert float(np.mean(shares * work)) == pytest.approx(1.3 * float(np.mean(work)))
+    assert shares[0] * 0.061 < 0.01
+    assert float(np.min(shares[1:])) > 1.0

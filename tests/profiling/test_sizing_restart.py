@@ -13,8 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from servesize.load import LoadResult
 from servesize.profiling.phases import PhaseFigures
+from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.settings import ProfileSettings
 from servesize.profiling.sizing import LowLoad, SizingPhase, allocation_for
 from servesize.profiling.sizing.phase import design_of, objective_of
@@ -182,3 +185,17 @@ def test_the_watch_ends_a_trial_once_it_is_decided_and_not_before_its_minimum() 
     assert watch(decided)
     assert not watch({**decided, "t": 0.5})  # before the trial's minimum duration
     assert not watch({"t": 2.0, "windowCounts": [(10, 1)]})  # undecided
+
+
+def test_the_model_burns_the_cpu_a_request_was_measured_to_burn_beyond_one_core() -> None:
+    # the example on one core: 6.9 ms of CPU a request, one request at a time 5.3 ms
+    # (the server's threads burn beside the request's): the model's quota drains at
+    # 6.9 ms a request, not at the 5.3 ms a one-core cap allowed
+    phase, _ = _phase(_Host([]))
+    low = LowLoad({"averageLatencyInMs": 5.3}, [(4.0, 30), (6.0, 60), (9.0, 10)])
+    model = phase.model(low, 0.0069)
+    assert model.cpu_fraction == pytest.approx(0.0069 / 0.0053)
+    assert model.cpu_per_query == pytest.approx(0.0069)
+    assert model.capacity(0.3, 1) == pytest.approx(0.3 / 0.0069)
+    capped = ServiceModel(model.work, 1.0)
+    assert model.max_rate(0.3, 1, "90", 11.5) < capped.max_rate(0.3, 1, "90", 11.5)

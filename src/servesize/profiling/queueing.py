@@ -14,9 +14,10 @@ requests all compute (every measured service time close to the mean), the cap an
 even share agree.  The cap stays at or below the median service time: CPU per query
 beyond that was burnt outside the timed request (after the response) and is added to
 every request alike (:func:`cpu_shares`; docs/profiling.md, "What is predicted").
-A ``cpu_fraction`` above 1 (a plan's replica, from the CPU its runs burnt at its
-limits) has every request burn that many cores while it runs: threads beside its own
-drain the quota with it.  The sizing fits at most 1.
+A ``cpu_fraction`` above 1 (more CPU a request than its service time: threads beside
+its own, the server's or a library's, drain the quota with it) is split the same way:
+the cap is the median service time and the rest is added to every request alike, so a
+request burns more than one core while it runs.
 
 On top sits CFS bandwidth control: the cgroup may use ``cores x period`` of CPU per
 ``period`` (100 ms); once spent, every worker stops until the next period.  That is
@@ -221,18 +222,19 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
     wait.  The cap is never above the median service time: CPU per query beyond what
     the typical request's own time holds was burnt outside the timed request (after
     the response), and is added to every request alike rather than charged to the
-    slowest, which, measured one at a time, are the ones that wait.  A fraction of 1
-    or more: every request burns ``fraction`` of a core.
+    slowest, which, measured one at a time, are the ones that wait.  So with a fraction
+    of 1 or more, requests that all compute burn ``fraction`` of a core each, while a
+    request that waits is not charged a core for its wait.
 
     >>> cpu_shares(np.array([0.001, 0.001, 0.001, 0.061]), 0.05).round(3).tolist()
     [0.8, 0.8, 0.8, 0.013]
     >>> cpu_shares(np.array([0.001, 0.001, 0.001, 0.061]), 0.1).round(3).tolist()
     [1.6, 1.6, 1.6, 0.026]
+    >>> cpu_shares(np.array([0.005, 0.005, 0.005, 0.005]), 1.3).round(3).tolist()
+    [1.3, 1.3, 1.3, 1.3]
     """
-    if work.size == 0 or fraction >= 1.0:
-        # every request computes; beyond one core, threads beside its own (the server's
-        # I/O, parsing, GC) burn the quota with it
-        return np.full(work.size, max(fraction, 1.0))
+    if work.size == 0:
+        return np.ones(0)
     target = max(fraction, 0.0) * float(np.mean(work))
     ordered = np.sort(work)
     n = ordered.size
@@ -247,7 +249,7 @@ def cpu_shares(work: np.ndarray, fraction: float) -> np.ndarray:
             break
     extra = 0.0
     median = float(np.median(work))
-    if cap > median:
+    if cap >= median:
         cap = median
         extra = target - float(np.mean(np.minimum(work, median)))
     shares: np.ndarray = (np.minimum(work, cap) + extra) / np.maximum(work, _EPS)
