@@ -174,8 +174,9 @@ class SizingPhase:
             mean = target
         # not capped at one core: the example burnt 6.9 ms of CPU a request on one core
         # where one at a time took 5.3 ms (the server's threads beside the request's), and
-        # a model that burnt 5.3 put its rate within p90 <= 11.5 ms at 0.3 cores at 36/s
-        # where 9/s was measured (docs/profiling.md, "What is predicted")
+        # a model that burnt 5.3 put its rate within p90 <= 11.5 ms at 0.3 cores at 36/s,
+        # one burning 6.9 at 25/s, where 9/s was measured: the rest of the gap is CPU a
+        # request burns only under a small quota (docs/profiling.md, "What is predicted")
         fraction = cpu_per_query / mean if mean > 0 and cpu_per_query > 0 else 1.0
         return ServiceModel(work=tuple(work), cpu_fraction=fraction)
 
