@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shlex
+import statistics
 import sys
 from pathlib import Path
 
@@ -50,7 +51,7 @@ BURN = Path(__file__).resolve().parent.parent / "tests" / "profiling" / "scripts
 def one_round(
     model: Path, extra: list[str], keep: Path | None, i: int, script: Path | None
 ) -> dict[str, object]:
-    speed = sorted(probe() for _ in range(5))[2]
+    speed = statistics.median(probe() for _ in range(5))
     run = profile_example(model, "repeat", extra, script)
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
