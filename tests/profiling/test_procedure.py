@@ -174,6 +174,12 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert details["validity"] in ("VALID", "INVALID")
     assert details["coldStartSeconds"] > 0
     assert details["machine"]["cpuModel"] == cpu_model()  # where the figures came from
+    # the CPU's speed, timed beside the service from the start: every run has a figure
+    assert details["machineSpeed"]["probeCpu"] == details["serviceCpus"][0]
+    assert details["machineSpeed"]["loops"] > 20
+    assert details["machineSlowdown"] > 0
+    measured = [r for r in details.get("sizing", []) if r["source"] == "measured"]
+    assert all(r["machineSlowdown"] > 0 for r in measured if r["phase"] == "sizing")
     # the host alone, measured the same way: a trivial script adds little to it
     assert 0 < details["hostIdleMemoryInGB"] <= details["idleMemoryInGB"] * 1.5
     if details["limitsEnforced"]:

@@ -199,3 +199,32 @@ def test_the_model_burns_the_cpu_a_request_was_measured_to_burn_beyond_one_core(
     assert model.capacity(0.3, 1) == pytest.approx(0.3 / 0.0069)
     capped = ServiceModel(model.work, 1.0)
     assert model.max_rate(0.3, 1, "90", 11.5) < capped.max_rate(0.3, 1, "90", 11.5)
+
+
+@pytest.mark.parametrize(
+    ("slowdowns", "runs", "kept"),
+    [
+        ((1.7, 1.02), 2, 1.02),  # a slow spell: measured again, the repeat stands
+        ((1.7, 1.6), 2, 1.6),  # slow twice: the second stands, with its slowdown
+        ((1.1, None), 1, 1.1),  # within max_slowdown: as measured
+        ((None, None), 1, None),  # no probe: as measured
+    ],
+)
+def test_a_trial_on_a_slowed_cpu_is_measured_again_once_and_the_repeat_stands(
+    slowdowns: tuple[float | None, float | None], runs: int, kept: float | None
+) -> None:
+    host = _Host([{**_metrics(0), "machineSlowdown": s} for s in slowdowns])
+    phase, _ = _phase(host)
+    trial = phase.measure(allocation_for(0.5), 40.0)
+    assert len(host.watches) == runs
+    assert trial.to_row()["machineSlowdown"] == kept
+    assert trial.met  # a slow CPU is reported, not a reason to distrust
+    assert not phase.untrusted
+
+
+def test_max_slowdown_zero_never_measures_again() -> None:
+    host = _Host([{**_metrics(0), "machineSlowdown": 3.0}, _metrics(0)])
+    host.settings = ProfileSettings(slo="p90=10ms", trial_duration=1.0, max_slowdown=0)
+    phase, _ = _phase(host)
+    phase.measure(allocation_for(0.5), 40.0)
+    assert len(host.watches) == 1

@@ -38,6 +38,7 @@ from servesize.profiling.servers import AttachedUrl, Endpoint, ServerCommand
 from servesize.profiling.settings import GIB
 from servesize.profiling.sizing.phase import LowLoad, SizingPhase, objective_of
 from servesize.profiling.sizing.trials import Allocation, Trial, allocation_for
+from servesize.profiling.speed import SpeedProbe
 from servesize.profiling.verdict import judge_run, verdict
 from servesize.serving import read_run_errors
 from servesize.workspace import ErrorInfo, Figures, Store, Warmup
@@ -74,8 +75,7 @@ class ProfileRun:
         self.figures = Figures()
         self.series: dict[str, list[dict[str, Any]]] = {}
         self.log_path = store.profile_log_path(request.name).resolve()
-        #: set once the final state is stored (more reliable than Thread.join after a
-        #: KeyboardInterrupt, which can leave is_alive() wrong)
+        #: set once the final state is stored (after a Ctrl-C, is_alive() can be wrong)
         self.finished = threading.Event()
         self._runs: list[_Running] = []  # each launch of the service, in order
         self._seeds = itertools.count(self.settings.seed or 0)  # open-loop schedules
@@ -85,6 +85,7 @@ class ProfileRun:
         self._low_load: LowLoad | None = None
         self._usage = UsageRecommendation(self)
         self._environment: BuiltEnvironment | None = None
+        self._speed: SpeedProbe | None = None  # the service's CPU's speed, run by run
         self._deadline = time.monotonic() + self.settings.max_profile_seconds
         server = request.server
         self.endpoint = server.endpoint if server is not None else Endpoint()
@@ -164,6 +165,7 @@ class ProfileRun:
                 self.request, workdir, self.log_path, plan.service_cpus, self._environment
             )
             self.figures.environment.first_start_seconds = round(seconds, 3)
+        self._speed = None if self.attached else SpeedProbe.start(plan.service_cpus)
         with _service.generator_affinity(plan.generator_cpus):
             run = self._start_allocation("coldstart", bound, plan.memory_bytes)
             self.figures.limits_enforced = run.service.limits_enforced
@@ -395,17 +397,11 @@ class ProfileRun:
         ]
         share = self._measured[1].throttled_share
         peak = max((r["memoryInGB"] for r in run.sampler.samples[first_sample:]), default=None)
+        utilized = self.figures.average_utilized_cpu
         return Trial(
-            run.allocation,
-            rate,
-            None,
-            False,
-            dict(m),
-            utilized_cpu=self.figures.average_utilized_cpu,
-            throttled_share=share,
-            peak_memory_gb=peak,
-            phase="measurement",
-        )
+            run.allocation, rate, None, False, dict(m), utilized_cpu=utilized,
+            throttled_share=share, peak_memory_gb=peak, phase="measurement",
+        )  # fmt: skip
 
     def _verdict(self, capacity: CapacityResult, extra: list[str]) -> None:
         f, s = self.figures, self.settings
@@ -474,6 +470,8 @@ class ProfileRun:
                 stop=stop,
                 finish=finish,
             )
+        if self._speed is not None:
+            result.metrics["machineSlowdown"] = self._speed.slowdown(started, time.monotonic())
         self._check_cancel()
         self._check_alive(run.service, phase)
         return result
@@ -529,6 +527,8 @@ class ProfileRun:
             self.series["samples"] = samples
         phases = {f.phase: f.to_details() for run in self._runs for f in run.sampler.phases()}
         self.figures.phase_figures = phases or None
+        if self._speed is not None:
+            self.figures.machine_speed = self._speed.finish()
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)

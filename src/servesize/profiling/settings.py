@@ -126,6 +126,12 @@ class ProfileSettings:
     confirmations: int = 3
     # verdict (the other rules are fixed: see servesize.profiling.verdict)
     max_late_share: float = 0.01
+    #: a sizing trial or confirmation during which the service's CPU ran more than this
+    #: many times slower than its fastest in the profile (a fixed loop pinned beside it:
+    #: servesize.profiling.speed) is measured again once; 0: never.  A quarter slower:
+    #: the probe's medians hold within 5% at full speed, and the spells that moved the
+    #: example's CPU per request by a half ran the loop 1.7-1.8x slower
+    max_slowdown: float = 1.25
     #: worker processes; None: one per core of the allocation above one core
     workers: int | None = None
     #: where an MLflow model without an inference config runs (``mlflow models serve
@@ -170,6 +176,8 @@ class ProfileSettings:
         _check_range("indifference", self.indifference, "> 1", self.indifference > 1)
         _check_range("relaxation_runs", self.relaxation_runs, ">= 0", self.relaxation_runs >= 0)
         _check_range("rate_step", self.rate_step, "in (0, 1)", 0 < self.rate_step < 1)
+        slowdown_ok = self.max_slowdown == 0 or self.max_slowdown >= 1
+        _check_range("max_slowdown", self.max_slowdown, "0 or >= 1", slowdown_ok)
         if self.seed is not None:  # numpy's generators take no negative seed
             _check_range("seed", self.seed, ">= 0", self.seed >= 0)
         if self.trial_max_seconds < self.trial_duration:

@@ -197,6 +197,9 @@ class MeasuredRun(_Group):
     throttled_periods: int | None = figure("throttledPeriods")
     periods: int | None = figure("periods")
     cpu_pressure_share: float | None = figure("cpuPressureShare")
+    #: the service's CPU's speed during the run: a fixed loop's median time over its
+    #: fastest in the profile (servesize.profiling.speed; 1.0: full speed)
+    machine_slowdown: float | None = figure("machineSlowdown", source="load")
 
 
 @dataclass
@@ -350,6 +353,8 @@ class Figures(MeasuredRun):
     generator_cpus: list[int] | None = figure("generatorCpus")
     cpus_shared: bool | None = figure("cpusShared")
     machine: Machine | None = figure("machine", group=Machine)
+    #: the speed probe over the whole profile (``SpeedSummary.to_dict()``)
+    machine_speed: dict[str, Any] | None = figure("machineSpeed")
     #: the ProfileSettings used, as ``ProfileSettings.to_dict()`` (its field names)
     settings: dict[str, Any] | None = figure("settings")
     missing_requirements: list[str] | None = figure("missingRequirements")

@@ -6,7 +6,8 @@ allocations to try, and runs each trial as an open-loop load under exactly that
 allocation (the running service's CPU quota changed in place; a fresh service when the
 workers or threads change, or after a trial the service fell behind in).  Every run
 is judged twice: whether it can be trusted (``verdict.trust_reasons``: a run on a busy
-machine or with a late generator is measured again, once), and whether it met the
+machine or with a late generator is measured again, once; so is one while the service's
+CPU ran slow, ``speed``), and whether it met the
 objective (``decision.decide``, looked at once a second: the run ends as soon as it is
 decided, at most after its cap).  The confirmation (``confirm.py``) decides ``sloMet``.
 """
@@ -211,11 +212,19 @@ class SizingPhase:
     ) -> Trial:
         """A decided run that can be trusted: measured again once when the first could
         not be (a busy machine, a late generator); if neither could, the trial says why
-        and does not count as met."""
+        and does not count as met.  Measured again once, too, when the service's CPU ran
+        more than ``max_slowdown`` times slower than its fastest in the profile (a
+        neighbour on the host: :mod:`servesize.profiling.speed`); the second run stands
+        however fast the CPU ran, with its slowdown in its row."""
         trial = self._timed(phase, run, alloc, rate, least, most)
-        if not trial.untrusted:
+        if not trial.untrusted and not self._slowed(trial):
             return trial
         return self._timed(phase, run, alloc, rate, least, most)
+
+    def _slowed(self, trial: Trial) -> bool:
+        limit = self.s.max_slowdown
+        value = trial.metrics.get("machineSlowdown")
+        return bool(limit) and isinstance(value, int | float) and value > limit
 
     def _timed(
         self, phase: str, run: Any, alloc: Allocation, rate: float, least: float, most: float

@@ -99,6 +99,7 @@ class Trial:
             "throttledShare": self.throttled_share,
             "peakMemoryInGB": self.peak_memory_gb,
             "durationSeconds": m.get("durationSeconds"),
+            "machineSlowdown": m.get("machineSlowdown"),
             "maxQueriesPerSecondWithinSlo": m.get("maxQueriesPerSecondWithinSlo"),
             "source": self.source,
             "phase": self.phase,

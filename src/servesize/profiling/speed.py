@@ -1,0 +1,207 @@
+"""How fast the service's CPU ran during each run: a fixed loop timed beside it.
+
+A virtual machine's CPU can run the same instructions slower for seconds at a time
+without its kernel seeing any of it: a neighbour on the host's core or cache slows the
+vCPU, and no steal time, run-queue delay or throttling shows it (the contention rule of
+:mod:`servesize.profiling.verdict` cannot).  On the 2-core build VM the bundled example
+burnt 5.4-9.7 ms of CPU for the same request, served the same way, in 5-s windows of one
+150-s run; a fixed loop pinned to the service's CPU ran 1.8x slower while the service
+was slowest, and its timings correlated 0.78 with the service's CPU per request (0.47
+for a loop on another CPU; bench/RESULTS-repeat.md, ``bench/service_speed.py``).
+
+:class:`SpeedProbe` runs a small pure-Python loop (about 0.2 ms of CPU) every 100 ms
+in a process of its own pinned to the first of the service's CPUs, and records the
+loop's CPU time (``time.thread_time``: waiting for the CPU is not in it, so a busy
+machine does not move it; only a slower CPU does).  ``slowdown(start, end)`` is the
+median over a run over the fastest the probe has been in the profile (the 10th
+percentile of every loop so far): 1.0 at full speed, 1.8 for the spell above.  The
+probe costs the service's CPU about 0.2% of its time.  It reports; it does not judge
+(docs/verdict.md, "What the verdict cannot see").
+
+The probe's process reads its standard input and exits at its end, so it ends with
+the profile however that ends (``kill -9`` included): the profile holds the pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MIN_SAMPLES", "SpeedProbe", "SpeedSummary", "slowdown_of"]
+
+#: a run's slowdown needs at least this many loops (half a second of probing)
+MIN_SAMPLES = 5
+#: the loops timed before any slowdown is said: the baseline needs a history
+_HISTORY = 20
+
+# The child: pin itself (no preexec_fn in a threaded parent), then time the loop every
+# ``interval`` s and print its CPU ms; stdin's end (the parent gone) ends it at once.
+_CHILD = """
+import os, select, sys, time
+cpu, interval, loops = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+try:
+    os.sched_setaffinity(0, {cpu})
+except OSError:
+    pass
+while True:
+    started = time.thread_time()
+    total = 0
+    for i in range(loops):
+        total += i * i % 7
+    print(round((time.thread_time() - started) * 1000.0, 5), flush=True)
+    if select.select([sys.stdin], [], [], interval)[0] and not os.read(0, 1):
+        break
+"""
+
+
+@dataclass(frozen=True)
+class SpeedSummary:
+    """The probe over a whole profile (``machineSpeed`` in the details)."""
+
+    cpu: int
+    loops: int
+    fastest_ms: float
+    median_ms: float
+    slowest_ms: float
+    #: share of loops more than 25% slower than the fastest
+    slow_share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probeCpu": self.cpu,
+            "loops": self.loops,
+            "fastestLoopMs": round(self.fastest_ms, 4),
+            "medianLoopMs": round(self.median_ms, 4),
+            "slowestLoopMs": round(self.slowest_ms, 4),
+            "slowShare": round(self.slow_share, 4),
+        }
+
+
+class SpeedProbe:
+    """``SpeedProbe.start(cpus)``; ``slowdown(start, end)`` (monotonic seconds);
+    ``summary()``; ``stop()`` or ``finish()`` (stop, then the summary's dict)."""
+
+    def __init__(self, proc: subprocess.Popen[str], cpu: int) -> None:
+        self._proc = proc
+        self.cpu = cpu
+        self._lock = threading.Lock()
+        self._times: list[float] = []
+        self._values: list[float] = []
+        self._reader = threading.Thread(target=self._read, name="servesize-speed", daemon=True)
+        self._reader.start()
+
+    @classmethod
+    def start(
+        cls, cpus: Sequence[int], interval: float = 0.1, loops: int = 2000
+    ) -> SpeedProbe | None:
+        """A probe on the first of ``cpus``; None when none could be started (the
+        profile then reports no speed)."""
+        if not cpus:
+            return None
+        cpu = int(cpus[0])
+        command = [sys.executable, "-I", "-S", "-c", _CHILD, str(cpu), str(interval), str(loops)]
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+        except OSError:
+            return None
+        return cls(proc, cpu)
+
+    def _read(self) -> None:
+        stream = self._proc.stdout
+        assert stream is not None
+        for line in stream:
+            with contextlib.suppress(ValueError):
+                value = float(line)
+                with self._lock:
+                    self._times.append(time.monotonic())
+                    self._values.append(value)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.poll()
+
+    @property
+    def loops(self) -> int:
+        """Loops timed so far."""
+        with self._lock:
+            return len(self._values)
+
+    def slowdown(self, start: float, end: float) -> float | None:
+        """:func:`slowdown_of` the probe's loops so far."""
+        with self._lock:
+            values = list(self._values)
+            times = list(self._times)
+        return slowdown_of(times, values, start, end)
+
+    def summary(self) -> SpeedSummary | None:
+        with self._lock:
+            values = list(self._values)
+        if len(values) < _HISTORY:
+            return None
+        fastest = _fastest(values)
+        slow = sum(1 for v in values if v > 1.25 * fastest) / len(values)
+        return SpeedSummary(
+            self.cpu, len(values), fastest, statistics.median(values), max(values), slow
+        )
+
+    def finish(self) -> dict[str, Any] | None:
+        """Stop, and the summary as the details store it (``machineSpeed``)."""
+        self.stop()
+        summary = self.summary()
+        return summary.to_dict() if summary is not None else None
+
+    def stop(self) -> None:
+        """End the child (closing its stdin ends its loop) and the reader. Idempotent."""
+        with contextlib.suppress(OSError, ValueError):
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join(timeout=5)
+        if self._proc.stdout is not None and not self._reader.is_alive():
+            self._proc.stdout.close()
+
+
+def slowdown_of(
+    times: Sequence[float], values: Sequence[float], start: float, end: float
+) -> float | None:
+    """The median of the loops timed between ``start`` and ``end`` over the fastest the
+    probe has been (the 10th percentile of all ``values``); None with fewer than
+    ``MIN_SAMPLES`` loops in the run or ``_HISTORY`` in all.
+
+    >>> slowdown_of(list(range(30)), [1.0] * 25 + [1.5] * 5, 25, 29)
+    1.5
+    """
+    if len(values) < _HISTORY:
+        return None
+    during = [v for t, v in zip(times, values, strict=True) if start <= t <= end]
+    if len(during) < MIN_SAMPLES:
+        return None
+    fastest = _fastest(values)
+    return round(statistics.median(during) / fastest, 3) if fastest > 0 else None
+
+
+def _fastest(values: Sequence[float]) -> float:
+    """The 10th percentile: the probe at full speed, robust to a lucky loop."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 10]

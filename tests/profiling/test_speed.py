@@ -1,0 +1,104 @@
+"""The CPU's speed probe: a real process pinned beside the service, its figures, and
+that it ends with whoever started it (a ``kill -9`` included)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from servesize.profiling.speed import SpeedProbe, slowdown_of
+
+
+def _until(condition: object, seconds: float = 20.0) -> bool:
+    """Poll ``condition()`` until it holds or ``seconds`` pass (the probe's loops come
+    on the machine's clock; there is nothing to wait on but their arrival)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_slowdown_is_a_runs_median_over_the_profiles_fastest() -> None:
+    times = [float(t) for t in range(100)]
+    values = [1.0] * 90 + [1.8] * 10  # a spell in the last 10 s
+    assert slowdown_of(times, values, 90.0, 99.0) == pytest.approx(1.8)
+    assert slowdown_of(times, values, 0.0, 50.0) == pytest.approx(1.0)
+    # the fastest is the 10th percentile: one lucky loop does not make everything slow
+    lucky = [0.2, *values[1:]]
+    assert slowdown_of(times, lucky, 0.0, 50.0) == pytest.approx(1.0)
+
+
+def test_no_slowdown_without_enough_loops() -> None:
+    times = [float(t) for t in range(100)]
+    values = [1.0] * 100
+    assert slowdown_of(times, values, 10.0, 13.0) is None  # 4 loops in the run
+    assert slowdown_of(times[:10], values[:10], 0.0, 9.0) is None  # no history yet
+    assert slowdown_of([], [], 0.0, 1.0) is None
+
+
+def test_a_real_probe_times_its_loop_on_the_cpu_it_was_given_and_stops() -> None:
+    cpu = sorted(os.sched_getaffinity(0))[-1]
+    started = time.monotonic()
+    probe = SpeedProbe.start([cpu], interval=0.01)
+    assert probe is not None
+    try:
+        assert _until(lambda: probe.loops >= 40)
+        slowdown = probe.slowdown(started, time.monotonic())
+        assert slowdown is not None
+        assert 0.5 < slowdown < 20  # a sanity bound: a median over the 10th percentile
+        summary = probe.summary()
+        assert summary is not None
+        assert summary.cpu == cpu
+        assert 0 < summary.fastest_ms <= summary.median_ms <= summary.slowest_ms
+        assert os.sched_getaffinity(probe.pid) == {cpu}
+    finally:
+        details = probe.finish()
+    assert probe.returncode is not None  # ended, and reaped
+    assert details is not None
+    assert set(details) == {
+        "probeCpu", "loops", "fastestLoopMs", "medianLoopMs", "slowestLoopMs", "slowShare"
+    }  # fmt: skip
+
+
+def test_no_probe_without_a_cpu() -> None:
+    assert SpeedProbe.start([]) is None
+
+
+def test_the_probe_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import sys, time
+        from servesize.profiling.speed import SpeedProbe
+        probe = SpeedProbe.start([0], interval=0.01)
+        print(probe.pid, flush=True)
+        time.sleep(600)  # until killed
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert Path(f"/proc/{pid}").exists()
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        return state == "Z"  # exited; its new parent (init) reaps it
+
+    assert _until(gone)
