@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from servesize.planning.replica import LatencyTable, Replica, tail_factor
+from servesize.planning.replica import LatencyTable, Replica, cpu_at, tail_factor
 from servesize.profiling.objective import parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Confirmation
@@ -122,3 +122,26 @@ def test_a_new_replica_starts_as_the_confirmation_did_under_its_limits() -> None
     replica = Replica.from_figures(figures)
     assert replica.cold_start_seconds == pytest.approx(3.0)
     assert replica.to_dict()["coldStartSeconds"] == pytest.approx(3.0)
+
+
+def test_runs_on_a_slowed_cpu_calibrate_nothing_while_runs_at_speed_exist() -> None:
+    model = _model()
+    slowed = _run(model, 10.0, 3.0, machineSlowdown=1.7)  # a neighbour's spell
+    at_speed = _run(model, 20.0, 1.2, machineSlowdown=1.03)
+    factor, runs = tail_factor([slowed, at_speed], model, 0.5, 1, P90)
+    assert runs == 1
+    assert factor == pytest.approx(1.2, rel=1e-3)
+    # every run slowed: they are all there is, and they count
+    factor, runs = tail_factor([slowed], model, 0.5, 1, P90)
+    assert runs == 1
+    assert factor == pytest.approx(3.0, rel=1e-3)
+    # max_slowdown 0: the profile did not judge speed, nor does the plan
+    assert tail_factor([slowed, at_speed], model, 0.5, 1, P90, 0.0)[1] == 2
+
+
+def test_the_cpu_a_request_burnt_is_taken_from_runs_at_speed() -> None:
+    row = {"source": "measured", "cpu": 0.5, "workers": 1, "durationSeconds": 10.0}
+    slowed = {**row, "utilizedCpu": 0.17, "measuredQueriesPerSecond": 20.0, "machineSlowdown": 1.7}
+    at_speed = {**row, "utilizedCpu": 0.1, "measuredQueriesPerSecond": 20.0}
+    assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.005)
+    assert cpu_at([slowed], 0.5, 1) == pytest.approx(0.0085)

@@ -81,6 +81,8 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     assert confirmation["requests"] > 0
     assert confirmation["measuredMs"] > 0
     assert confirmation["predictedMs"] > 0
+    # the CPU's speed during the replay, against the profile's fastest loop
+    assert confirmation["machineSlowdown"] > 0
     # met is the profile's decision over the replicas' requests, not one percentile
     decision = confirmation["decision"]
     assert decision["n"] == confirmation["requests"]

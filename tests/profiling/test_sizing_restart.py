@@ -149,6 +149,7 @@ def test_a_trial_that_cannot_be_trusted_is_measured_again_once() -> None:
     trial = phase.measure(allocation_for(0.5), 40.0)
     assert len(host.watches) == 2  # measured again
     assert trial.met
+    assert "late" in trial.to_row()["remeasured"][0]
     assert not phase.untrusted
 
 
@@ -217,7 +218,12 @@ def test_a_trial_on_a_slowed_cpu_is_measured_again_once_and_the_repeat_stands(
     phase, _ = _phase(host)
     trial = phase.measure(allocation_for(0.5), 40.0)
     assert len(host.watches) == runs
-    assert trial.to_row()["machineSlowdown"] == kept
+    row = trial.to_row()
+    assert row["machineSlowdown"] == kept
+    if runs == 2:  # the row says why it is a repeat
+        assert row["remeasured"] == [f"the CPU ran {slowdowns[0]:.2f}x slower than its fastest"]
+    else:
+        assert "remeasured" not in row
     assert trial.met  # a slow CPU is reported, not a reason to distrust
     assert not phase.untrusted
 

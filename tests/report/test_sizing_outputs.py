@@ -142,3 +142,27 @@ def test_an_undecided_confirmation_is_never_called_met() -> None:
     md = render(_sized(**undecided), "md")
     assert "undecided (2 of 150 requests over the limit)" in md
     assert "met at 95%" not in md
+
+
+def test_the_cpus_speed_is_in_the_table_the_csv_and_its_own_section() -> None:
+    speed = {
+        "machineSlowdown": 1.01,
+        "machineSpeed": {"probeCpu": 1, "loops": 900, "fastestLoopMs": 0.19,
+                         "medianLoopMs": 0.2, "slowestLoopMs": 1.1, "slowShare": 0.05},
+        "sizing": [{**SIZING["sizing"][1], "machineSlowdown": 1.69},
+                   {**SIZING["sizing"][2], "machineSlowdown": 1.04}],
+    }  # fmt: skip
+    view = _sized(**speed)
+    md = render(view, "md")
+    assert "## The CPU's speed" in md
+    assert "1.69x its fastest (sizing, 0.50 cores)" in md  # the slowest run, named
+    assert "1.01x its fastest" in md  # the measurement
+    assert "x1.04" in md  # a row of the sizing table
+    rows = list(csv.DictReader(io.StringIO(render(view, "csv-sizing"))))
+    assert [r["machineSlowdown"] for r in rows] == ["1.69", "1.04"]
+    html = render(view, "html")
+    assert "measured again once" in html
+    # a profile from before the probe: its card says so
+    before = render(_sized(), "html")
+    card = before[before.index("The CPU&#x27;s speed") :]
+    assert "not measured" in card[: card.index("</section>")]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +34,7 @@ from servesize.load import LoadResult, LoadSpec, run_load_async
 from servesize.planning.plan import Plan
 from servesize.planning.replay import replica_latencies_ms
 from servesize.planning.replica import Replica
-from servesize.profiling.replicas import launch_replicas, replicas_that_fit
+from servesize.profiling.replicas import Replicas, launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
 from servesize.workspace import PlanConfirmation, Store
@@ -235,10 +236,12 @@ def confirm_plan(
             workers=replica.workers, threads=replica.threads,
         ) as running, running.generator():  # fmt: skip
             timeout = max(10.0, replica.objective.limit_ms / 1000.0 * 20)
+            began = time.monotonic()
             results = asyncio.run(
                 _replay(running.urls, running.bodies, schedules, timeout, plan.table.limit_ms)
             )
             info.reasons = running.busy_reasons() or None
+            info.machine_slowdown = _slowdown(store, name, running, began)
     except ServesizeError as exc:
         info.error = str(exc)
         info.met = False
@@ -268,6 +271,20 @@ def confirm_plan(
     return info
 
 
+def _slowdown(store: Store, name: str, running: Replicas, began: float) -> float | None:
+    """The CPU's speed during the replay against the profile's fastest (its
+    ``machineSpeed``; a profile from before the probe: the replay's own fastest)."""
+    if running.speed is None:
+        return None
+    now = time.monotonic()
+    during = running.speed.median_ms(began, now)
+    speed = store.profiles.get(name).details.get("machineSpeed") or {}
+    fastest = speed.get("fastestLoopMs") if isinstance(speed, dict) else None
+    if during is None or not isinstance(fastest, int | float) or fastest <= 0:
+        return running.speed.slowdown(began, now)
+    return round(during / float(fastest), 3)
+
+
 def _replayed_prediction(
     replica: Replica, schedules: Sequence[np.ndarray], percentile: float, seed: int
 ) -> float | None:
@@ -294,6 +311,13 @@ def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:
     )
     if info.reasons:
         return text + "; NOT TRUSTED: " + "; ".join(info.reasons)
+    if info.machine_slowdown is not None and info.machine_slowdown > 1.25:
+        # not a verdict (docs/verdict.md): a slower CPU than the profile's explains a
+        # measurement above the prediction, so the reader is told
+        text += (
+            f"; the CPU ran {info.machine_slowdown:.2f}x slower than at its fastest in the "
+            "profile (a neighbour on the host)"
+        )
     interval = info.measured_interval_ms
     if interval is not None:
         # the measured percentile of a few hundred requests is itself uncertain: the

@@ -86,14 +86,16 @@ class Replica:
             raise InvalidInputError(f"{name}: {exc}") from None
         objective = parse_slo(label)
         workers = int(f.recommended_workers or 1)
-        at_limits = cpu_at(f.sizing or [], float(cpu), workers)
+        # the profile's own limit on a slowed CPU (its setting; 0: every run counts)
+        slowed = float((f.settings or {}).get("max_slowdown", 1.25) or 0.0)
+        at_limits = cpu_at(f.sizing or [], float(cpu), workers, slowed)
         cpq = at_limits or float(f.cpu_seconds_per_query or model.cpu_per_query)
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
-        tail, runs = tail_factor(f.sizing or [], model, float(cpu), workers, objective)
+        tail, runs = tail_factor(f.sizing or [], model, float(cpu), workers, objective, slowed)
         return cls(
             cores=float(cpu),
             memory_gb=f.recommended_memory_in_gb,
@@ -233,6 +235,7 @@ def tail_factor(
     cores: float,
     workers: int,
     objective: Objective,
+    max_slowdown: float = 1.25,
 ) -> tuple[float, int]:
     """How much slower than the model the profile's own runs at ``cores`` and
     ``workers`` measured the objective's percentile, and from how many runs.
@@ -246,7 +249,7 @@ def tail_factor(
     """
     logs: list[float] = []
     weights: list[float] = []
-    for row in _runs_at(rows, cores, workers):
+    for row in _runs_at(rows, cores, workers, max_slowdown):
         measured, rate = row.get("objectiveLatencyInMs"), row.get("measuredQueriesPerSecond")
         n = int(row.get("n") or 0)
         if not isinstance(measured, int | float) or not isinstance(rate, int | float):
@@ -272,7 +275,9 @@ def _cold_start(f: Figures) -> float:
     return float(confirmed or f.cold_start_seconds or 0.0)
 
 
-def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> float | None:
+def cpu_at(
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 1.25
+) -> float | None:
     """CPU seconds a request burnt in the profile's own runs at ``cores`` and
     ``workers`` (those that could be trusted and kept up), weighted by their requests;
     None without one.  A small quota costs more CPU a request than the bound the
@@ -280,7 +285,7 @@ def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> flo
     0.4 cores, 6.9 ms at one core; bench/RESULTS-repeat.md), and an HPA reads the
     utilisation at the limits."""
     used = served = 0.0
-    for row in _runs_at(rows, cores, workers):
+    for row in _runs_at(rows, cores, workers, max_slowdown):
         values = [
             row.get(k) for k in ("utilizedCpu", "measuredQueriesPerSecond", "durationSeconds")
         ]
@@ -292,15 +297,30 @@ def cpu_at(rows: Sequence[Mapping[str, Any]], cores: float, workers: int) -> flo
 
 
 def _runs_at(
-    rows: Sequence[Mapping[str, Any]], cores: float, workers: int
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 1.25
 ) -> Iterator[Mapping[str, Any]]:
     """The profile's measured runs at ``cores`` and ``workers`` that could be trusted
-    and kept up."""
-    for row in rows:
-        if row.get("source") != "measured" or row.get("untrusted") or row.get("fellBehind"):
-            continue
-        if _same(row.get("cpu"), cores) and int(row.get("workers") or 1) == workers:
-            yield row
+    and kept up; of those, the ones made while the service's CPU ran at speed (a
+    ``machineSlowdown`` within ``max_slowdown``, or none recorded) when there are any.
+    A run on a CPU 1.7x slower burnt that much more CPU a request, and a replica
+    calibrated on it predicts a slower service than runs at speed measure
+    (servesize.profiling.speed)."""
+    found = [
+        row
+        for row in rows
+        if row.get("source") == "measured"
+        and not row.get("untrusted")
+        and not row.get("fellBehind")
+        and _same(row.get("cpu"), cores)
+        and int(row.get("workers") or 1) == workers
+    ]
+    at_speed = [row for row in found if not _slowed(row, max_slowdown)]
+    yield from at_speed or found
+
+
+def _slowed(row: Mapping[str, Any], max_slowdown: float) -> bool:
+    value = row.get("machineSlowdown")
+    return bool(max_slowdown) and isinstance(value, int | float) and value > max_slowdown
 
 
 def _same(a: object, b: float) -> bool:

@@ -27,6 +27,7 @@ from servesize.profiling.request import EnvironmentSpec, ProfileRequest
 from servesize.profiling.sampler import Sampler
 from servesize.profiling.servers import Endpoint
 from servesize.profiling.settings import GIB, ProfileSettings
+from servesize.profiling.speed import SpeedProbe
 from servesize.profiling.verdict import contention_reasons
 from servesize.workspace import Store
 
@@ -97,6 +98,8 @@ class Replicas:
     generator_cpus: tuple[int, ...]
     limits_enforced: bool
     samplers: tuple[Sampler, ...] = ()
+    #: the CPU's speed beside the first replica (servesize.profiling.speed)
+    speed: SpeedProbe | None = None
 
     def generator(self) -> contextlib.AbstractContextManager[None]:
         """Pin the calling thread to the generator's CPUs while the load runs."""
@@ -131,6 +134,7 @@ def launch_replicas(
     memory = int(memory_gb * GIB) if memory_gb else None
     started: list[Any] = []
     samplers: list[Sampler] = []
+    speed = SpeedProbe.start(cpus.service)
     try:
         urls = []
         for _ in range(count):
@@ -158,8 +162,11 @@ def launch_replicas(
             tuple(cpus.generator),
             enforced,
             tuple(samplers),
+            speed,
         )
     finally:
+        if speed is not None:
+            speed.stop()
         for sampler in samplers:
             with contextlib.suppress(Exception):
                 sampler.stop()

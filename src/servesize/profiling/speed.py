@@ -143,6 +143,14 @@ class SpeedProbe:
         with self._lock:
             return len(self._values)
 
+    def median_ms(self, start: float, end: float) -> float | None:
+        """The median loop (ms) between ``start`` and ``end``; None with fewer than
+        ``MIN_SAMPLES`` loops there."""
+        with self._lock:
+            pairs = list(zip(self._times, self._values, strict=True))
+        during = [v for t, v in pairs if start <= t <= end]
+        return statistics.median(during) if len(during) >= MIN_SAMPLES else None
+
     def slowdown(self, start: float, end: float) -> float | None:
         """:func:`slowdown_of` the probe's loops so far."""
         with self._lock:

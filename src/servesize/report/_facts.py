@@ -268,6 +268,47 @@ def cpu_sharing(view: ProfileView) -> FactTable:
     )
 
 
+def machine_speed(view: ProfileView) -> FactTable:
+    """The speed probe beside the service (docs/verdict.md): how much slower than its
+    fastest the CPU ran, over the profile and in its slowest run."""
+    f = view.figures
+    speed = f.machine_speed if isinstance(f.machine_speed, dict) else {}
+    if not speed:
+        return FactTable("The CPU's speed", ("", "value"), [])
+    loops = (speed.get(k) for k in ("fastestLoopMs", "medianLoopMs", "slowestLoopMs"))
+    runs = [
+        (float(r["machineSlowdown"]), f"{r.get('phase')}, {fmt(r.get('cpu'), 'cores')}")
+        for r in f.sizing or []
+        if isinstance(r, dict) and isinstance(r.get("machineSlowdown"), int | float)
+    ]
+    slowest = max(runs, default=None)
+    rows = [
+        ("Probe", f"a fixed loop every 100 ms on CPU {speed.get('probeCpu')}"),
+        ("Fastest / median / slowest loop", " / ".join(fmt(v, "ms", digits=3) for v in loops)),
+        ("Loops more than 25% slower than the fastest", fmt_share(speed.get("slowShare"))),
+        ("The measurement ran at", _slowdown(f.machine_slowdown)),
+        (
+            "Slowest run of the sizing",
+            f"{_slowdown(slowest[0])} ({slowest[1]})" if slowest else DASH,
+        ),
+    ]
+    return FactTable("The CPU's speed", ("", "value"), rows)
+
+
+def speed_rule(view: ProfileView) -> str:
+    """What the profile did with a slowed run, from its settings."""
+    limit = _number(view.section("settings").get("max_slowdown", 1.25))
+    if not limit:
+        return "Slowed runs were not measured again (max_slowdown 0)."
+    return f"A sizing run more than {limit:g}x slower than the fastest is measured again once."
+
+
+def _slowdown(value: Any) -> str:
+    """``1.04x its fastest`` (the probe's median over its fastest)."""
+    number = _number(value)
+    return DASH if number is None else f"{number:.2f}x its fastest"
+
+
 def errors(view: ProfileView) -> FactTable:
     rows: list[tuple[str, ...]] = []
     f = view.figures
@@ -351,6 +392,7 @@ def all_tables(view: ProfileView) -> list[FactTable]:
         throughput(view),
         utilisation(view),
         cpu_sharing(view),
+        machine_speed(view),
         confirmation(view),
         errors(view),
         not_measured(view),

@@ -321,6 +321,14 @@ def render_html(view: ProfileView) -> str:
             ),
         ),
         _cols(
+            _card(
+                "The CPU's speed",
+                table(_facts.machine_speed(view), "not measured"),
+                "A virtual CPU can run the same work slower for seconds at a time, "
+                "unseen by the kernel. " + _facts.speed_rule(view),
+            ),
+        ),
+        _cols(
             _card("Throughput per second", _charts.window_throughput(view)),
             _card("Latency per second", _charts.window_latency(view)),
         ),

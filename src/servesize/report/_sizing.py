@@ -45,6 +45,7 @@ SIZING_COLUMNS = (
     "durationSeconds",
     "utilizedCpu",
     "throttledShare",
+    "machineSlowdown",
     "peakMemoryInGB",
     "source",
     "phase",
@@ -115,6 +116,12 @@ def _decision(row: dict[str, Any]) -> str:
     return text
 
 
+def _speed(value: Any) -> str:
+    """``x1.04``: the CPU's slowdown during the run (docs/verdict.md)."""
+    number = _num(value)
+    return DASH if number is None else f"x{number:.2f}"
+
+
 def _source(row: dict[str, Any]) -> str:
     source = str(row.get("source") or DASH)
     return f"{source} ({row['phase']})" if row.get("phase") else source
@@ -134,6 +141,7 @@ def sizing_table(view: ProfileView) -> FactTable:
                 _decision(r),
                 fmt(r.get("utilizedCpu"), "cores"),
                 fmt_share(r.get("throttledShare")),
+                _speed(r.get("machineSlowdown")),
                 fmt_gb(r.get("peakMemoryInGB")).split(" (")[0],
                 _source(r),
             )
@@ -148,6 +156,7 @@ def sizing_table(view: ProfileView) -> FactTable:
         "decision: over limit of n",
         "CPU used",
         "throttled",
+        "CPU slower by",
         "peak memory",
         "measured / predicted",
     )

@@ -307,6 +307,9 @@ class PlanConfirmation(_Group):
     late_send_share: float | None = figure("lateSendShare")
     #: why the measurement cannot be trusted (a busy machine: docs/verdict.md)
     reasons: list[str] | None = figure("reasons")
+    #: the CPU's speed during the replay: the probe's median loop over the fastest of
+    #: the profile's (servesize.profiling.speed; 1.0: as fast as the profile at its best)
+    machine_slowdown: float | None = figure("machineSlowdown")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")
     note: str | None = figure("note")

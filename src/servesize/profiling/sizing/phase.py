@@ -219,7 +219,10 @@ class SizingPhase:
         trial = self._timed(phase, run, alloc, rate, least, most)
         if not trial.untrusted and not self._slowed(trial):
             return trial
-        return self._timed(phase, run, alloc, rate, least, most)
+        slowdown = trial.metrics.get("machineSlowdown")
+        why = list(trial.untrusted) or [f"the CPU ran {slowdown:.2f}x slower than its fastest"]
+        again = self._timed(phase, run, alloc, rate, least, most)
+        return replace(again, remeasured=tuple(why))
 
     def _slowed(self, trial: Trial) -> bool:
         limit = self.s.max_slowdown

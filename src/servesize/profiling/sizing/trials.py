@@ -64,6 +64,9 @@ class Trial:
     fell_behind: bool = False
     #: why the run could not be trusted (busy machine, late generator), after one repeat
     untrusted: tuple[str, ...] = ()
+    #: why this run is a repeat: what was wrong with the first (servesize.profiling
+    #: .sizing.phase, ``judged``)
+    remeasured: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> str:
@@ -110,6 +113,8 @@ class Trial:
             row["fellBehind"] = True
         if self.untrusted:
             row["untrusted"] = list(self.untrusted)
+        if self.remeasured:
+            row["remeasured"] = list(self.remeasured)
         return row
 
 
