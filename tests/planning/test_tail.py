@@ -124,24 +124,26 @@ def test_a_new_replica_starts_as_the_confirmation_did_under_its_limits() -> None
     assert replica.to_dict()["coldStartSeconds"] == pytest.approx(3.0)
 
 
-def test_runs_on_a_slowed_cpu_calibrate_nothing_while_runs_at_speed_exist() -> None:
+def test_with_max_slowdown_runs_on_a_slowed_cpu_calibrate_nothing_beside_runs_at_speed() -> None:
     model = _model()
     slowed = _run(model, 10.0, 3.0, machineSlowdown=1.7)  # a neighbour's spell
     at_speed = _run(model, 20.0, 1.2, machineSlowdown=1.03)
-    factor, runs = tail_factor([slowed, at_speed], model, 0.5, 1, P90)
+    # a profile that set max_slowdown sized for the host at its best: so does the plan
+    factor, runs = tail_factor([slowed, at_speed], model, 0.5, 1, P90, 1.25)
     assert runs == 1
     assert factor == pytest.approx(1.2, rel=1e-3)
     # every run slowed: they are all there is, and they count
-    factor, runs = tail_factor([slowed], model, 0.5, 1, P90)
+    factor, runs = tail_factor([slowed], model, 0.5, 1, P90, 1.25)
     assert runs == 1
     assert factor == pytest.approx(3.0, rel=1e-3)
-    # max_slowdown 0: the profile did not judge speed, nor does the plan
-    assert tail_factor([slowed, at_speed], model, 0.5, 1, P90, 0.0)[1] == 2
+    # by default (max_slowdown off) every run counts, slowed or not
+    assert tail_factor([slowed, at_speed], model, 0.5, 1, P90)[1] == 2
 
 
-def test_the_cpu_a_request_burnt_is_taken_from_runs_at_speed() -> None:
+def test_with_max_slowdown_the_cpu_a_request_burnt_is_taken_from_runs_at_speed() -> None:
     row = {"source": "measured", "cpu": 0.5, "workers": 1, "durationSeconds": 10.0}
     slowed = {**row, "utilizedCpu": 0.17, "measuredQueriesPerSecond": 20.0, "machineSlowdown": 1.7}
     at_speed = {**row, "utilizedCpu": 0.1, "measuredQueriesPerSecond": 20.0}
-    assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.005)
-    assert cpu_at([slowed], 0.5, 1) == pytest.approx(0.0085)
+    assert cpu_at([slowed, at_speed], 0.5, 1, 1.25) == pytest.approx(0.005)
+    assert cpu_at([slowed], 0.5, 1, 1.25) == pytest.approx(0.0085)
+    assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.00675)  # off: both

@@ -215,6 +215,7 @@ def test_a_trial_on_a_slowed_cpu_is_measured_again_once_and_the_repeat_stands(
     slowdowns: tuple[float | None, float | None], runs: int, kept: float | None
 ) -> None:
     host = _Host([{**_metrics(0), "machineSlowdown": s} for s in slowdowns])
+    host.settings = ProfileSettings(slo="p90=10ms", trial_duration=1.0, max_slowdown=1.25)
     phase, _ = _phase(host)
     trial = phase.measure(allocation_for(0.5), 40.0)
     assert len(host.watches) == runs
@@ -228,9 +229,10 @@ def test_a_trial_on_a_slowed_cpu_is_measured_again_once_and_the_repeat_stands(
     assert not phase.untrusted
 
 
-def test_max_slowdown_zero_never_measures_again() -> None:
+def test_by_default_a_slowed_trial_stands_with_its_slowdown() -> None:
     host = _Host([{**_metrics(0), "machineSlowdown": 3.0}, _metrics(0)])
-    host.settings = ProfileSettings(slo="p90=10ms", trial_duration=1.0, max_slowdown=0)
+    assert host.settings.max_slowdown == 0  # off: every run stands, reported
     phase, _ = _phase(host)
-    phase.measure(allocation_for(0.5), 40.0)
+    trial = phase.measure(allocation_for(0.5), 40.0)
     assert len(host.watches) == 1
+    assert trial.to_row()["machineSlowdown"] == 3.0

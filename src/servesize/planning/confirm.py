@@ -37,6 +37,7 @@ from servesize.planning.replica import Replica
 from servesize.profiling.replicas import Replicas, launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
+from servesize.profiling.speed import NOTED_SLOWDOWN
 from servesize.workspace import PlanConfirmation, Store
 
 __all__ = [
@@ -311,7 +312,7 @@ def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:
     )
     if info.reasons:
         return text + "; NOT TRUSTED: " + "; ".join(info.reasons)
-    if info.machine_slowdown is not None and info.machine_slowdown > 1.25:
+    if info.machine_slowdown is not None and info.machine_slowdown > NOTED_SLOWDOWN:
         # not a verdict (docs/verdict.md): a slower CPU than the profile's explains a
         # measurement above the prediction, so the reader is told
         text += (

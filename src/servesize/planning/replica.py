@@ -87,7 +87,7 @@ class Replica:
         objective = parse_slo(label)
         workers = int(f.recommended_workers or 1)
         # the profile's own limit on a slowed CPU (its setting; 0: every run counts)
-        slowed = float((f.settings or {}).get("max_slowdown", 1.25) or 0.0)
+        slowed = float((f.settings or {}).get("max_slowdown") or 0.0)
         at_limits = cpu_at(f.sizing or [], float(cpu), workers, slowed)
         cpq = at_limits or float(f.cpu_seconds_per_query or model.cpu_per_query)
         if at_limits is not None and model.work:
@@ -235,7 +235,7 @@ def tail_factor(
     cores: float,
     workers: int,
     objective: Objective,
-    max_slowdown: float = 1.25,
+    max_slowdown: float = 0.0,
 ) -> tuple[float, int]:
     """How much slower than the model the profile's own runs at ``cores`` and
     ``workers`` measured the objective's percentile, and from how many runs.
@@ -276,7 +276,7 @@ def _cold_start(f: Figures) -> float:
 
 
 def cpu_at(
-    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 1.25
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
 ) -> float | None:
     """CPU seconds a request burnt in the profile's own runs at ``cores`` and
     ``workers`` (those that could be trusted and kept up), weighted by their requests;
@@ -297,14 +297,12 @@ def cpu_at(
 
 
 def _runs_at(
-    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 1.25
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
 ) -> Iterator[Mapping[str, Any]]:
     """The profile's measured runs at ``cores`` and ``workers`` that could be trusted
-    and kept up; of those, the ones made while the service's CPU ran at speed (a
-    ``machineSlowdown`` within ``max_slowdown``, or none recorded) when there are any.
-    A run on a CPU 1.7x slower burnt that much more CPU a request, and a replica
-    calibrated on it predicts a slower service than runs at speed measure
-    (servesize.profiling.speed)."""
+    and kept up; with a ``max_slowdown`` (the profile's setting, off by default), of
+    those the ones made while the service's CPU ran at speed, when there are any: the
+    profile then sized for the host at its best, and so does the plan."""
     found = [
         row
         for row in rows

@@ -297,9 +297,9 @@ def machine_speed(view: ProfileView) -> FactTable:
 
 def speed_rule(view: ProfileView) -> str:
     """What the profile did with a slowed run, from its settings."""
-    limit = _number(view.section("settings").get("max_slowdown", 1.25))
+    limit = _number(view.section("settings").get("max_slowdown"))
     if not limit:
-        return "Slowed runs were not measured again (max_slowdown 0)."
+        return "Every run stands, its slowdown reported (max_slowdown: off)."
     return f"A sizing run more than {limit:g}x slower than the fastest is measured again once."
 
 

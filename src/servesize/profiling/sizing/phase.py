@@ -7,7 +7,7 @@ allocation (the running service's CPU quota changed in place; a fresh service wh
 workers or threads change, or after a trial the service fell behind in).  Every run
 is judged twice: whether it can be trusted (``verdict.trust_reasons``: a run on a busy
 machine or with a late generator is measured again, once; so is one while the service's
-CPU ran slow, ``speed``), and whether it met the
+CPU ran slow, when the profile sets ``max_slowdown``), and whether it met the
 objective (``decision.decide``, looked at once a second: the run ends as soon as it is
 decided, at most after its cap).  The confirmation (``confirm.py``) decides ``sloMet``.
 """
@@ -212,10 +212,11 @@ class SizingPhase:
     ) -> Trial:
         """A decided run that can be trusted: measured again once when the first could
         not be (a busy machine, a late generator); if neither could, the trial says why
-        and does not count as met.  Measured again once, too, when the service's CPU ran
-        more than ``max_slowdown`` times slower than its fastest in the profile (a
-        neighbour on the host: :mod:`servesize.profiling.speed`); the second run stands
-        however fast the CPU ran, with its slowdown in its row."""
+        and does not count as met.  With ``max_slowdown`` set (off by default), measured
+        again once, too, when the service's CPU ran more than that many times slower
+        than its fastest in the profile (a neighbour on the host:
+        :mod:`servesize.profiling.speed`); the second run stands however fast the CPU
+        ran, with its slowdown in its row."""
         trial = self._timed(phase, run, alloc, rate, least, most)
         if not trial.untrusted and not self._slowed(trial):
             return trial
