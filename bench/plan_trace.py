@@ -66,6 +66,14 @@ def plan(ws: Path, trace: Path, speed: float, *extra: str) -> tuple[dict[str, An
     return json.loads(proc.stdout), seconds
 
 
+def _within(confirmation: dict[str, Any], key: str) -> bool | None:
+    """``measuredMs`` within 25% of ``confirmation[key]`` (None without that figure)."""
+    predicted, measured = confirmation.get(key), confirmation.get("measuredMs")
+    if not predicted or measured is None:
+        return None
+    return bool(abs(measured - predicted) / predicted <= 0.25)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trace", type=Path, required=True)
@@ -127,6 +135,7 @@ def main() -> int:
             "planUnder10s": own_seconds < 10,
             "confirmationUnder90s": confirmed_seconds - plain_seconds < 90,
             "within25Percent": (c.get("deviation") is not None and c["deviation"] <= 0.25),
+            "within25PercentAtMeasuredSpeed": _within(c, "predictedAtMeasuredSpeedMs"),
             # what one window's measurement can show: the prediction inside the interval
             # that holds the true percentile at 95% (bench/replica_tail.py)
             "predictionWithinMeasuredInterval": c.get("predictionWithinInterval"),

@@ -155,3 +155,24 @@ def _normal_quantile(p: float) -> float:
         else:
             hi = mid
     return (lo + hi) / 2
+
+
+def test_a_slower_cpu_makes_the_replayed_prediction_slower_and_scales_its_cpu() -> None:
+    from servesize.planning.confirm import _at_speed, _replayed_prediction
+    from servesize.planning.replica import Replica
+
+    from .helpers import sized_figures
+
+    replica = Replica.from_figures(sized_figures(cores=0.5, service_ms=10.0))
+    rng = np.random.default_rng(5)
+    schedules = [np.sort(rng.uniform(0, 60, 1500))]  # 25/s on 0.5 cores of 10 ms
+    at_speed = _replayed_prediction(replica, schedules, 99.0, 1)
+    same = _replayed_prediction(_at_speed(replica, 1.0), schedules, 99.0, 1)
+    slower = _replayed_prediction(_at_speed(replica, 1.7), schedules, 99.0, 1)
+    assert at_speed is not None
+    assert same is not None
+    assert slower is not None
+    assert same == pytest.approx(at_speed)
+    # 1.7x the work at 25/s under 0.5 cores: 85% of the quota, queueing far beyond 1.7x
+    assert slower > 1.7 * at_speed
+    assert _at_speed(replica, 1.7).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.7)
