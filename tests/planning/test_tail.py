@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from servesize.planning.replica import LatencyTable, Replica, cpu_at, tail_factor
+from servesize.planning.replica import LatencyTable, Replica, cpu_at, speed_at, tail_factor
 from servesize.profiling.objective import parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Confirmation
@@ -24,9 +24,15 @@ def _model() -> ServiceModel:
     return ServiceModel.from_details(figures.sizing_model)
 
 
-def _run(model: ServiceModel, rate: float, ratio: float, **row: Any) -> dict[str, Any]:
-    """A measured sizing row at 0.5 cores, ``ratio`` times the model's p90 at ``rate``."""
-    predicted = model.percentile_ms(0.5, 1, rate, "90")
+def _run(
+    model: ServiceModel, rate: float, ratio: float, speed: float | None = None, **row: Any
+) -> dict[str, Any]:
+    """A measured sizing row at 0.5 cores, ``ratio`` times the model's p90 at ``rate``
+    on a CPU ``speed`` times slower than the profile's fastest (recorded as its
+    ``machineSlowdown``; None: not recorded)."""
+    if speed is not None:
+        row["machineSlowdown"] = speed
+    predicted = model.at_speed(speed or 1.0).percentile_ms(0.5, 1, rate, "90")
     return {
         "source": "measured",
         "cpu": 0.5,
@@ -126,8 +132,8 @@ def test_a_new_replica_starts_as_the_confirmation_did_under_its_limits() -> None
 
 def test_with_max_slowdown_runs_on_a_slowed_cpu_calibrate_nothing_beside_runs_at_speed() -> None:
     model = _model()
-    slowed = _run(model, 10.0, 3.0, machineSlowdown=1.7)  # a neighbour's spell
-    at_speed = _run(model, 20.0, 1.2, machineSlowdown=1.03)
+    slowed = _run(model, 10.0, 3.0, speed=1.7)  # a neighbour's spell
+    at_speed = _run(model, 20.0, 1.2, speed=1.03)
     # a profile that set max_slowdown sized for the host at its best: so does the plan
     factor, runs = tail_factor([slowed, at_speed], model, 0.5, 1, P90, 1.25)
     assert runs == 1
@@ -140,10 +146,41 @@ def test_with_max_slowdown_runs_on_a_slowed_cpu_calibrate_nothing_beside_runs_at
     assert tail_factor([slowed, at_speed], model, 0.5, 1, P90)[1] == 2
 
 
-def test_with_max_slowdown_the_cpu_a_request_burnt_is_taken_from_runs_at_speed() -> None:
+def test_a_run_is_compared_with_the_model_at_the_speed_it_ran_at() -> None:
+    model = _model()
+    # exactly what the model predicts on a CPU 1.7x slower: no tail to add
+    slowed = _run(model, 10.0, 1.0, speed=1.7)
+    factor, runs = tail_factor([slowed], model, 0.5, 1, P90)
+    assert runs == 1
+    assert factor == pytest.approx(1.0)
+    # the same latency read against the model at full speed would look far slower
+    unrecorded = {k: v for k, v in slowed.items() if k != "machineSlowdown"}
+    assert tail_factor([unrecorded], model, 0.5, 1, P90)[0] > 1.5
+
+
+def test_the_cpu_a_request_burnt_is_taken_back_to_full_speed_by_its_runs_slowdown() -> None:
     row = {"source": "measured", "cpu": 0.5, "workers": 1, "durationSeconds": 10.0}
     slowed = {**row, "utilizedCpu": 0.17, "measuredQueriesPerSecond": 20.0, "machineSlowdown": 1.7}
     at_speed = {**row, "utilizedCpu": 0.1, "measuredQueriesPerSecond": 20.0}
-    assert cpu_at([slowed, at_speed], 0.5, 1, 1.25) == pytest.approx(0.005)
-    assert cpu_at([slowed], 0.5, 1, 1.25) == pytest.approx(0.0085)
-    assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.00675)  # off: both
+    # 8.5 ms a request on a CPU 1.7x slower is 5 ms at full speed
+    assert cpu_at([slowed], 0.5, 1) == pytest.approx(0.005)
+    assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.005)
+
+
+def test_the_replica_is_put_at_the_speed_its_calibration_runs_had() -> None:
+    figures = sized_figures(cores=0.5, service_ms=10.0)
+    model = _model()
+    plain = Replica.from_figures(figures)
+    assert plain.speed == 1.0  # a profile from before the probe: as it was
+    figures.sizing = [
+        _run(model, 10.0, 1.0, speed=1.1),
+        _run(model, 15.0, 1.0, speed=1.3),
+        _run(model, 20.0, 1.0, speed=1.2),
+    ]
+    replica = Replica.from_figures(figures)
+    assert speed_at(figures.sizing, 0.5, 1) == pytest.approx(1.2)
+    assert replica.speed == pytest.approx(1.2)
+    assert replica.to_dict()["machineSlowdown"] == pytest.approx(1.2)
+    # each run as the model at its speed predicts: nothing to scale
+    assert replica.tail == pytest.approx(1.0)
+    assert replica.model.work[0] == pytest.approx(plain.model.work[0] * 1.2)

@@ -35,7 +35,6 @@ from servesize.load import LoadResult, LoadSpec, run_load_async
 from servesize.planning.plan import Plan
 from servesize.planning.replay import replica_latencies_ms
 from servesize.planning.replica import Replica
-from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.replicas import Replicas, launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
@@ -250,9 +249,10 @@ def confirm_plan(
         info.met = False
         return info
     if info.machine_slowdown is not None:
-        # the same requests through the model of a service that slow: whether the model
-        # or the host's speed made the difference (docs/planning.md)
-        factor = info.machine_slowdown / _calibrated_speed(store, name, replica)
+        # the same requests through the model of a service that slow (the replica's
+        # model is at the speed of its calibration runs): whether the model or the
+        # host's speed made the difference (docs/planning.md)
+        factor = info.machine_slowdown / replica.speed
         at_speed = _at_speed(replica, factor)
         info.predicted_at_measured_speed_ms = _replayed_prediction(
             at_speed, schedules, plan.table.percentile, s.seed
@@ -296,31 +296,15 @@ def _slowdown(store: Store, name: str, running: Replicas, began: float) -> float
     return round(during / float(fastest), 3)
 
 
-def _calibrated_speed(store: Store, name: str, replica: Replica) -> float:
-    """The CPU's speed in the profile's runs at the replica's allocation (the median of
-    their ``machineSlowdown``), which the replica's model was calibrated at; 1.0 when
-    none recorded one."""
-    rows = store.profiles.get(name).details.get("sizing") or []
-    speeds = [
-        float(r["machineSlowdown"])
-        for r in rows
-        if isinstance(r, dict)
-        and r.get("source") == "measured"
-        and isinstance(r.get("cpu"), int | float)
-        and abs(float(r["cpu"]) - replica.cores) < 1e-6
-        and isinstance(r.get("machineSlowdown"), int | float)
-    ]
-    return float(np.median(speeds)) if speeds else 1.0
-
-
 def _at_speed(replica: Replica, factor: float) -> Replica:
     """``replica`` on a CPU ``factor`` times slower: every request's work and CPU scaled
     (the model's CPU is a share of its work, so scaling the work scales both)."""
-    model = replica.model
-    slower = ServiceModel(
-        tuple(w * factor for w in model.work), model.cpu_fraction, model.overhead_ms
+    return dataclasses.replace(
+        replica,
+        model=replica.model.at_speed(factor),
+        cpu_per_query=replica.cpu_per_query * factor,
+        speed=replica.speed * factor,
     )
-    return dataclasses.replace(replica, model=slower, cpu_per_query=replica.cpu_per_query * factor)
 
 
 def _replayed_prediction(

@@ -31,7 +31,7 @@ from servesize.profiling.objective import Objective, parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Figures
 
-__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "tail_factor"]
+__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speed_at", "tail_factor"]
 
 #: rates on the grid, denser towards the capacity where latency bends up
 GRID_POINTS = 40
@@ -59,6 +59,9 @@ class Replica:
     tail: float = 1.0
     #: the runs ``tail`` was taken from
     tail_runs: int = 0
+    #: how much slower than the profile's fastest the CPU ran in those runs (the median
+    #: of their ``machineSlowdown``): the speed the model was put at (:func:`speed_at`)
+    speed: float = 1.0
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -88,14 +91,20 @@ class Replica:
         workers = int(f.recommended_workers or 1)
         # the profile's own limit on a slowed CPU (its setting; 0: every run counts)
         slowed = float((f.settings or {}).get("max_slowdown") or 0.0)
-        at_limits = cpu_at(f.sizing or [], float(cpu), workers, slowed)
-        cpq = at_limits or float(f.cpu_seconds_per_query or model.cpu_per_query)
+        rows = f.sizing or []
+        # calibrated at the CPU's full speed (each run's CPU and latency taken back by
+        # the slowdown it ran at), then put at the speed those runs typically had
+        at_limits = cpu_at(rows, float(cpu), workers, slowed)
+        speed = speed_at(rows, float(cpu), workers, slowed)
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
-        tail, runs = tail_factor(f.sizing or [], model, float(cpu), workers, objective, slowed)
+        tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed)
+        model = model.at_speed(speed)
+        cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
+        cpq = cpq or model.cpu_per_query
         return cls(
             cores=float(cpu),
             memory_gb=f.recommended_memory_in_gb,
@@ -107,6 +116,7 @@ class Replica:
             model=model,
             tail=tail,
             tail_runs=runs,
+            speed=speed,
         )
 
     @property
@@ -129,6 +139,7 @@ class Replica:
             "capacityQueriesPerSecond": round(self.capacity, 3),
             "tailFactor": round(self.tail, 4),
             "tailRuns": self.tail_runs,
+            "machineSlowdown": round(self.speed, 3),
         }
 
 
@@ -256,7 +267,8 @@ def tail_factor(
             continue
         if n < _MIN_RUN or measured <= 0 or rate <= 0:
             continue
-        predicted = model.percentile_ms(cores, workers, float(rate), objective.percentile)
+        at = model.at_speed(_speed_of(row))
+        predicted = at.percentile_ms(cores, workers, float(rate), objective.percentile)
         if not math.isfinite(predicted) or predicted <= 0:
             continue
         logs.append(math.log(float(measured) / predicted))
@@ -291,7 +303,7 @@ def cpu_at(
         ]
         if all(isinstance(v, int | float) and v > 0 for v in values):
             cpu, rate, seconds = (float(v) for v in values)  # type: ignore[arg-type]
-            used += cpu * seconds
+            used += cpu * seconds / _speed_of(row)
             served += rate * seconds
     return used / served if served > 0 else None
 
@@ -314,6 +326,26 @@ def _runs_at(
     ]
     at_speed = [row for row in found if not _slowed(row, max_slowdown)]
     yield from at_speed or found
+
+
+def speed_at(
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
+) -> float:
+    """The median ``machineSlowdown`` of the runs the replica is calibrated on (1.0 where
+    none recorded one): the CPU's speed the plan assumes, as those runs had it."""
+    speeds = [_speed_of(row) for row in _runs_at(rows, cores, workers, max_slowdown)]
+    if not speeds:
+        return 1.0
+    ordered = sorted(speeds)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _speed_of(row: Mapping[str, Any]) -> float:
+    """How much slower than the profile's fastest the CPU ran during ``row`` (1.0 when
+    not recorded: a profile from before the probe)."""
+    value = row.get("machineSlowdown")
+    return float(value) if isinstance(value, int | float) and value > 0 else 1.0
 
 
 def _slowed(row: Mapping[str, Any], max_slowdown: float) -> bool:

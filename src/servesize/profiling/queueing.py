@@ -135,6 +135,17 @@ class ServiceModel:
         """Each sample's share of a core while it runs (:func:`cpu_shares`)."""
         return cpu_shares(np.asarray(self.work, dtype=float), self.cpu_fraction)
 
+    def at_speed(self, factor: float) -> ServiceModel:
+        """The same service on a CPU ``factor`` times slower (every request's work, and
+        so its CPU, scaled); ``self`` at 1."""
+        if factor == 1.0:
+            return self
+        work = tuple(w * factor for w in self.work)
+        # a new model, not dataclasses.replace: that would share the latency cache
+        return ServiceModel(
+            work, self.cpu_fraction, self.overhead_ms, self.period, self.requests, self.seed
+        )
+
     @property
     def cpu_per_query(self) -> float:
         return float(np.mean(self.work)) * self.cpu_fraction if self.work else 0.0
