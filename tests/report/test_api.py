@@ -59,3 +59,14 @@ def test_summary_says_the_cpu_per_query_and_the_machine() -> None:
         == "4 CPUs"
     )
     assert _summary_rows(ProfileView("none", "Failed", {}))["CPU per query"] == "—"
+
+
+def test_summary_says_how_fast_the_cpu_ran_when_it_was_timed() -> None:
+    import dataclasses
+
+    from .conftest import make_view
+
+    view = make_view("valid")
+    assert "CPU speed" not in _summary_rows(view)  # a profile from before the probe
+    timed = dataclasses.replace(view, details={**view.details, "machineSlowdown": 1.31})
+    assert _summary_rows(timed)["CPU speed"] == "1.31x its fastest time"

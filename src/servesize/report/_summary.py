@@ -81,6 +81,9 @@ def summary_table(view: ProfileView) -> Table:
     table.add_row("peak memory", fmt_gb(f.max_utilized_memory_in_gb))
     table.add_row("cold start", fmt(f.cold_start_seconds, "s"))
     table.add_row("waiting for others", fmt_share(f.cpu_contention_share))
+    if f.machine_slowdown is not None:
+        # the host's spells no kernel figure shows (docs/verdict.md)
+        table.add_row("CPU speed", f"{f.machine_slowdown:.2f}x its fastest time")
     throttled = fmt_share(f.throttled_share)
     if f.throttled_seconds is not None:
         throttled += f" of periods, {fmt(f.throttled_seconds, 's')}"
