@@ -19,6 +19,7 @@ optimistic than its fit.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from servesize.errors import InvalidInputError
 from servesize.planning.rates import FloatArray
 from servesize.profiling.objective import Objective, parse_slo
 from servesize.profiling.queueing import ServiceModel
+from servesize.profiling.speed import slowed
 from servesize.workspace import Figures
 
 __all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speed_at", "tail_factor"]
@@ -324,7 +326,7 @@ def _runs_at(
         and _same(row.get("cpu"), cores)
         and int(row.get("workers") or 1) == workers
     ]
-    at_speed = [row for row in found if not _slowed(row, max_slowdown)]
+    at_speed = [row for row in found if not slowed(row.get("machineSlowdown"), max_slowdown)]
     yield from at_speed or found
 
 
@@ -334,11 +336,7 @@ def speed_at(
     """The median ``machineSlowdown`` of the runs the replica is calibrated on (1.0 where
     none recorded one): the CPU's speed the plan assumes, as those runs had it."""
     speeds = [_speed_of(row) for row in _runs_at(rows, cores, workers, max_slowdown)]
-    if not speeds:
-        return 1.0
-    ordered = sorted(speeds)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return float(statistics.median(speeds)) if speeds else 1.0
 
 
 def _speed_of(row: Mapping[str, Any]) -> float:
@@ -346,11 +344,6 @@ def _speed_of(row: Mapping[str, Any]) -> float:
     not recorded: a profile from before the probe)."""
     value = row.get("machineSlowdown")
     return float(value) if isinstance(value, int | float) and value > 0 else 1.0
-
-
-def _slowed(row: Mapping[str, Any], max_slowdown: float) -> bool:
-    value = row.get("machineSlowdown")
-    return bool(max_slowdown) and isinstance(value, int | float) and value > max_slowdown
 
 
 def _same(a: object, b: float) -> bool:

@@ -35,7 +35,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MIN_SAMPLES", "NOTED_SLOWDOWN", "SpeedProbe", "SpeedSummary", "slowdown_of"]
+__all__ = [
+    "MIN_SAMPLES",
+    "NOTED_SLOWDOWN",
+    "SpeedProbe",
+    "SpeedSummary",
+    "slowdown_of",
+    "slowed",
+]
 
 #: a slowdown worth naming where it is shown (a plan's confirmation note, the share of
 #: slow loops): the probe's run medians held within 5% of its fastest at full speed,
@@ -152,9 +159,7 @@ class SpeedProbe:
         """The median loop (ms) between ``start`` and ``end``; None with fewer than
         ``MIN_SAMPLES`` loops there."""
         with self._lock:
-            pairs = list(zip(self._times, self._values, strict=True))
-        during = [v for t, v in pairs if start <= t <= end]
-        return statistics.median(during) if len(during) >= MIN_SAMPLES else None
+            return _median_between(self._times, self._values, start, end)
 
     def slowdown(self, start: float, end: float) -> float | None:
         """:func:`slowdown_of` the probe's loops so far."""
@@ -207,11 +212,23 @@ def slowdown_of(
     """
     if len(values) < _HISTORY:
         return None
-    during = [v for t, v in zip(times, values, strict=True) if start <= t <= end]
-    if len(during) < MIN_SAMPLES:
-        return None
+    median = _median_between(times, values, start, end)
     fastest = _fastest(values)
-    return round(statistics.median(during) / fastest, 3) if fastest > 0 else None
+    return round(median / fastest, 3) if median is not None and fastest > 0 else None
+
+
+def slowed(slowdown: object, max_slowdown: float) -> bool:
+    """A run's ``machineSlowdown`` is above the profile's ``max_slowdown`` (0: never)."""
+    return bool(max_slowdown) and isinstance(slowdown, int | float) and slowdown > max_slowdown
+
+
+def _median_between(
+    times: Sequence[float], values: Sequence[float], start: float, end: float
+) -> float | None:
+    """The median of the loops timed between ``start`` and ``end``; None with fewer
+    than ``MIN_SAMPLES`` of them."""
+    during = [v for t, v in zip(times, values, strict=True) if start <= t <= end]
+    return statistics.median(during) if len(during) >= MIN_SAMPLES else None
 
 
 def _fastest(values: Sequence[float]) -> float:

@@ -26,6 +26,7 @@ from servesize.profiling.settings import ProfileSettings
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.search import Sizer
 from servesize.profiling.sizing.trials import Allocation, Trial, allocation_for, grid
+from servesize.profiling.speed import slowed
 from servesize.profiling.verdict import kept_up, service_reasons, trust_reasons
 from servesize.workspace import Figures
 
@@ -218,17 +219,12 @@ class SizingPhase:
         :mod:`servesize.profiling.speed`); the second run stands however fast the CPU
         ran, with its slowdown in its row."""
         trial = self._timed(phase, run, alloc, rate, least, most)
-        if not trial.untrusted and not self._slowed(trial):
-            return trial
         slowdown = trial.metrics.get("machineSlowdown")
+        if not trial.untrusted and not slowed(slowdown, self.s.max_slowdown):
+            return trial
         why = list(trial.untrusted) or [f"the CPU ran {slowdown:.2f}x slower than its fastest"]
         again = self._timed(phase, run, alloc, rate, least, most)
         return replace(again, remeasured=tuple(why))
-
-    def _slowed(self, trial: Trial) -> bool:
-        limit = self.s.max_slowdown
-        value = trial.metrics.get("machineSlowdown")
-        return bool(limit) and isinstance(value, int | float) and value > limit
 
     def _timed(
         self, phase: str, run: Any, alloc: Allocation, rate: float, least: float, most: float
