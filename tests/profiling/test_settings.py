@@ -29,6 +29,7 @@ from servesize.profiling import ProfileSettings
         ({"safety_margin": -0.1}, "safety_margin=-0.1 is not allowed: it must be >= 0"),
         ({"cpu_percentile": 120}, "cpu_percentile=120 is not allowed: it must be in (0, 100]"),
         ({"max_late_share": 2}, "max_late_share=2 is not allowed: it must be in [0, 1]"),
+        ({"max_slowdown": 0.5}, "max_slowdown=0.5 is not allowed: it must be 0 or >= 1"),
         ({"extra_env": {"A": 1}}, "extra_env={'A': 1} is not allowed: a mapping of strings"),
         ({"min_queries": None}, "min_queries=None is not allowed: a value is required"),
         # the decision's design and the search's steps (docs/profiling.md, "One decision")
