@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from servesize.planning.replica import LatencyTable, Replica, cpu_at, speed_at, tail_factor
+from servesize.planning.replica import LatencyTable, Replica, cpu_at, speeds_at, tail_factor
 from servesize.profiling.objective import parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Confirmation
@@ -165,6 +165,9 @@ def test_the_cpu_a_request_burnt_is_taken_back_to_full_speed_by_its_runs_slowdow
     # 8.5 ms a request on a CPU 1.7x slower is 5 ms at full speed
     assert cpu_at([slowed], 0.5, 1) == pytest.approx(0.005)
     assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.005)
+    # second by second, the CPU is taken back by the run's mean speed: 1.7 here too
+    spells = {**slowed, "machineSlowdown": 1.0, "machineSlowdowns": [1.0, 1.0, 3.1]}
+    assert cpu_at([spells], 0.5, 1) == pytest.approx(0.005)
 
 
 def test_the_replica_is_put_at_the_speed_its_calibration_runs_had() -> None:
@@ -178,9 +181,33 @@ def test_the_replica_is_put_at_the_speed_its_calibration_runs_had() -> None:
         _run(model, 20.0, 1.0, speed=1.2),
     ]
     replica = Replica.from_figures(figures)
-    assert speed_at(figures.sizing, 0.5, 1) == pytest.approx(1.2)
+    assert speeds_at(figures.sizing, 0.5, 1) == pytest.approx((1.1, 1.3, 1.2))
     assert replica.speed == pytest.approx(1.2)
     assert replica.to_dict()["machineSlowdown"] == pytest.approx(1.2)
     # each run as the model at its speed predicts: nothing to scale
     assert replica.tail == pytest.approx(1.0)
-    assert replica.model.work[0] == pytest.approx(plain.model.work[0] * 1.2)
+    # the work stays as measured at full speed; the model runs at those runs' speeds
+    assert replica.model.work[0] == pytest.approx(plain.model.work[0])
+    assert replica.model.speeds == pytest.approx((1.1, 1.3, 1.2))
+
+
+def test_a_run_with_a_slow_spell_is_compared_with_the_model_through_that_spell() -> None:
+    """A run whose CPU ran 2.5x slower for 3 of its 12 seconds: its p90 is what the
+    model predicts through those seconds, far more than at the run's median speed
+    (1.0).  Read second by second, the run needs no tail factor; read by its median,
+    the spell would be charged to the model as a tail for every plan."""
+    model = _model()
+    spell = [1.0] * 4 + [2.5] * 3 + [1.0] * 5
+    rate = 25.0
+    measured = model.with_speeds(spell).percentile_ms(0.5, 1, rate, "90")
+    assert measured > 1.3 * model.percentile_ms(0.5, 1, rate, "90")
+    row = {
+        "source": "measured", "cpu": 0.5, "workers": 1, "n": 400,
+        "measuredQueriesPerSecond": rate, "objectiveLatencyInMs": measured,
+        "machineSlowdown": 1.0, "machineSlowdowns": spell,
+    }  # fmt: skip
+    factor, runs = tail_factor([row], model, 0.5, 1, P90)
+    assert runs == 1
+    assert factor == pytest.approx(1.0, abs=1e-6)
+    median_only = {k: v for k, v in row.items() if k != "machineSlowdowns"}
+    assert tail_factor([median_only], model, 0.5, 1, P90)[0] > 1.3

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from servesize.profiling.speed import SpeedProbe, slowdown_of
+from servesize.profiling.queueing import ServiceModel
+from servesize.profiling.speed import SpeedProbe, slowdown_of, slowdowns_of
 
 
 def _until(condition: object, seconds: float = 20.0) -> bool:
@@ -45,6 +46,31 @@ def test_no_slowdown_without_enough_loops() -> None:
     assert slowdown_of([], [], 0.0, 1.0) is None
 
 
+def test_a_runs_speed_second_by_second() -> None:
+    times = [0.1 * i for i in range(300)]  # ten loops a second for 30 s
+    values = [1.0] * 250 + [2.0] * 20 + [1.0] * 30  # a 2-s spell from 25 s
+    seconds = slowdowns_of(times, values, 20.0, 30.0)
+    assert seconds == pytest.approx([1.0] * 5 + [2.0] * 2 + [1.0] * 3)
+    # the run's median hides the spell that its seconds show
+    assert slowdown_of(times, values, 20.0, 30.0) == pytest.approx(1.0)
+    # against another fastest (the profile's, for a replay's own probe)
+    assert slowdowns_of(times, values, 20.0, 22.0, fastest=0.5) == pytest.approx([2.0, 2.0])
+    # a second the probe barely ran in takes the run's median
+    sparse = [t for t in times if not 22.0 <= t < 22.9]
+    kept = [v for t, v in zip(times, values, strict=True) if not 22.0 <= t < 22.9]
+    assert slowdowns_of(sparse, kept, 20.0, 24.0) == pytest.approx([1.0] * 4)
+    assert slowdowns_of(times[:10], values[:10], 0.0, 1.0) is None  # no history yet
+
+
+def test_a_model_at_one_constant_speed_is_the_model_at_that_speed() -> None:
+    model = ServiceModel(work=(0.004, 0.006, 0.012), cpu_fraction=0.9)
+    steady = model.with_speeds([1.7]).latencies(0.5, 1, 30.0)
+    assert steady == pytest.approx(model.at_speed(1.7).latencies(0.5, 1, 30.0))
+    # one slow second in ten with the same mean: its queue shows in the tail
+    spells = model.with_speeds([1.0] * 9 + [3.7]).percentile_ms(0.5, 1, 30.0, "99")
+    assert spells > 1.3 * model.at_speed(1.27).percentile_ms(0.5, 1, 30.0, "99")
+
+
 def test_a_real_probe_times_its_loop_on_the_cpu_it_was_given_and_stops() -> None:
     cpu = sorted(os.sched_getaffinity(0))[-1]
     started = time.monotonic()
@@ -55,6 +81,10 @@ def test_a_real_probe_times_its_loop_on_the_cpu_it_was_given_and_stops() -> None
         slowdown = probe.slowdown(started, time.monotonic())
         assert slowdown is not None
         assert 0.5 < slowdown < 20  # a sanity bound: a median over the 10th percentile
+        seconds = probe.slowdowns(started, time.monotonic())
+        assert seconds is not None
+        assert len(seconds) >= 1
+        assert all(0.5 < v < 20 for v in seconds)
         summary = probe.summary()
         assert summary is not None
         assert summary.cpu == cpu

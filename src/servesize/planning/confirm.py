@@ -51,6 +51,8 @@ __all__ = [
 
 #: measured within this share of the prediction counts as the model holding
 AGREEMENT = 0.25
+#: starts of the calibration runs' speeds a confirmation's prediction pools
+ROTATIONS = 4
 
 
 def split_window(
@@ -243,19 +245,18 @@ def confirm_plan(
                 _replay(running.urls, running.bodies, schedules, timeout, plan.table.limit_ms)
             )
             info.reasons = running.busy_reasons() or None
-            info.machine_slowdown = _slowdown(store, name, running, began)
+            info.machine_slowdown, info.machine_slowdowns = _slowdowns(store, name, running, began)
     except ServesizeError as exc:
         info.error = str(exc)
         info.met = False
         return info
-    if info.machine_slowdown is not None:
-        # the same requests through the model of a service that slow (the replica's
-        # model is at the speed of its calibration runs): whether the model or the
-        # host's speed made the difference (docs/planning.md)
-        factor = info.machine_slowdown / replica.speed
-        at_speed = _at_speed(replica, factor)
+    if info.machine_slowdowns:
+        # the same requests through the model on a CPU as fast, second by second, as
+        # the replay's (the plan assumes its calibration runs' speeds): whether the
+        # model or the host's speed made the difference (docs/planning.md)
+        at_speed = _at_speeds(replica, info.machine_slowdowns)
         info.predicted_at_measured_speed_ms = _replayed_prediction(
-            at_speed, schedules, plan.table.percentile, s.seed
+            at_speed, schedules, plan.table.percentile, s.seed, rotations=1
         )
     measured = merged_percentile(results, plan.table.percentile)
     total = sum(int(r.metrics.get("totalQueries") or 0) for r in results)
@@ -282,41 +283,68 @@ def confirm_plan(
     return info
 
 
-def _slowdown(store: Store, name: str, running: Replicas, began: float) -> float | None:
+def _slowdowns(
+    store: Store, name: str, running: Replicas, began: float
+) -> tuple[float | None, list[float] | None]:
     """The CPU's speed during the replay against the profile's fastest (its
-    ``machineSpeed``; a profile from before the probe: the replay's own fastest)."""
+    ``machineSpeed``; a profile from before the probe: the replay's own fastest): its
+    median, and second by second."""
     if running.speed is None:
-        return None
+        return None, None
     now = time.monotonic()
-    during = running.speed.median_ms(began, now)
     speed = store.profiles.get(name).details.get("machineSpeed") or {}
     fastest = speed.get("fastestLoopMs") if isinstance(speed, dict) else None
-    if during is None or not isinstance(fastest, int | float) or fastest <= 0:
-        return running.speed.slowdown(began, now)
-    return round(during / float(fastest), 3)
+    if not isinstance(fastest, int | float) or fastest <= 0:
+        return running.speed.slowdown(began, now), running.speed.slowdowns(began, now)
+    during = running.speed.median_ms(began, now)
+    median = round(during / float(fastest), 3) if during is not None else None
+    return median, running.speed.slowdowns(began, now, fastest=float(fastest))
 
 
-def _at_speed(replica: Replica, factor: float) -> Replica:
-    """``replica`` on a CPU ``factor`` times slower: every request's work and CPU scaled
-    (the model's CPU is a share of its work, so scaling the work scales both)."""
+def _at_speeds(replica: Replica, speeds: Sequence[float]) -> Replica:
+    """``replica`` on a CPU as fast as ``speeds``, second by second: every request's
+    work and CPU scaled by its second's (the model's CPU is a share of its work)."""
+    mean = sum(speeds) / len(speeds)
     return dataclasses.replace(
         replica,
-        model=replica.model.at_speed(factor),
-        cpu_per_query=replica.cpu_per_query * factor,
-        speed=replica.speed * factor,
+        model=replica.model.with_speeds(speeds),
+        cpu_per_query=replica.cpu_per_query / (replica.mean_speed or 1.0) * mean,
+        speeds=tuple(speeds),
     )
 
 
 def _replayed_prediction(
-    replica: Replica, schedules: Sequence[np.ndarray], percentile: float, seed: int
+    replica: Replica,
+    schedules: Sequence[np.ndarray],
+    percentile: float,
+    seed: int,
+    rotations: int = ROTATIONS,
 ) -> float | None:
     """The model's percentile over exactly the requests replayed: each replica's queue
-    fed its own send times (what the measurement is compared with)."""
+    fed its own send times (what the measurement is compared with).  The replay's
+    minute meets the CPU's speeds at an unknown point of the calibration runs' seconds,
+    so the requests go through ``rotations`` evenly spaced starts of them, pooled: the
+    percentile a minute has on average, not the luck of one alignment."""
+    speeds = replica.model.speeds
+    turns = rotations if len(set(speeds)) > 1 else 1
     latencies = np.concatenate(
-        [replica_latencies_ms(replica, offsets, seed + i) for i, offsets in enumerate(schedules)]
+        [
+            replica_latencies_ms(_rotated(replica, k * len(speeds) // turns), offsets, seed + i)
+            for k in range(turns)
+            for i, offsets in enumerate(schedules)
+        ]
     )
     value = float(np.percentile(latencies, percentile, method="inverted_cdf"))
     return round(value, 3) if math.isfinite(value) else None
+
+
+def _rotated(replica: Replica, by: int) -> Replica:
+    """``replica`` with its speeds started ``by`` seconds later."""
+    if by == 0:
+        return replica
+    speeds = replica.model.speeds
+    moved = speeds[by:] + speeds[:by]
+    return dataclasses.replace(replica, model=replica.model.with_speeds(moved))
 
 
 def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:

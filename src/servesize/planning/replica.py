@@ -33,7 +33,7 @@ from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.speed import slowed
 from servesize.workspace import Figures
 
-__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speed_at", "tail_factor"]
+__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speeds_at", "tail_factor"]
 
 #: rates on the grid, denser towards the capacity where latency bends up
 GRID_POINTS = 40
@@ -61,9 +61,19 @@ class Replica:
     tail: float = 1.0
     #: the runs ``tail`` was taken from
     tail_runs: int = 0
-    #: how much slower than the profile's fastest the CPU ran in those runs (the median
-    #: of their ``machineSlowdown``): the speed the model was put at (:func:`speed_at`)
-    speed: float = 1.0
+    #: how much slower than the profile's fastest the CPU ran in those runs, second by
+    #: second (their ``machineSlowdowns``): the speeds the model runs at (:func:`speeds_at`)
+    speeds: tuple[float, ...] = ()
+
+    @property
+    def speed(self) -> float:
+        """The median of :attr:`speeds` (1.0 without them)."""
+        return float(statistics.median(self.speeds)) if self.speeds else 1.0
+
+    @property
+    def mean_speed(self) -> float:
+        """The mean of :attr:`speeds`: what the CPU per query was scaled by."""
+        return sum(self.speeds) / len(self.speeds) if self.speeds else 1.0
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -95,17 +105,19 @@ class Replica:
         slowed = float((f.settings or {}).get("max_slowdown") or 0.0)
         rows = f.sizing or []
         # calibrated at the CPU's full speed (each run's CPU and latency taken back by
-        # the slowdown it ran at), then put at the speed those runs typically had
+        # the speed it ran at, second by second), then run at the speeds those runs had:
+        # their slow spells included, at the share of the time the profile saw them
         at_limits = cpu_at(rows, float(cpu), workers, slowed)
-        speed = speed_at(rows, float(cpu), workers, slowed)
+        speeds = speeds_at(rows, float(cpu), workers, slowed)
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
         tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed)
-        model = model.at_speed(speed)
-        cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
+        model = model.with_speeds(speeds)
+        mean_speed = sum(speeds) / len(speeds) if speeds else 1.0
+        cpq = at_limits * mean_speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
         cpq = cpq or model.cpu_per_query
         return cls(
             cores=float(cpu),
@@ -118,7 +130,7 @@ class Replica:
             model=model,
             tail=tail,
             tail_runs=runs,
-            speed=speed,
+            speeds=speeds,
         )
 
     @property
@@ -142,6 +154,7 @@ class Replica:
             "tailFactor": round(self.tail, 4),
             "tailRuns": self.tail_runs,
             "machineSlowdown": round(self.speed, 3),
+            "machineSlowdowns": list(self.speeds),
         }
 
 
@@ -269,7 +282,7 @@ def tail_factor(
             continue
         if n < _MIN_RUN or measured <= 0 or rate <= 0:
             continue
-        at = model.at_speed(_speed_of(row))
+        at = model.with_speeds(_speeds_of(row))
         predicted = at.percentile_ms(cores, workers, float(rate), objective.percentile)
         if not math.isfinite(predicted) or predicted <= 0:
             continue
@@ -305,7 +318,8 @@ def cpu_at(
         ]
         if all(isinstance(v, int | float) and v > 0 for v in values):
             cpu, rate, seconds = (float(v) for v in values)  # type: ignore[arg-type]
-            used += cpu * seconds / _speed_of(row)
+            speeds = _speeds_of(row)
+            used += cpu * seconds / (sum(speeds) / len(speeds))
             served += rate * seconds
     return used / served if served > 0 else None
 
@@ -330,20 +344,29 @@ def _runs_at(
     yield from at_speed or found
 
 
-def speed_at(
+def speeds_at(
     rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
-) -> float:
-    """The median ``machineSlowdown`` of the runs the replica is calibrated on (1.0 where
-    none recorded one): the CPU's speed the plan assumes, as those runs had it."""
-    speeds = [_speed_of(row) for row in _runs_at(rows, cores, workers, max_slowdown)]
-    return float(statistics.median(speeds)) if speeds else 1.0
+) -> tuple[float, ...]:
+    """The CPU's speed second by second through the runs the replica is calibrated on,
+    one after another (:func:`_speeds_of` each): the speeds the plan assumes, slow
+    spells included at the share of the time those runs had them; empty without runs."""
+    out: list[float] = []
+    for row in _runs_at(rows, cores, workers, max_slowdown):
+        out.extend(_speeds_of(row))
+    return tuple(out)
 
 
-def _speed_of(row: Mapping[str, Any]) -> float:
-    """How much slower than the profile's fastest the CPU ran during ``row`` (1.0 when
-    not recorded: a profile from before the probe)."""
+def _speeds_of(row: Mapping[str, Any]) -> list[float]:
+    """How much slower than the profile's fastest the CPU ran during ``row``, second by
+    second (``machineSlowdowns``); a profile that recorded only the run's median gives
+    that one figure, and one from before the probe gives 1.0 (full speed)."""
+    seconds = row.get("machineSlowdowns")
+    if isinstance(seconds, list):
+        kept = [float(v) for v in seconds if isinstance(v, int | float) and v > 0]
+        if kept:
+            return kept
     value = row.get("machineSlowdown")
-    return float(value) if isinstance(value, int | float) and value > 0 else 1.0
+    return [float(value) if isinstance(value, int | float) and value > 0 else 1.0]
 
 
 def _same(a: object, b: float) -> bool:

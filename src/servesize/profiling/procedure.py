@@ -471,7 +471,7 @@ class ProfileRun:
                 finish=finish,
             )
         if self._speed is not None:
-            result.metrics["machineSlowdown"] = self._speed.slowdown(started, time.monotonic())
+            result.metrics.update(self._speed.run_metrics(started, time.monotonic()))
         self._check_cancel()
         self._check_alive(run.service, phase)
         return result

@@ -41,6 +41,7 @@ __all__ = [
     "SpeedProbe",
     "SpeedSummary",
     "slowdown_of",
+    "slowdowns_of",
     "slowed",
 ]
 
@@ -168,6 +169,24 @@ class SpeedProbe:
             times = list(self._times)
         return slowdown_of(times, values, start, end)
 
+    def slowdowns(
+        self, start: float, end: float, fastest: float | None = None
+    ) -> list[float] | None:
+        """:func:`slowdowns_of` the probe's loops so far: the run's speed, second by
+        second."""
+        with self._lock:
+            values = list(self._values)
+            times = list(self._times)
+        return slowdowns_of(times, values, start, end, fastest=fastest)
+
+    def run_metrics(self, start: float, end: float) -> dict[str, Any]:
+        """What a run records of the CPU's speed: ``machineSlowdown`` (its median) and
+        ``machineSlowdowns`` (second by second)."""
+        return {
+            "machineSlowdown": self.slowdown(start, end),
+            "machineSlowdowns": self.slowdowns(start, end),
+        }
+
     def summary(self) -> SpeedSummary | None:
         with self._lock:
             values = list(self._values)
@@ -215,6 +234,41 @@ def slowdown_of(
     median = _median_between(times, values, start, end)
     fastest = _fastest(values)
     return round(median / fastest, 3) if median is not None and fastest > 0 else None
+
+
+def slowdowns_of(
+    times: Sequence[float],
+    values: Sequence[float],
+    start: float,
+    end: float,
+    step: float = 1.0,
+    fastest: float | None = None,
+) -> list[float] | None:
+    """The run between ``start`` and ``end`` second by second (``step`` s): each
+    second's median loop over the fastest (as :func:`slowdown_of`, or over ``fastest``
+    ms: another probe's, the profile's); a second with fewer than three loops (the
+    probe's process held off its CPU) takes the run's median.  None where
+    :func:`slowdown_of` has none.
+
+    A run's median hides what its tail turns on: a p99 of a minute is made in its
+    slowest seconds (docs/planning.md, "The CPU's speed"), so plans replay these.
+
+    >>> slowdowns_of([0.1 * i for i in range(40)], [1.0] * 30 + [2.0] * 10, 2.0, 4.0)
+    [1.0, 2.0]
+    """
+    if len(values) < _HISTORY:
+        return None
+    fastest = fastest or _fastest(values)
+    median = _median_between(times, values, start, end)
+    if median is None or fastest <= 0:
+        return None
+    whole = round(median / fastest, 3)
+    bins = max(1, round((end - start) / step))
+    during: list[list[float]] = [[] for _ in range(bins)]
+    for t, v in zip(times, values, strict=True):
+        if start <= t < end:
+            during[min(bins - 1, int((t - start) / step))].append(v)
+    return [round(statistics.median(b) / fastest, 3) if len(b) >= 3 else whole for b in during]
 
 
 def slowed(slowdown: object, max_slowdown: float) -> bool:

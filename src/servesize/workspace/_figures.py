@@ -310,8 +310,10 @@ class PlanConfirmation(_Group):
     #: the CPU's speed during the replay: the probe's median loop over the fastest of
     #: the profile's (servesize.profiling.speed; 1.0: as fast as the profile at its best)
     machine_slowdown: float | None = figure("machineSlowdown")
-    #: the model's percentile over the same requests on a CPU that much slower than the
-    #: one its calibration runs had (their median ``machineSlowdown``)
+    #: the same, second by second from the replay's start
+    machine_slowdowns: list[float] | None = figure("machineSlowdowns")
+    #: the model's percentile over the same requests on a CPU as fast as the replay's,
+    #: second by second (the prediction assumes the calibration runs' speeds)
     predicted_at_measured_speed_ms: float | None = figure("predictedAtMeasuredSpeedMs")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")

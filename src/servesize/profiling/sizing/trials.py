@@ -103,6 +103,7 @@ class Trial:
             "peakMemoryInGB": self.peak_memory_gb,
             "durationSeconds": m.get("durationSeconds"),
             "machineSlowdown": m.get("machineSlowdown"),
+            "machineSlowdowns": m.get("machineSlowdowns"),
             "maxQueriesPerSecondWithinSlo": m.get("maxQueriesPerSecondWithinSlo"),
             "source": self.source,
             "phase": self.phase,
