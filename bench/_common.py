@@ -57,7 +57,7 @@ def append_json_run(path: Path, script: str, load: str, figures: Any, header: st
     heading, the command as run (this process's arguments), machine and CPU model,
     ``uptime`` before, the figures as JSON. Returns the text."""
     args = " ".join(shlex.quote(a) for a in sys.argv[1:])
-    command = f"/work/bin/quiet .venv/bin/python bench/{script} {args}"
+    command = f".venv/bin/python bench/{script} {args}"
     text = (
         run_heading()
         + f"\nCommand: `{command}`\n\n{machine()}; CPU {cpu_model()}\n\n"

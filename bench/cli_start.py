@@ -83,7 +83,7 @@ def main() -> int:
         run_heading(),
         f"{machine()}, CPU: {cpu_model()}; the machine was shared with other jobs. "
         f"`uptime` before: `{up_before}`; after: `{uptime()}`.\n",
-        f"Command: `/work/bin/quiet .venv/bin/python bench/cli_start.py "
+        f"Command: `.venv/bin/python bench/cli_start.py "
         f"{shlex.join(sys.argv[1:])}` ({args.repeat} rounds, order alternating; each: the "
         "console script `servesize serve --entry-script score.py --port P --workers 1`, "
         "`python -m servesize.serving` with the same flags and azmlinfsrv 1.5.1 until the "

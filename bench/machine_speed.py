@@ -1,6 +1,6 @@
 """How steady the machine's CPU is: the same pure-Python work, timed once a second.
 
-    /work/bin/quiet .venv/bin/python bench/machine_speed.py [--seconds 120]
+    .venv/bin/python bench/machine_speed.py [--seconds 120]
 
 Each sample is the CPU time (``time.process_time``) of one fixed loop, so waiting for
 the CPU is not in it: what varies is how fast this vCPU runs the same instructions (a
@@ -72,8 +72,7 @@ def main() -> int:
             run_heading(),
             f"{machine()}; {cpu_model()}.\n",
             f"`uptime` before: `{before}`; after: `{uptime()}`.\n",
-            f"Command: `/work/bin/quiet .venv/bin/python bench/machine_speed.py "
-            f"--seconds {args.seconds:g}`.\n",
+            f"Command: `.venv/bin/python bench/machine_speed.py --seconds {args.seconds:g}`.\n",
             f"Machine speed: {s['samples']} samples of one fixed loop, CPU ms: median "
             f"{s['median']:.1f}, p10 {s['p10']:.1f}, p90 {s['p90']:.1f}, max {s['max']:.1f}; "
             f"{s['slowShare']:.0%} of samples more than 10% slower than the median, at most "

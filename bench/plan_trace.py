@@ -82,11 +82,13 @@ def main() -> int:
     # sized for a small rate so one replica carries ~10/s: sped up to load it, the trace
     # still lasts half an hour, long enough for the autoscalers' windows
     parser.add_argument("--profile-args", default="--slo p99=40ms --qps 10")
+    # the workspace kept there (to read the profile's runs and the plan afterwards)
+    parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
     load = uptime()
     model = example_model()
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
+        ws = args.keep or Path(tmp) / "ws"
         cli(ws, "model", "register", "--name", "diabetes-forest", "--path", str(model))
         cli(
             ws, "dataset", "register", "--name", "requests",

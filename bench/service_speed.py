@@ -1,6 +1,6 @@
 """How steady the example's own speed is, window by window, beside the machine's.
 
-    /work/bin/quiet .venv/bin/python bench/service_speed.py [--seconds 120] [--rate 30]
+    .venv/bin/python bench/service_speed.py [--seconds 120] [--rate 30]
 
 The bundled example is served (``servesize serve``) pinned to one CPU, and this process,
 pinned to the other, sends it the same request at a fixed ``--rate`` one at a time (well
@@ -206,7 +206,7 @@ def main() -> int:
         run_heading(),
         f"{machine()}; CPU {cpu_model()}.\n",
         f"`uptime` before: `{before}`; after: `{uptime()}`.\n",
-        f"Command: `/work/bin/quiet .venv/bin/python bench/service_speed.py --seconds "
+        f"Command: `.venv/bin/python bench/service_speed.py --seconds "
         f"{args.seconds:g} --rate {args.rate:g} --window {args.window:g}` (service on CPU "
         f"{service_cpu}, sender on CPU {own_cpu}).\n",
         "| t (s) | requests | p50 ms | p90 ms | service CPU ms/request | probe on its CPU ms | "

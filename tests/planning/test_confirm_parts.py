@@ -209,3 +209,25 @@ def test_the_prediction_pools_starts_of_the_calibration_speeds() -> None:
     assert len(known) == 4
     assert pooled is not None
     assert min(known) < pooled < max(known)
+
+
+def test_the_measured_speeds_slow_the_service_by_its_sensitivity() -> None:
+    import dataclasses
+
+    from servesize.planning.confirm import _at_speeds, _replayed_prediction
+    from servesize.planning.replica import Replica
+
+    from .helpers import sized_figures
+
+    replica = dataclasses.replace(
+        Replica.from_figures(sized_figures(cores=0.5, service_ms=10.0)), sensitivity=0.5
+    )
+    rng = np.random.default_rng(7)
+    schedules = [np.sort(rng.uniform(0, 60, 1200))]
+    half = _replayed_prediction(_at_speeds(replica, [2.0]), schedules, 99.0, 1)
+    whole = dataclasses.replace(replica, sensitivity=1.0)
+    as_if = _replayed_prediction(_at_speeds(whole, [1.5]), schedules, 99.0, 1)
+    assert half is not None
+    assert half == pytest.approx(as_if)
+    assert _at_speeds(replica, [2.0]).model.speeds == pytest.approx((1.5,))
+    assert _at_speeds(replica, [2.0]).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.5)

@@ -211,3 +211,41 @@ def test_a_run_with_a_slow_spell_is_compared_with_the_model_through_that_spell()
     assert factor == pytest.approx(1.0, abs=1e-6)
     median_only = {k: v for k, v in row.items() if k != "machineSlowdowns"}
     assert tail_factor([median_only], model, 0.5, 1, P90)[0] > 1.3
+
+
+def test_the_plan_slows_the_service_by_its_fitted_share_of_the_probes_spells() -> None:
+    """A profile whose measurement fitted a sensitivity of 0.5 (the service slows by
+    half of what the probe's loop does): its calibration run's 2x spell is a 1.5x
+    spell of the service, in the run's calibration and in the plan's speeds."""
+    figures = sized_figures(cores=0.5, service_ms=10.0)
+    profiled = _model()
+    mean = sum(profiled.work) / len(profiled.work)
+    # the plan's model burns what the run burnt a request at full speed: 10 ms
+    model = ServiceModel(profiled.work, 0.01 / mean, profiled.overhead_ms)
+    spell = [1.0] * 6 + [2.0] * 4
+    rate = 20.0
+    measured = model.with_speeds([1.0] * 6 + [1.5] * 4).percentile_ms(0.5, 1, rate, "90")
+    figures.sizing = [
+        {
+            "source": "measured", "cpu": 0.5, "workers": 1, "n": 400,
+            "measuredQueriesPerSecond": rate, "objectiveLatencyInMs": measured,
+            "machineSlowdown": 1.0, "machineSlowdowns": spell,
+            "utilizedCpu": 0.2 * 1.2, "durationSeconds": 10.0,
+        }
+    ]  # fmt: skip
+    figures.machine_speed = {"sensitivity": 0.5}
+    replica = Replica.from_figures(figures)
+    assert replica.sensitivity == 0.5
+    assert replica.tail == pytest.approx(1.0, abs=1e-6)  # the run is what the model says
+    assert replica.model.speeds == pytest.approx([1.0] * 6 + [1.5] * 4)
+    assert replica.speeds == pytest.approx(spell)  # the probe's, as recorded
+    # 12 ms a request over a mean service slowdown of 1.2: 10 ms at full speed, and
+    # the plan's CPU per query at the runs' mean speed again
+    assert cpu_at(figures.sizing, 0.5, 1, sensitivity=0.5) == pytest.approx(0.01)
+    assert replica.cpu_per_query == pytest.approx(0.012)
+    assert replica.to_dict()["spellSensitivity"] == 0.5
+    # without a fitted sensitivity the service is taken to slow as the loop does
+    figures.machine_speed = {"sensitivity": None}
+    unfitted = Replica.from_figures(figures)
+    assert unfitted.sensitivity == 1.0
+    assert unfitted.model.speeds == pytest.approx(spell)

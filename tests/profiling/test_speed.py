@@ -11,10 +11,17 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from servesize.profiling.queueing import ServiceModel
-from servesize.profiling.speed import SpeedProbe, slowdown_of, slowdowns_of
+from servesize.profiling.speed import (
+    SpeedProbe,
+    service_speeds,
+    slowdown_of,
+    slowdowns_of,
+    spell_sensitivity,
+)
 
 
 def _until(condition: object, seconds: float = 20.0) -> bool:
@@ -62,6 +69,36 @@ def test_a_runs_speed_second_by_second() -> None:
     assert slowdowns_of(times[:10], values[:10], 0.0, 1.0) is None  # no history yet
 
 
+def _windows(p50: list[float]) -> list[dict[str, float]]:
+    return [{"t": i, "latencyPercentile50InMs": v} for i, v in enumerate(p50)]
+
+
+def test_the_services_sensitivity_is_fitted_on_the_measurements_seconds() -> None:
+    """A service whose median latency grows by 0.6 of the loop's slowdown (the rest of
+    its time in compiled code the spell does not slow), measured with noise: the fit
+    finds 0.6, and the service's own slowdowns follow from it."""
+    rng = np.random.default_rng(3)
+    speeds = [1.0] * 40 + [1.8] * 10 + [1.3] * 5
+    p50 = [4.0 * (1 + 0.6 * (s - 1)) * float(rng.normal(1.0, 0.03)) for s in speeds]
+    fitted = spell_sensitivity(speeds, _windows(p50))
+    assert fitted is not None
+    assert fitted == pytest.approx(0.6, abs=0.08)
+    assert service_speeds([1.0, 1.8], 0.5) == pytest.approx([1.0, 1.4])
+
+
+def test_no_sensitivity_without_spells_or_seconds_and_a_stray_fit_is_bounded() -> None:
+    calm = [1.0, 1.02, 0.99, 1.01] * 5
+    assert spell_sensitivity(calm, _windows([4.0] * 20)) is None  # no spell to fit on
+    short = [1.0] * 5 + [1.8] * 3
+    assert spell_sensitivity(short, _windows([4.0] * 5 + [6.0] * 3)) is None  # 8 s
+    # a service far slower in the spells than the loop: kept within the bounds
+    speeds = [1.0] * 10 + [1.1] * 5
+    assert spell_sensitivity([1.0] * 10 + [1.5] * 5, _windows([4.0] * 10 + [40.0] * 5)) == 2.0
+    # windows without a median (no request answered in that second) are left out
+    gaps = [{"t": i} for i in range(15)]
+    assert spell_sensitivity(speeds, gaps) is None
+
+
 def test_a_model_at_one_constant_speed_is_the_model_at_that_speed() -> None:
     model = ServiceModel(work=(0.004, 0.006, 0.012), cpu_fraction=0.9)
     steady = model.with_speeds([1.7]).latencies(0.5, 1, 30.0)
@@ -95,8 +132,10 @@ def test_a_real_probe_times_its_loop_on_the_cpu_it_was_given_and_stops() -> None
     assert probe.returncode is not None  # ended, and reaped
     assert details is not None
     assert set(details) == {
-        "probeCpu", "loops", "fastestLoopMs", "medianLoopMs", "slowestLoopMs", "slowShare"
+        "probeCpu", "loops", "fastestLoopMs", "medianLoopMs", "slowestLoopMs", "slowShare",
+        "sensitivity",
     }  # fmt: skip
+    assert details["sensitivity"] is None  # no measurement to fit on
 
 
 def test_no_probe_without_a_cpu() -> None:

@@ -38,7 +38,7 @@ from servesize.planning.replica import Replica
 from servesize.profiling.replicas import Replicas, launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
-from servesize.profiling.speed import NOTED_SLOWDOWN
+from servesize.profiling.speed import NOTED_SLOWDOWN, service_speeds
 from servesize.workspace import PlanConfirmation, Store
 
 __all__ = [
@@ -302,13 +302,15 @@ def _slowdowns(
 
 
 def _at_speeds(replica: Replica, speeds: Sequence[float]) -> Replica:
-    """``replica`` on a CPU as fast as ``speeds``, second by second: every request's
-    work and CPU scaled by its second's (the model's CPU is a share of its work)."""
-    mean = sum(speeds) / len(speeds)
+    """``replica`` on a CPU whose probe ran ``speeds``, second by second: every
+    request's work and CPU scaled by the service's slowdown in its second (the probe's
+    through the replica's ``sensitivity``; the model's CPU is a share of its work)."""
+    service = service_speeds(speeds, replica.sensitivity)
+    mean = sum(service) / len(service)
     return dataclasses.replace(
         replica,
-        model=replica.model.with_speeds(speeds),
-        cpu_per_query=replica.cpu_per_query / (replica.mean_speed or 1.0) * mean,
+        model=replica.model.with_speeds(service),
+        cpu_per_query=replica.cpu_per_query / replica.mean_speed * mean,
         speeds=tuple(speeds),
     )
 

@@ -30,7 +30,7 @@ from servesize.errors import InvalidInputError
 from servesize.planning.rates import FloatArray
 from servesize.profiling.objective import Objective, parse_slo
 from servesize.profiling.queueing import ServiceModel
-from servesize.profiling.speed import slowed
+from servesize.profiling.speed import service_speeds, slowed
 from servesize.workspace import Figures
 
 __all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speeds_at", "tail_factor"]
@@ -64,6 +64,9 @@ class Replica:
     #: how much slower than the profile's fastest the CPU ran in those runs, second by
     #: second (their ``machineSlowdowns``): the speeds the model runs at (:func:`speeds_at`)
     speeds: tuple[float, ...] = ()
+    #: how much of the probe's slowdown the service itself shows (the profile's
+    #: ``machineSpeed.sensitivity``; 1.0 where it could fit none: the loop's own)
+    sensitivity: float = 1.0
 
     @property
     def speed(self) -> float:
@@ -72,8 +75,9 @@ class Replica:
 
     @property
     def mean_speed(self) -> float:
-        """The mean of :attr:`speeds`: what the CPU per query was scaled by."""
-        return sum(self.speeds) / len(self.speeds) if self.speeds else 1.0
+        """The service's mean slowdown over :attr:`speeds`: what the CPU per query was
+        scaled by."""
+        return _mean(service_speeds(self.speeds, self.sensitivity))
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -104,19 +108,21 @@ class Replica:
         # the profile's own limit on a slowed CPU (its setting; 0: every run counts)
         slowed = float((f.settings or {}).get("max_slowdown") or 0.0)
         rows = f.sizing or []
+        fitted = (f.machine_speed or {}).get("sensitivity")
+        b = float(fitted) if isinstance(fitted, int | float) else 1.0
         # calibrated at the CPU's full speed (each run's CPU and latency taken back by
         # the speed it ran at, second by second), then run at the speeds those runs had:
         # their slow spells included, at the share of the time the profile saw them
-        at_limits = cpu_at(rows, float(cpu), workers, slowed)
+        at_limits = cpu_at(rows, float(cpu), workers, slowed, b)
         speeds = speeds_at(rows, float(cpu), workers, slowed)
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
-        tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed)
-        model = model.with_speeds(speeds)
-        mean_speed = sum(speeds) / len(speeds) if speeds else 1.0
+        tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed, b)
+        model = model.with_speeds(service_speeds(speeds, b))
+        mean_speed = _mean(service_speeds(speeds, b))
         cpq = at_limits * mean_speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
         cpq = cpq or model.cpu_per_query
         return cls(
@@ -131,6 +137,7 @@ class Replica:
             tail=tail,
             tail_runs=runs,
             speeds=speeds,
+            sensitivity=b,
         )
 
     @property
@@ -155,6 +162,7 @@ class Replica:
             "tailRuns": self.tail_runs,
             "machineSlowdown": round(self.speed, 3),
             "machineSlowdowns": list(self.speeds),
+            "spellSensitivity": self.sensitivity,
         }
 
 
@@ -262,6 +270,7 @@ def tail_factor(
     workers: int,
     objective: Objective,
     max_slowdown: float = 0.0,
+    sensitivity: float = 1.0,
 ) -> tuple[float, int]:
     """How much slower than the model the profile's own runs at ``cores`` and
     ``workers`` measured the objective's percentile, and from how many runs.
@@ -282,7 +291,7 @@ def tail_factor(
             continue
         if n < _MIN_RUN or measured <= 0 or rate <= 0:
             continue
-        at = model.with_speeds(_speeds_of(row))
+        at = model.with_speeds(service_speeds(_speeds_of(row), sensitivity))
         predicted = at.percentile_ms(cores, workers, float(rate), objective.percentile)
         if not math.isfinite(predicted) or predicted <= 0:
             continue
@@ -303,7 +312,11 @@ def _cold_start(f: Figures) -> float:
 
 
 def cpu_at(
-    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
+    rows: Sequence[Mapping[str, Any]],
+    cores: float,
+    workers: int,
+    max_slowdown: float = 0.0,
+    sensitivity: float = 1.0,
 ) -> float | None:
     """CPU seconds a request burnt in the profile's own runs at ``cores`` and
     ``workers`` (those that could be trusted and kept up), weighted by their requests;
@@ -318,8 +331,7 @@ def cpu_at(
         ]
         if all(isinstance(v, int | float) and v > 0 for v in values):
             cpu, rate, seconds = (float(v) for v in values)  # type: ignore[arg-type]
-            speeds = _speeds_of(row)
-            used += cpu * seconds / (sum(speeds) / len(speeds))
+            used += cpu * seconds / _mean(service_speeds(_speeds_of(row), sensitivity))
             served += rate * seconds
     return used / served if served > 0 else None
 
@@ -367,6 +379,10 @@ def _speeds_of(row: Mapping[str, Any]) -> list[float]:
             return kept
     value = row.get("machineSlowdown")
     return [float(value) if isinstance(value, int | float) and value > 0 else 1.0]
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 1.0
 
 
 def _same(a: object, b: float) -> bool:

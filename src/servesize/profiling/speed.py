@@ -26,12 +26,13 @@ the profile however that ends (``kill -9`` included): the profile holds the pipe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,11 @@ __all__ = [
     "NOTED_SLOWDOWN",
     "SpeedProbe",
     "SpeedSummary",
+    "service_speeds",
     "slowdown_of",
     "slowdowns_of",
     "slowed",
+    "spell_sensitivity",
 ]
 
 #: a slowdown worth naming where it is shown (a plan's confirmation note, the share of
@@ -53,6 +56,11 @@ NOTED_SLOWDOWN = 1.25
 MIN_SAMPLES = 5
 #: the loops timed before any slowdown is said: the baseline needs a history
 _HISTORY = 20
+#: a sensitivity needs this many seconds of the measurement, and this many in spells
+_FIT_SECONDS = 10
+_FIT_SPELLS = 3
+#: the sensitivity is kept within these bounds (a fit on a few noisy seconds can stray)
+_SENSITIVITY_RANGE = (0.0, 2.0)
 
 # The child: pin itself (no preexec_fn in a threaded parent), then time the loop every
 # ``interval`` s and print its CPU ms; stdin's end (the parent gone) ends it at once.
@@ -85,6 +93,9 @@ class SpeedSummary:
     slowest_ms: float
     #: share of loops more than 25% slower than the fastest
     slow_share: float
+    #: how much of the loop's slowdown the service's own median latency showed in the
+    #: measurement (:func:`spell_sensitivity`); None without slow seconds to fit on
+    sensitivity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +105,7 @@ class SpeedSummary:
             "medianLoopMs": round(self.median_ms, 4),
             "slowestLoopMs": round(self.slowest_ms, 4),
             "slowShare": round(self.slow_share, 4),
+            "sensitivity": self.sensitivity,
         }
 
 
@@ -198,11 +210,23 @@ class SpeedProbe:
             self.cpu, len(values), fastest, statistics.median(values), max(values), slow
         )
 
-    def finish(self) -> dict[str, Any] | None:
-        """Stop, and the summary as the details store it (``machineSpeed``)."""
+    def finish(
+        self,
+        series: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+        measured: tuple[Mapping[str, Any], object] | None = None,
+    ) -> dict[str, Any] | None:
+        """Stop, and the summary as the details store it (``machineSpeed``), with the
+        service's :func:`spell_sensitivity` from the measurement's seconds (``series``'
+        ``windows``) and its speed second by second (``measured``: its metrics)."""
         self.stop()
         summary = self.summary()
-        return summary.to_dict() if summary is not None else None
+        if summary is None:
+            return None
+        seconds = measured[0].get("machineSlowdowns") if measured else None
+        windows = (series or {}).get("windows") or ()
+        if isinstance(seconds, list):
+            summary = dataclasses.replace(summary, sensitivity=spell_sensitivity(seconds, windows))
+        return summary.to_dict()
 
     def stop(self) -> None:
         """End the child (closing its stdin ends its loop) and the reader. Idempotent."""
@@ -269,6 +293,54 @@ def slowdowns_of(
         if start <= t < end:
             during[min(bins - 1, int((t - start) / step))].append(v)
     return [round(statistics.median(b) / fastest, 3) if len(b) >= 3 else whole for b in during]
+
+
+def spell_sensitivity(
+    slowdowns: Sequence[float], windows: Sequence[Mapping[str, Any]]
+) -> float | None:
+    """How much of the probe's slowdown the service itself shows: ``b`` in
+    ``p50(t) = t0 x (1 + b x (slowdown(t) - 1))``, fitted by least squares over the
+    seconds of one run (its ``machineSlowdowns`` and the load's one-second
+    ``windows``, both from the run's start).  The measurement runs at the bound, far
+    from the quota, so its seconds' median latency is the service time and its changes
+    are the CPU's speed.  The probe's loop is pure Python; a service that spends its
+    time in compiled code (a forest's trees, BLAS) slows less in the same spell: the
+    example's p50 followed the loop with ``b`` 0.64 (its seconds correlated 0.93).
+    None with fewer than ``_FIT_SECONDS`` seconds or ``_FIT_SPELLS`` of them slower
+    than ``NOTED_SLOWDOWN``: without a spell there is nothing to fit.
+
+    >>> speeds = [1.0] * 8 + [1.8] * 4
+    >>> windows = [{"latencyPercentile50InMs": 4.0 * (1 + 0.5 * (s - 1))} for s in speeds]
+    >>> spell_sensitivity(speeds, windows)
+    0.5
+    """
+    pairs = [
+        (float(s), float(w["latencyPercentile50InMs"]))
+        for s, w in zip(slowdowns, windows, strict=False)
+        if isinstance(w.get("latencyPercentile50InMs"), int | float)
+        and w["latencyPercentile50InMs"] > 0
+        and s > 0
+    ]
+    if len(pairs) < _FIT_SECONDS or sum(s > NOTED_SLOWDOWN for s, _ in pairs) < _FIT_SPELLS:
+        return None
+    xs = [s - 1.0 for s, _ in pairs]
+    ys = [y for _, y in pairs]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx <= 0:
+        return None
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    t0 = my - slope * mx
+    if t0 <= 0:
+        return None
+    low, high = _SENSITIVITY_RANGE
+    return round(min(max(slope / t0, low), high), 3)
+
+
+def service_speeds(slowdowns: Sequence[float], sensitivity: float = 1.0) -> list[float]:
+    """The service's own slowdowns, second by second, for the probe's ``slowdowns``
+    and the service's :func:`spell_sensitivity` (1.0: as slow as the loop)."""
+    return [1.0 + sensitivity * (float(s) - 1.0) for s in slowdowns]
 
 
 def slowed(slowdown: object, max_slowdown: float) -> bool:
