@@ -158,7 +158,7 @@ def _normal_quantile(p: float) -> float:
 
 
 def test_a_slower_cpu_makes_the_replayed_prediction_slower_and_scales_its_cpu() -> None:
-    from servesize.planning.confirm import _at_speeds, _replayed_prediction
+    from servesize.planning.confirm import _at_speed, _replayed_prediction
     from servesize.planning.replica import Replica
 
     from .helpers import sized_figures
@@ -167,67 +167,12 @@ def test_a_slower_cpu_makes_the_replayed_prediction_slower_and_scales_its_cpu() 
     rng = np.random.default_rng(5)
     schedules = [np.sort(rng.uniform(0, 60, 1500))]  # 25/s on 0.5 cores of 10 ms
     at_speed = _replayed_prediction(replica, schedules, 99.0, 1)
-    same = _replayed_prediction(_at_speeds(replica, [1.0]), schedules, 99.0, 1)
-    slower = _replayed_prediction(_at_speeds(replica, [1.7]), schedules, 99.0, 1)
+    same = _replayed_prediction(_at_speed(replica, 1.0), schedules, 99.0, 1)
+    slower = _replayed_prediction(_at_speed(replica, 1.7), schedules, 99.0, 1)
     assert at_speed is not None
     assert same is not None
     assert slower is not None
     assert same == pytest.approx(at_speed)
     # 1.7x the work at 25/s under 0.5 cores: 85% of the quota, queueing far beyond 1.7x
     assert slower > 1.7 * at_speed
-    assert _at_speeds(replica, [1.7]).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.7)
-    # the same mean speed in spells: the spells' seconds queue, and the tail shows it
-    spells = _replayed_prediction(_at_speeds(replica, [1.0] * 6 + [2.4] * 4), schedules, 99.0, 1)
-    steady = _replayed_prediction(_at_speeds(replica, [1.56]), schedules, 99.0, 1)
-    assert spells is not None
-    assert steady is not None
-    assert spells > 1.5 * steady
-
-
-def test_the_prediction_pools_starts_of_the_calibration_speeds() -> None:
-    """A plan run at speeds with one slow spell: the confirmation's minute may meet it
-    anywhere, so the prediction pools several starts; it lies between the luckiest and
-    the unluckiest single start."""
-    import dataclasses
-
-    from servesize.planning.confirm import _replayed_prediction, _rotated
-    from servesize.planning.replica import Replica
-
-    from .helpers import sized_figures
-
-    plain = Replica.from_figures(sized_figures(cores=0.5, service_ms=10.0))
-    speeds = [1.0] * 90 + [2.0] * 30
-    replica = dataclasses.replace(plain, model=plain.model.with_speeds(speeds))
-    rng = np.random.default_rng(6)
-    schedules = [np.sort(rng.uniform(0, 60, 1200))]  # 20/s
-    single = [
-        _replayed_prediction(_rotated(replica, k * 30), schedules, 99.0, 1, rotations=1)
-        for k in range(4)
-    ]
-    pooled = _replayed_prediction(replica, schedules, 99.0, 1)
-    known = [v for v in single if v is not None]
-    assert len(known) == 4
-    assert pooled is not None
-    assert min(known) < pooled < max(known)
-
-
-def test_the_measured_speeds_slow_the_service_by_its_sensitivity() -> None:
-    import dataclasses
-
-    from servesize.planning.confirm import _at_speeds, _replayed_prediction
-    from servesize.planning.replica import Replica
-
-    from .helpers import sized_figures
-
-    replica = dataclasses.replace(
-        Replica.from_figures(sized_figures(cores=0.5, service_ms=10.0)), sensitivity=0.5
-    )
-    rng = np.random.default_rng(7)
-    schedules = [np.sort(rng.uniform(0, 60, 1200))]
-    half = _replayed_prediction(_at_speeds(replica, [2.0]), schedules, 99.0, 1)
-    whole = dataclasses.replace(replica, sensitivity=1.0)
-    as_if = _replayed_prediction(_at_speeds(whole, [1.5]), schedules, 99.0, 1)
-    assert half is not None
-    assert half == pytest.approx(as_if)
-    assert _at_speeds(replica, [2.0]).model.speeds == pytest.approx((1.5,))
-    assert _at_speeds(replica, [2.0]).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.5)
+    assert _at_speed(replica, 1.7).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.7)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from servesize.planning.replica import LatencyTable, Replica, cpu_at, speeds_at, tail_factor
+from servesize.planning.replica import LatencyTable, Replica, cpu_at, speed_at, tail_factor
 from servesize.profiling.objective import parse_slo
 from servesize.profiling.queueing import ServiceModel
 from servesize.workspace import Confirmation
@@ -165,9 +165,6 @@ def test_the_cpu_a_request_burnt_is_taken_back_to_full_speed_by_its_runs_slowdow
     # 8.5 ms a request on a CPU 1.7x slower is 5 ms at full speed
     assert cpu_at([slowed], 0.5, 1) == pytest.approx(0.005)
     assert cpu_at([slowed, at_speed], 0.5, 1) == pytest.approx(0.005)
-    # second by second, the CPU is taken back by the run's mean speed: 1.7 here too
-    spells = {**slowed, "machineSlowdown": 1.0, "machineSlowdowns": [1.0, 1.0, 3.1]}
-    assert cpu_at([spells], 0.5, 1) == pytest.approx(0.005)
 
 
 def test_the_replica_is_put_at_the_speed_its_calibration_runs_had() -> None:
@@ -181,71 +178,37 @@ def test_the_replica_is_put_at_the_speed_its_calibration_runs_had() -> None:
         _run(model, 20.0, 1.0, speed=1.2),
     ]
     replica = Replica.from_figures(figures)
-    assert speeds_at(figures.sizing, 0.5, 1) == pytest.approx((1.1, 1.3, 1.2))
+    assert speed_at(figures.sizing, 0.5, 1) == pytest.approx(1.2)
     assert replica.speed == pytest.approx(1.2)
     assert replica.to_dict()["machineSlowdown"] == pytest.approx(1.2)
     # each run as the model at its speed predicts: nothing to scale
     assert replica.tail == pytest.approx(1.0)
-    # the work stays as measured at full speed; the model runs at those runs' speeds
-    assert replica.model.work[0] == pytest.approx(plain.model.work[0])
-    assert replica.model.speeds == pytest.approx((1.1, 1.3, 1.2))
+    assert replica.model.work[0] == pytest.approx(plain.model.work[0] * 1.2)
 
 
-def test_a_run_with_a_slow_spell_is_compared_with_the_model_through_that_spell() -> None:
-    """A run whose CPU ran 2.5x slower for 3 of its 12 seconds: its p90 is what the
-    model predicts through those seconds, far more than at the run's median speed
-    (1.0).  Read second by second, the run needs no tail factor; read by its median,
-    the spell would be charged to the model as a tail for every plan."""
-    model = _model()
-    spell = [1.0] * 4 + [2.5] * 3 + [1.0] * 5
-    rate = 25.0
-    measured = model.with_speeds(spell).percentile_ms(0.5, 1, rate, "90")
-    assert measured > 1.3 * model.percentile_ms(0.5, 1, rate, "90")
-    row = {
-        "source": "measured", "cpu": 0.5, "workers": 1, "n": 400,
-        "measuredQueriesPerSecond": rate, "objectiveLatencyInMs": measured,
-        "machineSlowdown": 1.0, "machineSlowdowns": spell,
-    }  # fmt: skip
-    factor, runs = tail_factor([row], model, 0.5, 1, P90)
-    assert runs == 1
-    assert factor == pytest.approx(1.0, abs=1e-6)
-    median_only = {k: v for k, v in row.items() if k != "machineSlowdowns"}
-    assert tail_factor([median_only], model, 0.5, 1, P90)[0] > 1.3
-
-
-def test_the_plan_slows_the_service_by_its_fitted_share_of_the_probes_spells() -> None:
+def test_the_service_slows_by_its_fitted_share_of_the_probes_slowdown() -> None:
     """A profile whose measurement fitted a sensitivity of 0.5 (the service slows by
-    half of what the probe's loop does): its calibration run's 2x spell is a 1.5x
-    spell of the service, in the run's calibration and in the plan's speeds."""
+    half what the probe's loop does): its runs at a 1.8x loop are runs of a service
+    1.4x slower, in the calibration, the CPU per request and the plan's speed."""
     figures = sized_figures(cores=0.5, service_ms=10.0)
-    profiled = _model()
-    mean = sum(profiled.work) / len(profiled.work)
-    # the plan's model burns what the run burnt a request at full speed: 10 ms
-    model = ServiceModel(profiled.work, 0.01 / mean, profiled.overhead_ms)
-    spell = [1.0] * 6 + [2.0] * 4
-    rate = 20.0
-    measured = model.with_speeds([1.0] * 6 + [1.5] * 4).percentile_ms(0.5, 1, rate, "90")
+    model = _model()
     figures.sizing = [
-        {
-            "source": "measured", "cpu": 0.5, "workers": 1, "n": 400,
-            "measuredQueriesPerSecond": rate, "objectiveLatencyInMs": measured,
-            "machineSlowdown": 1.0, "machineSlowdowns": spell,
-            "utilizedCpu": 0.2 * 1.2, "durationSeconds": 10.0,
-        }
-    ]  # fmt: skip
+        {**_run(model, 10.0, 1.0, speed=1.4), "machineSlowdown": 1.8},
+        {**_run(model, 15.0, 1.0, speed=1.4), "machineSlowdown": 1.8},
+    ]
     figures.machine_speed = {"sensitivity": 0.5}
     replica = Replica.from_figures(figures)
     assert replica.sensitivity == 0.5
-    assert replica.tail == pytest.approx(1.0, abs=1e-6)  # the run is what the model says
-    assert replica.model.speeds == pytest.approx([1.0] * 6 + [1.5] * 4)
-    assert replica.speeds == pytest.approx(spell)  # the probe's, as recorded
-    # 12 ms a request over a mean service slowdown of 1.2: 10 ms at full speed, and
-    # the plan's CPU per query at the runs' mean speed again
-    assert cpu_at(figures.sizing, 0.5, 1, sensitivity=0.5) == pytest.approx(0.01)
-    assert replica.cpu_per_query == pytest.approx(0.012)
+    assert replica.speed == pytest.approx(1.4)
+    assert replica.tail == pytest.approx(1.0)  # each run as the model 1.4x slower says
     assert replica.to_dict()["spellSensitivity"] == 0.5
+    row = {"source": "measured", "cpu": 0.5, "workers": 1, "durationSeconds": 10.0}
+    slowed = {**row, "utilizedCpu": 0.14, "measuredQueriesPerSecond": 20.0, "machineSlowdown": 1.8}
+    assert cpu_at([slowed], 0.5, 1, sensitivity=0.5) == pytest.approx(0.005)
+    assert speed_at([slowed], 0.5, 1, sensitivity=0.5) == pytest.approx(1.4)
     # without a fitted sensitivity the service is taken to slow as the loop does
     figures.machine_speed = {"sensitivity": None}
     unfitted = Replica.from_figures(figures)
-    assert unfitted.sensitivity == 1.0
-    assert unfitted.model.speeds == pytest.approx(spell)
+    assert unfitted.sensitivity is None
+    assert unfitted.speed == pytest.approx(1.8)
+    assert unfitted.tail == pytest.approx(1.0)  # read at 1.8x, the runs look fast: at least 1

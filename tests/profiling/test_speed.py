@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from servesize.profiling.queueing import ServiceModel
 from servesize.profiling.speed import (
     SpeedProbe,
-    service_speeds,
+    service_slowdown,
     slowdown_of,
     slowdowns_of,
     spell_sensitivity,
@@ -83,7 +82,8 @@ def test_the_services_sensitivity_is_fitted_on_the_measurements_seconds() -> Non
     fitted = spell_sensitivity(speeds, _windows(p50))
     assert fitted is not None
     assert fitted == pytest.approx(0.6, abs=0.08)
-    assert service_speeds([1.0, 1.8], 0.5) == pytest.approx([1.0, 1.4])
+    assert service_slowdown(1.8, 0.5) == pytest.approx(1.4)
+    assert service_slowdown(1.8, None) == pytest.approx(1.8)
 
 
 def test_no_sensitivity_without_spells_or_seconds_and_a_stray_fit_is_bounded() -> None:
@@ -97,15 +97,6 @@ def test_no_sensitivity_without_spells_or_seconds_and_a_stray_fit_is_bounded() -
     # windows without a median (no request answered in that second) are left out
     gaps = [{"t": i} for i in range(15)]
     assert spell_sensitivity(speeds, gaps) is None
-
-
-def test_a_model_at_one_constant_speed_is_the_model_at_that_speed() -> None:
-    model = ServiceModel(work=(0.004, 0.006, 0.012), cpu_fraction=0.9)
-    steady = model.with_speeds([1.7]).latencies(0.5, 1, 30.0)
-    assert steady == pytest.approx(model.at_speed(1.7).latencies(0.5, 1, 30.0))
-    # one slow second in ten with the same mean: its queue shows in the tail
-    spells = model.with_speeds([1.0] * 9 + [3.7]).percentile_ms(0.5, 1, 30.0, "99")
-    assert spells > 1.3 * model.at_speed(1.27).percentile_ms(0.5, 1, 30.0, "99")
 
 
 def test_a_real_probe_times_its_loop_on_the_cpu_it_was_given_and_stops() -> None:

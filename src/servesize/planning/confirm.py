@@ -38,7 +38,7 @@ from servesize.planning.replica import Replica
 from servesize.profiling.replicas import Replicas, launch_replicas, replicas_that_fit
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.phase import window_counts
-from servesize.profiling.speed import NOTED_SLOWDOWN, service_speeds
+from servesize.profiling.speed import NOTED_SLOWDOWN, service_slowdown
 from servesize.workspace import PlanConfirmation, Store
 
 __all__ = [
@@ -51,8 +51,6 @@ __all__ = [
 
 #: measured within this share of the prediction counts as the model holding
 AGREEMENT = 0.25
-#: starts of the calibration runs' speeds a confirmation's prediction pools
-ROTATIONS = 4
 
 
 def split_window(
@@ -250,13 +248,14 @@ def confirm_plan(
         info.error = str(exc)
         info.met = False
         return info
-    if info.machine_slowdowns:
-        # the same requests through the model on a CPU as fast, second by second, as
-        # the replay's (the plan assumes its calibration runs' speeds): whether the
-        # model or the host's speed made the difference (docs/planning.md)
-        at_speed = _at_speeds(replica, info.machine_slowdowns)
+    if info.machine_slowdown is not None:
+        # the same requests through the model of a service that slow (the replica's
+        # model is at the speed of its calibration runs): whether the model or the
+        # host's speed made the difference (docs/planning.md)
+        factor = service_slowdown(info.machine_slowdown, replica.sensitivity) / replica.speed
+        at_speed = _at_speed(replica, factor)
         info.predicted_at_measured_speed_ms = _replayed_prediction(
-            at_speed, schedules, plan.table.percentile, s.seed, rotations=1
+            at_speed, schedules, plan.table.percentile, s.seed
         )
     measured = merged_percentile(results, plan.table.percentile)
     total = sum(int(r.metrics.get("totalQueries") or 0) for r in results)
@@ -301,52 +300,27 @@ def _slowdowns(
     return median, running.speed.slowdowns(began, now, fastest=float(fastest))
 
 
-def _at_speeds(replica: Replica, speeds: Sequence[float]) -> Replica:
-    """``replica`` on a CPU whose probe ran ``speeds``, second by second: every
-    request's work and CPU scaled by the service's slowdown in its second (the probe's
-    through the replica's ``sensitivity``; the model's CPU is a share of its work)."""
-    service = service_speeds(speeds, replica.sensitivity)
-    mean = sum(service) / len(service)
+def _at_speed(replica: Replica, factor: float) -> Replica:
+    """``replica`` on a CPU ``factor`` times slower: every request's work and CPU scaled
+    (the model's CPU is a share of its work, so scaling the work scales both)."""
     return dataclasses.replace(
         replica,
-        model=replica.model.with_speeds(service),
-        cpu_per_query=replica.cpu_per_query / replica.mean_speed * mean,
-        speeds=tuple(speeds),
+        model=replica.model.at_speed(factor),
+        cpu_per_query=replica.cpu_per_query * factor,
+        speed=replica.speed * factor,
     )
 
 
 def _replayed_prediction(
-    replica: Replica,
-    schedules: Sequence[np.ndarray],
-    percentile: float,
-    seed: int,
-    rotations: int = ROTATIONS,
+    replica: Replica, schedules: Sequence[np.ndarray], percentile: float, seed: int
 ) -> float | None:
     """The model's percentile over exactly the requests replayed: each replica's queue
-    fed its own send times (what the measurement is compared with).  The replay's
-    minute meets the CPU's speeds at an unknown point of the calibration runs' seconds,
-    so the requests go through ``rotations`` evenly spaced starts of them, pooled: the
-    percentile a minute has on average, not the luck of one alignment."""
-    speeds = replica.model.speeds
-    turns = rotations if len(set(speeds)) > 1 else 1
+    fed its own send times (what the measurement is compared with)."""
     latencies = np.concatenate(
-        [
-            replica_latencies_ms(_rotated(replica, k * len(speeds) // turns), offsets, seed + i)
-            for k in range(turns)
-            for i, offsets in enumerate(schedules)
-        ]
+        [replica_latencies_ms(replica, offsets, seed + i) for i, offsets in enumerate(schedules)]
     )
     value = float(np.percentile(latencies, percentile, method="inverted_cdf"))
     return round(value, 3) if math.isfinite(value) else None
-
-
-def _rotated(replica: Replica, by: int) -> Replica:
-    """``replica`` with its speeds started ``by`` seconds later."""
-    if by == 0:
-        return replica
-    speeds = replica.model.speeds
-    moved = speeds[by:] + speeds[:by]
-    return dataclasses.replace(replica, model=replica.model.with_speeds(moved))
 
 
 def _note(info: PlanConfirmation, limit: float, decision: Decision) -> str:

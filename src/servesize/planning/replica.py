@@ -30,10 +30,10 @@ from servesize.errors import InvalidInputError
 from servesize.planning.rates import FloatArray
 from servesize.profiling.objective import Objective, parse_slo
 from servesize.profiling.queueing import ServiceModel
-from servesize.profiling.speed import service_speeds, slowed
+from servesize.profiling.speed import service_slowdown, slowed
 from servesize.workspace import Figures
 
-__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speeds_at", "tail_factor"]
+__all__ = ["GRID_POINTS", "LatencyTable", "Replica", "cpu_at", "speed_at", "tail_factor"]
 
 #: rates on the grid, denser towards the capacity where latency bends up
 GRID_POINTS = 40
@@ -61,23 +61,13 @@ class Replica:
     tail: float = 1.0
     #: the runs ``tail`` was taken from
     tail_runs: int = 0
-    #: how much slower than the profile's fastest the CPU ran in those runs, second by
-    #: second (their ``machineSlowdowns``): the speeds the model runs at (:func:`speeds_at`)
-    speeds: tuple[float, ...] = ()
+    #: how much slower than at the profile's fastest the service ran in those runs (the
+    #: median of their ``machineSlowdown``, through ``sensitivity``): the speed the
+    #: model was put at (:func:`speed_at`)
+    speed: float = 1.0
     #: how much of the probe's slowdown the service itself shows (the profile's
-    #: ``machineSpeed.sensitivity``; 1.0 where it could fit none: the loop's own)
-    sensitivity: float = 1.0
-
-    @property
-    def speed(self) -> float:
-        """The median of :attr:`speeds` (1.0 without them)."""
-        return float(statistics.median(self.speeds)) if self.speeds else 1.0
-
-    @property
-    def mean_speed(self) -> float:
-        """The service's mean slowdown over :attr:`speeds`: what the CPU per query was
-        scaled by."""
-        return _mean(service_speeds(self.speeds, self.sensitivity))
+    #: ``machineSpeed.sensitivity``; None where it could fit none: as slow as the loop)
+    sensitivity: float | None = None
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -109,21 +99,19 @@ class Replica:
         slowed = float((f.settings or {}).get("max_slowdown") or 0.0)
         rows = f.sizing or []
         fitted = (f.machine_speed or {}).get("sensitivity")
-        b = float(fitted) if isinstance(fitted, int | float) else 1.0
+        b = float(fitted) if isinstance(fitted, int | float) else None
         # calibrated at the CPU's full speed (each run's CPU and latency taken back by
-        # the speed it ran at, second by second), then run at the speeds those runs had:
-        # their slow spells included, at the share of the time the profile saw them
+        # the slowdown it ran at), then put at the speed those runs typically had
         at_limits = cpu_at(rows, float(cpu), workers, slowed, b)
-        speeds = speeds_at(rows, float(cpu), workers, slowed)
+        speed = speed_at(rows, float(cpu), workers, slowed, b)
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
         tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed, b)
-        model = model.with_speeds(service_speeds(speeds, b))
-        mean_speed = _mean(service_speeds(speeds, b))
-        cpq = at_limits * mean_speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
+        model = model.at_speed(speed)
+        cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
         cpq = cpq or model.cpu_per_query
         return cls(
             cores=float(cpu),
@@ -136,7 +124,7 @@ class Replica:
             model=model,
             tail=tail,
             tail_runs=runs,
-            speeds=speeds,
+            speed=speed,
             sensitivity=b,
         )
 
@@ -161,7 +149,6 @@ class Replica:
             "tailFactor": round(self.tail, 4),
             "tailRuns": self.tail_runs,
             "machineSlowdown": round(self.speed, 3),
-            "machineSlowdowns": list(self.speeds),
             "spellSensitivity": self.sensitivity,
         }
 
@@ -270,7 +257,7 @@ def tail_factor(
     workers: int,
     objective: Objective,
     max_slowdown: float = 0.0,
-    sensitivity: float = 1.0,
+    sensitivity: float | None = None,
 ) -> tuple[float, int]:
     """How much slower than the model the profile's own runs at ``cores`` and
     ``workers`` measured the objective's percentile, and from how many runs.
@@ -291,7 +278,7 @@ def tail_factor(
             continue
         if n < _MIN_RUN or measured <= 0 or rate <= 0:
             continue
-        at = model.with_speeds(service_speeds(_speeds_of(row), sensitivity))
+        at = model.at_speed(_speed_of(row, sensitivity))
         predicted = at.percentile_ms(cores, workers, float(rate), objective.percentile)
         if not math.isfinite(predicted) or predicted <= 0:
             continue
@@ -316,7 +303,7 @@ def cpu_at(
     cores: float,
     workers: int,
     max_slowdown: float = 0.0,
-    sensitivity: float = 1.0,
+    sensitivity: float | None = None,
 ) -> float | None:
     """CPU seconds a request burnt in the profile's own runs at ``cores`` and
     ``workers`` (those that could be trusted and kept up), weighted by their requests;
@@ -331,7 +318,7 @@ def cpu_at(
         ]
         if all(isinstance(v, int | float) and v > 0 for v in values):
             cpu, rate, seconds = (float(v) for v in values)  # type: ignore[arg-type]
-            used += cpu * seconds / _mean(service_speeds(_speeds_of(row), sensitivity))
+            used += cpu * seconds / _speed_of(row, sensitivity)
             served += rate * seconds
     return used / served if served > 0 else None
 
@@ -356,33 +343,28 @@ def _runs_at(
     yield from at_speed or found
 
 
-def speeds_at(
-    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
-) -> tuple[float, ...]:
-    """The CPU's speed second by second through the runs the replica is calibrated on,
-    one after another (:func:`_speeds_of` each): the speeds the plan assumes, slow
-    spells included at the share of the time those runs had them; empty without runs."""
-    out: list[float] = []
-    for row in _runs_at(rows, cores, workers, max_slowdown):
-        out.extend(_speeds_of(row))
-    return tuple(out)
+def speed_at(
+    rows: Sequence[Mapping[str, Any]],
+    cores: float,
+    workers: int,
+    max_slowdown: float = 0.0,
+    sensitivity: float | None = None,
+) -> float:
+    """The median slowdown of the service in the runs the replica is calibrated on
+    (their ``machineSlowdown`` through ``sensitivity``; 1.0 where none recorded one):
+    the speed the plan assumes, as those runs had it."""
+    speeds = [_speed_of(r, sensitivity) for r in _runs_at(rows, cores, workers, max_slowdown)]
+    return float(statistics.median(speeds)) if speeds else 1.0
 
 
-def _speeds_of(row: Mapping[str, Any]) -> list[float]:
-    """How much slower than the profile's fastest the CPU ran during ``row``, second by
-    second (``machineSlowdowns``); a profile that recorded only the run's median gives
-    that one figure, and one from before the probe gives 1.0 (full speed)."""
-    seconds = row.get("machineSlowdowns")
-    if isinstance(seconds, list):
-        kept = [float(v) for v in seconds if isinstance(v, int | float) and v > 0]
-        if kept:
-            return kept
+def _speed_of(row: Mapping[str, Any], sensitivity: float | None = None) -> float:
+    """How much slower than at the profile's fastest the service ran during ``row``:
+    the probe's ``machineSlowdown`` through the service's ``sensitivity`` (1.0 when not
+    recorded: a profile from before the probe)."""
     value = row.get("machineSlowdown")
-    return [float(value) if isinstance(value, int | float) and value > 0 else 1.0]
-
-
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 1.0
+    if not isinstance(value, int | float) or value <= 0:
+        return 1.0
+    return service_slowdown(float(value), sensitivity)
 
 
 def _same(a: object, b: float) -> bool:

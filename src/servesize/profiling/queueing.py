@@ -55,8 +55,6 @@ __all__ = [
 
 CFS_PERIOD = 0.1  # seconds; the kernel's default cpu.cfs_period_us
 _EPS = 1e-12
-#: the most requests one predicted rate simulates (a speed timeline asks for more)
-_MOST = 20000
 
 
 def histogram_samples(histogram: Sequence[tuple[float, float]], count: int = 400) -> list[float]:
@@ -106,10 +104,6 @@ class ServiceModel:
     period: float = CFS_PERIOD
     requests: int = 2000
     seed: int = 7
-    #: the CPU's speed second by second (slowdowns over its fastest, cycled from the
-    #: first arrival): a request's work is scaled by its arrival's second; empty: a CPU
-    #: at a constant speed (:meth:`with_speeds`)
-    speeds: tuple[float, ...] = ()
     _cache: dict[tuple[float, int, float], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -149,40 +143,8 @@ class ServiceModel:
         work = tuple(w * factor for w in self.work)
         # a new model, not dataclasses.replace: that would share the latency cache
         return ServiceModel(
-            work,
-            self.cpu_fraction,
-            self.overhead_ms,
-            self.period,
-            self.requests,
-            self.seed,
-            self.speeds,
+            work, self.cpu_fraction, self.overhead_ms, self.period, self.requests, self.seed
         )
-
-    def with_speeds(self, speeds: Sequence[float]) -> ServiceModel:
-        """The same service on a CPU whose speed moves second by second as ``speeds``
-        (slowdowns over the speed ``work`` was measured at, cycled): a VM's slow spells
-        (:mod:`servesize.profiling.speed`) stall a queue that a constant speed with the
-        same mean would not."""
-        kept = tuple(float(v) for v in speeds if v > 0)
-        return ServiceModel(
-            self.work,
-            self.cpu_fraction,
-            self.overhead_ms,
-            self.period,
-            self.requests,
-            self.seed,
-            kept,
-        )
-
-    def _scaled(self, arrivals: np.ndarray, work: np.ndarray) -> np.ndarray:
-        """``work`` scaled by the speed of each arrival's second (``arrivals`` in s from
-        the speeds' first second; cycled)."""
-        if not self.speeds:
-            return work
-        speeds = np.asarray(self.speeds, dtype=float)
-        second = np.floor(arrivals).astype(np.int64) % speeds.size
-        scaled: np.ndarray = work * speeds[second]
-        return scaled
 
     @property
     def cpu_per_query(self) -> float:
@@ -201,12 +163,10 @@ class ServiceModel:
         key = (round(cores, 6), workers, round(rate, 6))
         if key not in self._cache:
             rng = np.random.default_rng(self.seed)
-            # with a speed that moves, enough requests to meet every second of it once
-            count = min(max(self.requests, math.ceil(len(self.speeds) * rate)), _MOST)
-            gaps = rng.exponential(1.0, count)
+            gaps = rng.exponential(1.0, self.requests)
             arrivals = np.cumsum(gaps) / rate
-            picks = rng.integers(0, len(self.work), count)
-            work = self._scaled(arrivals, np.asarray(self.work, dtype=float)[picks])
+            picks = rng.integers(0, len(self.work), self.requests)
+            work = np.asarray(self.work, dtype=float)[picks]
             self._cache[key] = _simulate(
                 arrivals, work, self._shares[picks], cores, workers, self.period
             )
@@ -235,7 +195,7 @@ class ServiceModel:
             return np.zeros(0)
         rng = np.random.default_rng(self.seed if seed is None else seed)
         picks = rng.integers(0, len(self.work), times.size)
-        work = self._scaled(times, np.asarray(self.work, dtype=float)[picks])
+        work = np.asarray(self.work, dtype=float)[picks]
         return _simulate(times - times[0], work, self._shares[picks], cores, workers, self.period)
 
     def percentile_ms(self, cores: float, workers: int, rate: float, percentile: str) -> float:

@@ -41,7 +41,7 @@ __all__ = [
     "NOTED_SLOWDOWN",
     "SpeedProbe",
     "SpeedSummary",
-    "service_speeds",
+    "service_slowdown",
     "slowdown_of",
     "slowdowns_of",
     "slowed",
@@ -274,8 +274,9 @@ def slowdowns_of(
     probe's process held off its CPU) takes the run's median.  None where
     :func:`slowdown_of` has none.
 
-    A run's median hides what its tail turns on: a p99 of a minute is made in its
-    slowest seconds (docs/planning.md, "The CPU's speed"), so plans replay these.
+    A run's median hides the spells inside it; the seconds show them, and the service's
+    :func:`spell_sensitivity` is fitted on them.  (A plan's model run through them
+    predicted worse than at the median: docs/planning.md.)
 
     >>> slowdowns_of([0.1 * i for i in range(40)], [1.0] * 30 + [2.0] * 10, 2.0, 4.0)
     [1.0, 2.0]
@@ -337,10 +338,15 @@ def spell_sensitivity(
     return round(min(max(slope / t0, low), high), 3)
 
 
-def service_speeds(slowdowns: Sequence[float], sensitivity: float = 1.0) -> list[float]:
-    """The service's own slowdowns, second by second, for the probe's ``slowdowns``
-    and the service's :func:`spell_sensitivity` (1.0: as slow as the loop)."""
-    return [1.0 + sensitivity * (float(s) - 1.0) for s in slowdowns]
+def service_slowdown(slowdown: float, sensitivity: float | None = None) -> float:
+    """The service's own slowdown for the probe's ``slowdown`` and the service's
+    :func:`spell_sensitivity` (None: as slow as the loop).
+
+    >>> service_slowdown(1.8, 0.5)
+    1.4
+    """
+    b = 1.0 if sensitivity is None else sensitivity
+    return round(1.0 + b * (float(slowdown) - 1.0), 6)
 
 
 def slowed(slowdown: object, max_slowdown: float) -> bool:
