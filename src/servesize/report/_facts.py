@@ -287,12 +287,20 @@ def machine_speed(view: ProfileView) -> FactTable:
         ("Fastest / median / slowest loop", " / ".join(fmt(v, "ms", digits=3) for v in loops)),
         ("Loops more than 25% slower than the fastest", fmt_share(speed.get("slowShare"))),
         ("The measurement ran at", _slowdown(f.machine_slowdown)),
+        ("The service's share of the loop's slowdown", _sensitivity(speed.get("sensitivity"))),
         (
             "Slowest run of the sizing",
             f"{_slowdown(slowest[0])} ({slowest[1]})" if slowest else DASH,
         ),
     ]
     return FactTable("The CPU's speed", ("", "value"), rows)
+
+
+def _sensitivity(value: object) -> str:
+    """``machineSpeed.sensitivity``, or why there is none."""
+    if not isinstance(value, int | float):
+        return "not fitted (the measurement had no slow spell)"
+    return f"{value:.2f} (fitted on the measurement's seconds)"
 
 
 def speed_rule(view: ProfileView) -> str:

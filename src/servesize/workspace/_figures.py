@@ -312,8 +312,9 @@ class PlanConfirmation(_Group):
     machine_slowdown: float | None = figure("machineSlowdown")
     #: the same, second by second from the replay's start
     machine_slowdowns: list[float] | None = figure("machineSlowdowns")
-    #: the model's percentile over the same requests on a CPU as fast as the replay's,
-    #: second by second (the prediction assumes the calibration runs' speeds)
+    #: the model's percentile over the same requests with the service as slow as the
+    #: replay's median (through the replica's sensitivity), against its calibration
+    #: runs' median
     predicted_at_measured_speed_ms: float | None = figure("predictedAtMeasuredSpeedMs")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")
