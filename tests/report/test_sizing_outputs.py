@@ -159,7 +159,8 @@ def test_the_cpus_speed_is_in_the_table_the_csv_and_its_own_section() -> None:
     assert "1.01x its fastest" in md  # the measurement
     assert "x1.04" in md  # a row of the sizing table
     assert "not fitted (the measurement had no slow spell)" in md
-    fitted = _sized(**{**speed, "machineSpeed": {**speed["machineSpeed"], "sensitivity": 0.64}})
+    probe = {"probeCpu": 1, "loops": 900, "fastestLoopMs": 0.19, "sensitivity": 0.64}
+    fitted = _sized(**{**speed, "machineSpeed": probe})
     assert "0.64 (fitted on the measurement's seconds)" in render(fitted, "md")
     rows = list(csv.DictReader(io.StringIO(render(view, "csv-sizing"))))
     assert [r["machineSlowdown"] for r in rows] == ["1.69", "1.04"]
