@@ -133,6 +133,64 @@ def servesize(
     return subprocess.run(cmd, capture_output=True, text=True, check=check, cwd=cwd)
 
 
+def serve_example_command(port: int) -> list[str]:
+    """``servesize serve`` of the bundled example on ``port`` (a workspace of its own)."""
+    return [
+        sys.executable, "-m", "servesize", "serve", "--entry-script", str(EXAMPLES / "score.py"),
+        "--model-dir", str(EXAMPLES / "model"), "--source-directory", str(EXAMPLES),
+        "--port", str(port), "--workspace", str(Path(tempfile.mkdtemp()) / "ws"),
+    ]  # fmt: skip
+
+
+def wait_answering(port: int, seconds: float = 120.0) -> None:
+    """Until the server we started on ``port`` answers ``GET /`` (polling it, not a
+    sleep-sync); raises the last error after ``seconds``."""
+    import http.client
+
+    deadline = time.monotonic() + seconds
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+        finally:
+            conn.close()
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it (by /proc's parent ids)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    out, frontier = [root], [root]
+    while frontier:
+        frontier = [p for p, parent in parents.items() if parent in frontier]
+        out += frontier
+    return out
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User and system CPU seconds of ``pids`` (those still there), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def example_model() -> Path:
     """The bundled example's model, trained first if it is not there yet."""
     model = EXAMPLES / "model" / "model.joblib"

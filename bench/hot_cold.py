@@ -21,28 +21,28 @@ from __future__ import annotations
 import argparse
 import http.client
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from _common import BENCH, EXAMPLES, append_json_run, free_port, uptime
+from _common import (
+    EXAMPLES,
+    append_json_run,
+    cpu_seconds,
+    descendants,
+    free_port,
+    serve_example_command,
+    uptime,
+    wait_answering,
+)
+from plan_trace import HEADER, RESULTS
 
-HEADER = "# Planning for a trace (bench/plan_trace.py, bench/replica_tail.py)\n"
-RESULTS = BENCH / "RESULTS-plan.md"
 #: (requests a burst, seconds between bursts)
 PATTERNS = ((1, 0.1), (1, 0.02), (5, 0.5), (20, 2.0))
 
 
-def ticks(pid: int) -> int:
-    """User and system CPU ticks of ``pid`` (fields 14 and 15 of its stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def run(pid: int, port: int, body: bytes, burst: int, gap: float, seconds: float) -> dict:
+def run(pids: list[int], port: int, body: bytes, burst: int, gap: float, seconds: float) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     latencies: list[float] = []
-    before = ticks(pid)
+    before = cpu_seconds(pids)
     start = due = time.monotonic()
     while time.monotonic() - start < seconds:
         for _ in range(burst):
@@ -52,7 +52,7 @@ def run(pid: int, port: int, body: bytes, burst: int, gap: float, seconds: float
             latencies.append((time.perf_counter() - sent) * 1000.0)
         due += gap
         time.sleep(max(0.0, due - time.monotonic()))
-    used_ms = (ticks(pid) - before) * 10.0
+    used_ms = (cpu_seconds(pids) - before) * 1000.0
     conn.close()
     latencies.sort()
     return {
@@ -72,16 +72,14 @@ def main() -> int:
     load = uptime()
     port = free_port()
     body = (EXAMPLES / "sample-requests.txt").read_text().splitlines()[0].encode()
-    command = [
-        sys.executable, "-m", "servesize", "serve", "--entry-script", str(EXAMPLES / "score.py"),
-        "--source-directory", str(EXAMPLES), "--model-dir", str(EXAMPLES / "model"),
-        "--port", str(port),
-    ]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        serve_example_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        pid = _serving_pid(server, port)
+        wait_answering(port)
+        pids = descendants(server.pid)  # the CLI execs the server: its CPU is the service's
         rows = [
-            run(pid, port, body, burst, gap, args.seconds)
+            run(pids, port, body, burst, gap, args.seconds)
             for _ in range(args.repeat)
             for burst, gap in PATTERNS
         ]
@@ -90,27 +88,6 @@ def main() -> int:
         server.wait(timeout=10)
     print(append_json_run(RESULTS, "hot_cold.py", load, {"runs": rows}, HEADER))
     return 0
-
-
-def _serving_pid(server: subprocess.Popen[bytes], port: int) -> int:
-    """The process answering on ``port`` once it answers (the CLI execs the server in a
-    process of its own, whose CPU is the service's)."""
-    deadline = time.monotonic() + 60.0
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("the example's server exited")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/")
-            conn.getresponse().read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    found = subprocess.run(
-        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    pids = [int(p) for p in found if int(p) != server.pid]
-    return pids[0] if pids else server.pid
 
 
 if __name__ == "__main__":

@@ -17,38 +17,15 @@ Appends to bench/RESULTS-plan.md with the command, ``uptime`` and the CPU model.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-from _common import BENCH, ROOT, append_json_run, uptime
+from _common import ROOT, append_json_run, uptime
+from plan_trace import HEADER, RESULTS, plan, within
 
-HEADER = "# Planning for a trace (bench/plan_trace.py, bench/replica_tail.py)\n"
-RESULTS = BENCH / "RESULTS-plan.md"
 TRACE = ROOT.parent / "shared" / "traces" / "azure-llm-2023-conv.csv"
 #: a second this much slower than the profile's fastest counts as in a spell
 SPELL = 1.25
-
-
-def confirm(workspace: Path, name: str, trace: Path, speed: float) -> dict[str, Any]:
-    """One ``profile plan`` with its confirmation; the stored confirmation."""
-    cmd = [
-        sys.executable, "-m", "servesize", "profile", "plan", name, "--traffic", str(trace),
-        "--traffic-column", "TIMESTAMP", "--traffic-speed", f"{speed:g}", "--json",
-        "--workspace", str(workspace),
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"plan failed: {proc.stderr.strip()[-2000:]}")
-    out: dict[str, Any] = json.loads(proc.stdout)["autoscaling"]["confirmation"]
-    return out
-
-
-def within(measured: float, reference: float) -> bool:
-    return abs(measured - reference) / reference <= 0.25
 
 
 def main() -> int:
@@ -56,13 +33,13 @@ def main() -> int:
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--traffic-speed", type=float, required=True)
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--name", default="bench")
     parser.add_argument("--trace", type=Path, default=TRACE)
     args = parser.parse_args()
     load = uptime()
     rounds = []
     for _ in range(args.rounds):
-        c = confirm(args.workspace, args.name, args.trace, args.traffic_speed)
+        # the profile plan_trace.py --keep leaves, "bench", planned and confirmed again
+        c = plan(args.workspace, args.trace, args.traffic_speed)[0]["autoscaling"]["confirmation"]
         seconds = c.get("machineSlowdowns") or []
         rounds.append(
             {

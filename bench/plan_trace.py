@@ -66,12 +66,17 @@ def plan(ws: Path, trace: Path, speed: float, *extra: str) -> tuple[dict[str, An
     return json.loads(proc.stdout), seconds
 
 
+def within(measured: float, reference: float) -> bool:
+    """``measured`` within 25% of ``reference`` (issue 20's agreement)."""
+    return abs(measured - reference) / reference <= 0.25
+
+
 def _within(confirmation: dict[str, Any], key: str) -> bool | None:
     """``measuredMs`` within 25% of ``confirmation[key]`` (None without that figure)."""
     predicted, measured = confirmation.get(key), confirmation.get("measuredMs")
     if not predicted or measured is None:
         return None
-    return bool(abs(measured - predicted) / predicted <= 0.25)
+    return within(measured, predicted)
 
 
 def main() -> int:

@@ -26,10 +26,8 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from _common import (
@@ -37,16 +35,19 @@ from _common import (
     EXAMPLES,
     append_results,
     cpu_model,
+    cpu_seconds,
+    descendants,
     example_model,
     free_port,
     machine,
     run_heading,
+    serve_example_command,
     uptime,
+    wait_answering,
 )
 
 RESULTS = BENCH / "RESULTS-repeat.md"
 HEADER = "# Repeatability (bench/repeat.py, bench/machine_speed.py, bench/service_speed.py)\n"
-_TICK = os.sysconf("SC_CLK_TCK")
 
 # the probe: one fixed loop every 100 ms, CPU time of the loop, the median of each window
 _PROBE = """
@@ -67,34 +68,6 @@ while time.monotonic() - start < seconds:
 def _pinned(cpu: int) -> Callable[[], None]:
     # run in the child before exec; this process starts no threads before it forks
     return lambda: os.sched_setaffinity(0, {cpu})
-
-
-def _descendants(root: int) -> list[int]:
-    """``root`` and every process below it (by /proc's parent ids)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    out, frontier = [root], [root]
-    while frontier:
-        frontier = [p for p, parent in parents.items() if parent in frontier]
-        out += frontier
-    return out
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICK
 
 
 def _steal() -> int:
@@ -123,32 +96,17 @@ def main() -> int:
     example_model()
     port = free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    serve = [
-        sys.executable, "-m", "servesize", "serve", "--entry-script", str(EXAMPLES / "score.py"),
-        "--model-dir", str(EXAMPLES / "model"), "--source-directory", str(EXAMPLES),
-        "--port", str(port), "--workspace", str(Path(tempfile.mkdtemp()) / "ws"),
-    ]  # fmt: skip
     service = subprocess.Popen(
-        serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        serve_example_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=_pinned(service_cpu),
     )  # fmt: skip
     probes: list[subprocess.Popen[str]] = []
     try:
         os.sched_setaffinity(0, {own_cpu})
         body = (EXAMPLES / "sample-requests.txt").read_text().splitlines()[0].encode()
+        wait_answering(port)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        deadline = time.monotonic() + 120
-        while True:  # ready when it answers; polling a server we started, not a sleep-sync
-            try:
-                conn.request("GET", "/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                conn.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        pids = _descendants(service.pid)
+        pids = descendants(service.pid)
         probe = [sys.executable, "-c", _PROBE, str(args.window), str(args.seconds + 1)]
         for where in (service_cpu, own_cpu):
             started = subprocess.Popen(
@@ -158,7 +116,7 @@ def main() -> int:
         windows: list[dict[str, Any]] = []
         start = next_send = time.monotonic()
         window_start, latencies = start, []
-        cpu0, steal0 = _cpu_seconds(pids), _steal()
+        cpu0, steal0 = cpu_seconds(pids), _steal()
         while time.monotonic() - start < args.seconds:
             now = time.monotonic()
             if now < next_send:
@@ -169,7 +127,7 @@ def main() -> int:
             latencies.append((time.perf_counter() - sent) * 1000.0)
             next_send += 1.0 / args.rate
             if time.monotonic() - window_start >= args.window:
-                cpu1, steal1 = _cpu_seconds(pids), _steal()
+                cpu1, steal1 = cpu_seconds(pids), _steal()
                 ordered = sorted(latencies)
                 windows.append(
                     {

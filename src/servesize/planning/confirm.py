@@ -290,14 +290,11 @@ def _slowdowns(
     median, and second by second."""
     if running.speed is None:
         return None, None
-    now = time.monotonic()
     speed = store.profiles.get(name).details.get("machineSpeed") or {}
     fastest = speed.get("fastestLoopMs") if isinstance(speed, dict) else None
-    if not isinstance(fastest, int | float) or fastest <= 0:
-        return running.speed.slowdown(began, now), running.speed.slowdowns(began, now)
-    during = running.speed.median_ms(began, now)
-    median = round(during / float(fastest), 3) if during is not None else None
-    return median, running.speed.slowdowns(began, now, fastest=float(fastest))
+    known = float(fastest) if isinstance(fastest, int | float) and fastest > 0 else None
+    metrics = running.speed.run_metrics(began, time.monotonic(), fastest=known)
+    return metrics["machineSlowdown"], metrics["machineSlowdowns"]
 
 
 def _at_speed(replica: Replica, factor: float) -> Replica:

@@ -528,7 +528,7 @@ class ProfileRun:
         phases = {f.phase: f.to_details() for run in self._runs for f in run.sampler.phases()}
         self.figures.phase_figures = phases or None
         if self._speed is not None:
-            self.figures.machine_speed = self._speed.finish(self.series, self._measured)
+            self.figures.machine_speed = self._speed.finish(self.series, self._measured[0])
         if self._workdir is not None:
             # the materialised model copies: the workspace keeps the originals
             shutil.rmtree(self._workdir, ignore_errors=True)

@@ -168,40 +168,33 @@ class SpeedProbe:
         with self._lock:
             return len(self._values)
 
-    def median_ms(self, start: float, end: float) -> float | None:
-        """The median loop (ms) between ``start`` and ``end``; None with fewer than
-        ``MIN_SAMPLES`` loops there."""
+    def _loops(self) -> tuple[list[float], list[float]]:
+        """A copy of the loops' times and values so far (the reader appends to them)."""
         with self._lock:
-            return _median_between(self._times, self._values, start, end)
+            return list(self._times), list(self._values)
 
-    def slowdown(self, start: float, end: float) -> float | None:
+    def slowdown(self, start: float, end: float, fastest: float | None = None) -> float | None:
         """:func:`slowdown_of` the probe's loops so far."""
-        with self._lock:
-            values = list(self._values)
-            times = list(self._times)
-        return slowdown_of(times, values, start, end)
+        return slowdown_of(*self._loops(), start, end, fastest=fastest)
 
     def slowdowns(
         self, start: float, end: float, fastest: float | None = None
     ) -> list[float] | None:
         """:func:`slowdowns_of` the probe's loops so far: the run's speed, second by
         second."""
-        with self._lock:
-            values = list(self._values)
-            times = list(self._times)
-        return slowdowns_of(times, values, start, end, fastest=fastest)
+        return slowdowns_of(*self._loops(), start, end, fastest=fastest)
 
-    def run_metrics(self, start: float, end: float) -> dict[str, Any]:
+    def run_metrics(self, start: float, end: float, fastest: float | None = None) -> dict[str, Any]:
         """What a run records of the CPU's speed: ``machineSlowdown`` (its median) and
-        ``machineSlowdowns`` (second by second)."""
+        ``machineSlowdowns`` (second by second), from one copy of the loops."""
+        times, values = self._loops()
         return {
-            "machineSlowdown": self.slowdown(start, end),
-            "machineSlowdowns": self.slowdowns(start, end),
+            "machineSlowdown": slowdown_of(times, values, start, end, fastest=fastest),
+            "machineSlowdowns": slowdowns_of(times, values, start, end, fastest=fastest),
         }
 
     def summary(self) -> SpeedSummary | None:
-        with self._lock:
-            values = list(self._values)
+        values = self._loops()[1]
         if len(values) < _HISTORY:
             return None
         fastest = _fastest(values)
@@ -213,7 +206,7 @@ class SpeedProbe:
     def finish(
         self,
         series: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-        measured: tuple[Mapping[str, Any], object] | None = None,
+        measured: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Stop, and the summary as the details store it (``machineSpeed``), with the
         service's :func:`spell_sensitivity` from the measurement's seconds (``series``'
@@ -222,7 +215,7 @@ class SpeedProbe:
         summary = self.summary()
         if summary is None:
             return None
-        seconds = measured[0].get("machineSlowdowns") if measured else None
+        seconds = measured.get("machineSlowdowns") if measured else None
         windows = (series or {}).get("windows") or ()
         if isinstance(seconds, list):
             summary = dataclasses.replace(summary, sensitivity=spell_sensitivity(seconds, windows))
@@ -244,19 +237,25 @@ class SpeedProbe:
 
 
 def slowdown_of(
-    times: Sequence[float], values: Sequence[float], start: float, end: float
+    times: Sequence[float],
+    values: Sequence[float],
+    start: float,
+    end: float,
+    fastest: float | None = None,
 ) -> float | None:
     """The median of the loops timed between ``start`` and ``end`` over the fastest the
-    probe has been (the 10th percentile of all ``values``); None with fewer than
-    ``MIN_SAMPLES`` loops in the run or ``_HISTORY`` in all.
+    probe has been (the 10th percentile of all ``values``), or over ``fastest`` ms
+    (another probe's: the profile's, for a replay's own probe); None with fewer than
+    ``MIN_SAMPLES`` loops in the run or, without ``fastest``, ``_HISTORY`` in all.
 
     >>> slowdown_of(list(range(30)), [1.0] * 25 + [1.5] * 5, 25, 29)
     1.5
     """
-    if len(values) < _HISTORY:
-        return None
+    if fastest is None:
+        if len(values) < _HISTORY:
+            return None
+        fastest = _fastest(values)
     median = _median_between(times, values, start, end)
-    fastest = _fastest(values)
     return round(median / fastest, 3) if median is not None and fastest > 0 else None
 
 
@@ -284,10 +283,9 @@ def slowdowns_of(
     if len(values) < _HISTORY:
         return None
     fastest = fastest or _fastest(values)
-    median = _median_between(times, values, start, end)
-    if median is None or fastest <= 0:
+    whole = slowdown_of(times, values, start, end, fastest=fastest)
+    if whole is None:
         return None
-    whole = round(median / fastest, 3)
     bins = max(1, round((end - start) / step))
     during: list[list[float]] = [[] for _ in range(bins)]
     for t, v in zip(times, values, strict=True):
