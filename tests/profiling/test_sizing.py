@@ -227,6 +227,39 @@ def test_per_replica_finds_the_boundary_of_the_best_allocation() -> None:
     assert within >= SEARCHES // 2 * 0.9, within
 
 
+@pytest.mark.parametrize("off", [1.0, 0.8, 1.25, 1.5])
+def test_the_bracket_refits_the_model_to_what_a_trial_burnt(
+    off: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per replica with a model ``off`` times off the truth (the truth's requests burn
+    that much more CPU): the rate is still within the bracket's resolution of the
+    clear boundary and never clearly past it, and stepping out of the bracket where
+    the model refitted to each trial's CPU per request puts the boundary takes fewer
+    seconds of load than the fixed ``rate_step`` did (the same searches, same seeds)."""
+    searches = SEARCHES // 4
+
+    def search() -> tuple[int, int, float]:
+        within = past = seconds = 0
+        for seed in range(searches):
+            service = SimulatedService(_model(0.01), P99_150, seed=seed, truth=_model(0.01 * off))
+            outcome = _sizer(service, 1.0).per_replica()
+            assert outcome.allocation is not None
+            rate = outcome.rate_per_replica
+            past += service.share_over(outcome.allocation, rate) >= P99.theta_missed
+            clear = service.boundary(outcome.allocation, P99.theta_met)
+            fuzzy = service.boundary(outcome.allocation, P99.theta_missed)
+            within += clear / 1.25 <= rate <= fuzzy
+            seconds += service.seconds
+        return within, past, seconds / searches
+
+    within, past, refitted = search()
+    assert past <= searches * 0.05, past
+    assert within >= searches * 0.9, within
+    monkeypatch.setattr(Sizer, "_refitted_max_rate", lambda self, trial: None)
+    _, _, fixed = search()
+    assert refitted < fixed, (refitted, fixed)
+
+
 class _Fixed:
     """A stand-in whose trials answer ``outcome(a, rate)`` (met, missed, undecided);
     past ``capacity(a)``, a miss falls behind, completing that many requests/s."""

@@ -107,6 +107,9 @@ class ServiceModel:
     _cache: dict[tuple[float, int, float], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: the same service at other speeds, kept with their latency caches (a search
+    #: refits to each trial's CPU per request, often the same factor)
+    _speeds: dict[float, ServiceModel] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_details(cls, sizing_model: Mapping[str, Any]) -> ServiceModel:
@@ -140,11 +143,14 @@ class ServiceModel:
         so its CPU, scaled); ``self`` at 1."""
         if factor == 1.0:
             return self
-        work = tuple(w * factor for w in self.work)
-        # a new model, not dataclasses.replace: that would share the latency cache
-        return ServiceModel(
-            work, self.cpu_fraction, self.overhead_ms, self.period, self.requests, self.seed
-        )
+        key = round(factor, 6)
+        if key not in self._speeds:
+            work = tuple(w * key for w in self.work)
+            # a new model, not dataclasses.replace: that would share the latency cache
+            self._speeds[key] = ServiceModel(
+                work, self.cpu_fraction, self.overhead_ms, self.period, self.requests, self.seed
+            )
+        return self._speeds[key]
 
     @property
     def cpu_per_query(self) -> float:

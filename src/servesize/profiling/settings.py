@@ -110,7 +110,9 @@ class ProfileSettings:
     #: a per-replica rate is bracketed until the lowest rate not met is within this share
     #: of the highest met; a confirmation that missed is followed by one this much lower
     rate_resolution: float = 0.10
-    #: out of the bracket, the next rate is this share above a pass or below a miss
+    #: out of the bracket, the next rate is at most this share above a pass or below a
+    #: miss (at least ``rate_resolution``; where the model refitted to the trial's CPU
+    #: per request puts the highest rate, in between: profiling/sizing/search.py)
     rate_step: float = 0.25
     #: a run fails when its success rate falls more than this below the success rate of
     #: one request at a time (rows the script rejects are not the service failing)
