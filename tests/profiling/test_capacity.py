@@ -10,7 +10,10 @@ def _windows(*rates: float) -> list[dict[str, Any]]:
 
 
 def _runner(
-    curve: dict[int, float], errors_at: int | None = None, base_ok: float = 1.0
+    curve: dict[int, float],
+    errors_at: int | None = None,
+    base_ok: float = 1.0,
+    quota: dict[int, float] | None = None,
 ) -> tuple[list[int], Any]:
     seen: list[int] = []
 
@@ -18,7 +21,13 @@ def _runner(
         seen.append(c)
         qps = curve[c]
         ok = 0.5 if errors_at is not None and c >= errors_at else base_ok
-        metrics = {"measuredQueriesPerSecond": qps, "successRate": ok, "totalQueries": 100}
+        metrics: dict[str, Any] = {
+            "measuredQueriesPerSecond": qps,
+            "successRate": ok,
+            "totalQueries": 100,
+        }
+        if quota is not None:
+            metrics["quotaShareUsed"] = quota[c]
         return metrics, _windows(qps * 0.5, qps, qps, qps)
 
     return seen, run
@@ -41,6 +50,20 @@ def test_search_stops_after_two_flat_steps_and_keeps_the_best() -> None:
     assert result.sustainable_qps == 305
     assert result.best is not None
     assert result.best.concurrency == 8
+    assert "twice in a row" in result.stop_reason
+
+
+def test_one_flat_step_with_the_quota_used_up_ends_the_search() -> None:
+    # a single worker at one core: saturated at concurrency 2, nothing more to gain
+    seen, run = _runner({1: 280, 2: 290, 4: 291}, quota={1: 0.93, 2: 0.99, 4: 1.0})
+    result = search(run, ProfileSettings())
+    assert seen == [1, 2]
+    assert result.sustainable_qps == 290
+    assert "quota used up" in result.stop_reason
+    # flat but with CPU to spare (waiting on I/O, a lock): two flat steps, as before
+    seen, run = _runner({1: 100, 2: 102, 4: 101, 8: 300}, quota={1: 0.3, 2: 0.3, 4: 0.3, 8: 0.9})
+    result = search(run, ProfileSettings())
+    assert seen == [1, 2, 4]
     assert "twice in a row" in result.stop_reason
 
 

@@ -2,7 +2,9 @@
 
 Like Triton's perf_analyzer a step counts only when its last windows agree
 (throughput within a tolerance), and the search stops after two steps in a row
-that gain less than ``min_gain``, or as soon as errors appear.
+that gain less than ``min_gain``, after one such step that used the whole CPU quota
+(at least ``1 - min_gain`` of it: more concurrency cannot add throughput that the
+quota does not leave room for), or as soon as errors appear.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from servesize.profiling.settings import ProfileSettings
 
-__all__ = ["CapacityResult", "CapacityStep", "is_stable", "search"]
+__all__ = ["CapacityResult", "CapacityStep", "error_counts", "is_stable", "search"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ def is_stable(windows: Sequence[Mapping[str, Any]], count: int, tolerance: float
     return mean > 0 and all(abs(r - mean) <= tolerance * mean for r in tail)
 
 
+def error_counts(metrics: Mapping[str, Any]) -> dict[str, int]:
+    """A run's failed requests by kind (timeouts, refused, ...) and by HTTP status."""
+    by_status = metrics.get("errorsByStatus") or {}
+    return {**(metrics.get("errorsByKind") or {}), **{f"HTTP {k}": v for k, v in by_status.items()}}
+
+
 def _step(concurrency: int, metrics: Mapping[str, Any], stable: bool) -> CapacityStep:
     return CapacityStep(
         concurrency=concurrency,
@@ -121,6 +129,13 @@ def search(
         previous = max((s.qps for s in steps[:-1]), default=0.0)
         if previous > 0 and step.qps < previous * (1.0 + settings.min_gain):
             flat_steps += 1
+            used = float(metrics.get("quotaShareUsed") or 0.0)
+            if used >= 1.0 - settings.min_gain:
+                reason = (
+                    f"throughput gained less than {settings.min_gain:.0%} with the CPU "
+                    f"quota used up ({used:.0%} of it, at concurrency {concurrency})"
+                )
+                break
             if flat_steps >= 2:
                 reason = (
                     f"throughput gained less than {settings.min_gain:.0%} twice in a row "

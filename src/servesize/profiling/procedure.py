@@ -28,7 +28,7 @@ from servesize.load import LoadResult, LoadSpec, run_load
 from servesize.profiling._attached import AttachedService, not_measured
 from servesize.profiling._mlflow import completed_note
 from servesize.profiling._usage import UsageRecommendation
-from servesize.profiling.capacity import CapacityResult, search
+from servesize.profiling.capacity import CapacityResult, error_counts, search
 from servesize.profiling.launcher import Service
 from servesize.profiling.phases import PhaseFigures
 from servesize.profiling.recommend import after_oom_gb
@@ -327,6 +327,7 @@ class ProfileRun:
 
         def step(concurrency: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             self._phase("capacity", 0.0, f"concurrency {concurrency}")
+            cpu = run.service.cpu_seconds()
             result = self._load(
                 "capacity",
                 run,
@@ -334,14 +335,11 @@ class ProfileRun:
                 concurrency=concurrency,
                 duration=s.capacity_step_seconds,
             )
+            if self.sampled:  # a flat step with the quota used up ends the search
+                used = (run.service.cpu_seconds() - cpu) / s.capacity_step_seconds
+                result.metrics["quotaShareUsed"] = round(used / run.allocation.cores, 4)
             if result.metrics.get("successRate", 1.0) < 1.0:
-                self.figures.capacity_errors = {
-                    **(result.metrics.get("errorsByKind") or {}),
-                    **{
-                        f"HTTP {k}": v
-                        for k, v in (result.metrics.get("errorsByStatus") or {}).items()
-                    },
-                }
+                self.figures.capacity_errors = error_counts(result.metrics)
             if concurrency == 1:
                 self._low_load = LowLoad(dict(result.metrics), list(result.latency_histogram))
             return result.metrics, result.windows

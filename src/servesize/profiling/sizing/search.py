@@ -16,10 +16,10 @@ recommended was *shown* to meet the objective.
   core (predicted; allocations within ``tie`` of the best go to the smaller), then the
   highest rate at which it is met, bracketed by trials until the lowest rate not met
   is within ``resolution`` of the highest met (out of the bracket, each step goes where
-  the model refitted to the last trial's CPU per request puts that rate).  When another allocation's run (the
-  measurement at the bound, a trial) was met at more requests/s per core than the
-  chosen allocation was shown unable to carry (its lowest rate not met), measured beats
-  predicted and that allocation and rate are the answer.
+  the model refitted to the last trial's CPU per request puts that rate).  When
+  another allocation's run (the measurement at the bound, a trial) was met at more
+  requests/s per core than the chosen allocation was shown unable to carry (its lowest
+  rate not met), measured beats predicted and that allocation and rate are the answer.
 
 The procedure confirms the answer; when the confirmation decides a miss,
 :meth:`Sizer.escalate` gives the next answer to confirm (a step up, or a rate a
