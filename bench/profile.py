@@ -34,6 +34,8 @@ RESULTS = BENCH / "RESULTS-profile.md"
 def one_round(model: Path, extra: list[str]) -> dict[str, object]:
     run = profile_example(model, "bench", extra)
     details = run.details
+    rows = [r for r in details.get("sizing") or () if r.get("source") == "measured"]
+    confirmations = [r for r in rows if r.get("phase") == "confirmation"]
     return {
         "seconds": round(run.seconds, 1),
         "exit": run.proc.returncode,
@@ -48,6 +50,13 @@ def one_round(model: Path, extra: list[str]) -> dict[str, object]:
         "replicas": details.get("recommendedReplicas"),
         "withinSlo": details.get("maxQueriesPerSecondWithinSlo"),
         "confirmedMs": details.get("recommendationLatencyInMs"),
+        # where the time went: sizing trials, confirmations, and the slowest second the
+        # speed probe saw in a confirmation (a host's spell makes one miss and step down)
+        "trials": sum(1 for r in rows if r.get("phase") == "sizing"),
+        "confirmations": len(confirmations),
+        "spell": max(
+            (max(r.get("machineSlowdowns") or [0.0]) for r in confirmations), default=None
+        ),
     }
 
 
@@ -71,15 +80,15 @@ def main() -> int:
         + "` (each round: `servesize model profile -n bench -m diabetes-forest --idi requests "
         f"--ic examples/inference-config.json -t details.json --json {args.args}`).\n",
         "| round | wall s | state | verdict | objective | met | rec. CPU | replicas | rec. GB "
-        "| q/s within | confirmed ms | p90 ms | q/s |",
-        "|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| q/s within | confirmed ms | p90 ms | q/s | trials | confirmations | slowest second |",
+        "|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, r in enumerate(rows, 1):
         lines.append(
             f"| {i} | {r['seconds']} | {r['state']} | {r['validity']} | {r['objective']} "
             f"| {r['sloMet']} | {r['recommendedCpu']} | {r['replicas']} "
             f"| {r['recommendedMemoryInGB']} | {r['withinSlo']} | {r['confirmedMs']} "
-            f"| {r['p90']} | {r['qps']} |"
+            f"| {r['p90']} | {r['qps']} | {r['trials']} | {r['confirmations']} | {r['spell']} |"
         )
     text = "\n".join(lines) + "\n"
     append_results(
