@@ -53,6 +53,9 @@ def one_round(model: Path, extra: list[str]) -> dict[str, object]:
         # where the time went: sizing trials, confirmations, and the slowest second the
         # speed probe saw in a confirmation (a host's spell makes one miss and step down)
         "trials": sum(1 for r in rows if r.get("phase") == "sizing"),
+        "trialSeconds": round(
+            sum(float(r.get("durationSeconds") or 0) for r in rows if r.get("phase") == "sizing")
+        ),
         "confirmations": len(confirmations),
         "spell": max(
             (max(r.get("machineSlowdowns") or [0.0]) for r in confirmations), default=None
@@ -80,7 +83,8 @@ def main() -> int:
         + "` (each round: `servesize model profile -n bench -m diabetes-forest --idi requests "
         f"--ic examples/inference-config.json -t details.json --json {args.args}`).\n",
         "| round | wall s | state | verdict | objective | met | rec. CPU | replicas | rec. GB "
-        "| q/s within | confirmed ms | p90 ms | q/s | trials | confirmations | slowest second |",
+        "| q/s within | confirmed ms | p90 ms | q/s | trials (s) | confirmations "
+        "| slowest second |",
         "|---:|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, r in enumerate(rows, 1):
@@ -88,7 +92,8 @@ def main() -> int:
             f"| {i} | {r['seconds']} | {r['state']} | {r['validity']} | {r['objective']} "
             f"| {r['sloMet']} | {r['recommendedCpu']} | {r['replicas']} "
             f"| {r['recommendedMemoryInGB']} | {r['withinSlo']} | {r['confirmedMs']} "
-            f"| {r['p90']} | {r['qps']} | {r['trials']} | {r['confirmations']} | {r['spell']} |"
+            f"| {r['p90']} | {r['qps']} | {r['trials']} ({r['trialSeconds']}) "
+            f"| {r['confirmations']} | {r['spell']} |"
         )
     text = "\n".join(lines) + "\n"
     append_results(
