@@ -83,6 +83,9 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     assert confirmation["predictedMs"] > 0
     # the CPU's speed during the replay, against the profile's fastest loop
     assert confirmation["machineSlowdown"] > 0
+    # what the replicas burnt a request: burn.py's 10 ms and the server's own share
+    assert 0.008 <= confirmation["cpuSecondsPerQuery"] <= 0.03, confirmation
+    assert confirmation["predictedAtMeasuredCpuMs"] > 0
     # met is the profile's decision over the replicas' requests, not one percentile
     decision = confirmation["decision"]
     assert decision["n"] == confirmation["requests"]

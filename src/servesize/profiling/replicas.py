@@ -105,6 +105,13 @@ class Replicas:
         """Pin the calling thread to the generator's CPUs while the load runs."""
         return _service.generator_affinity(self.generator_cpus)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the replicas have burnt so far, all told (None unless every
+        replica is measured: a cgroup's counter, or its process tree's)."""
+        if not self.samplers:
+            return None
+        return sum(s.service.cpu_seconds() for s in self.samplers)
+
     def busy_reasons(self, what: str = "confirmation") -> list[str]:
         """Why the run cannot be trusted because the machine was busy (the profile's own
         rule, docs/verdict.md): the worst replica's, if any."""

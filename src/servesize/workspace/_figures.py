@@ -316,6 +316,13 @@ class PlanConfirmation(_Group):
     #: replay's median (through the replica's sensitivity), against its calibration
     #: runs' median
     predicted_at_measured_speed_ms: float | None = figure("predictedAtMeasuredSpeedMs")
+    #: CPU seconds the replicas burnt a request answered during the replay (the plan's
+    #: is ``autoscaling.replica.cpuSecondsPerQuery``)
+    cpu_seconds_per_query: float | None = figure("cpuSecondsPerQuery")
+    #: the model's percentile over the same requests with each request's work scaled so
+    #: that it burns what the replicas did: the queue and the quota as modelled, the
+    #: CPU as measured
+    predicted_at_measured_cpu_ms: float | None = figure("predictedAtMeasuredCpuMs")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")
     note: str | None = figure("note")
