@@ -46,6 +46,8 @@ def main() -> int:
                 "measuredMs": c.get("measuredMs"),
                 "predictedMs": c.get("predictedMs"),
                 "predictedAtMeasuredSpeedMs": c.get("predictedAtMeasuredSpeedMs"),
+                "cpuSecondsPerQuery": c.get("cpuSecondsPerQuery"),
+                "predictedAtMeasuredCpuMs": c.get("predictedAtMeasuredCpuMs"),
                 "machineSlowdown": c.get("machineSlowdown"),
                 "spellSeconds": sum(1 for v in seconds if v > SPELL),
                 "met": c.get("met"),
@@ -63,6 +65,12 @@ def main() -> int:
         },
         "withinOfPrediction": sum(within(m, predicted) for m in measured) if predicted else None,
         "withinOfMedian": sum(within(m, middle) for m in measured) if middle else None,
+        # the model given the CPU the replicas burnt in that round
+        "withinAtMeasuredCpu": sum(
+            within(float(r["measuredMs"]), float(r["predictedAtMeasuredCpuMs"]))
+            for r in rounds
+            if r["measuredMs"] is not None and r["predictedAtMeasuredCpuMs"]
+        ),
     }
     print(append_json_run(RESULTS, "plan_repeat.py", load, figures, HEADER))
     return 0
