@@ -335,7 +335,7 @@ class ProfileRun:
                 concurrency=concurrency,
                 duration=s.capacity_step_seconds,
             )
-            if self.sampled:  # a flat step with the quota used up ends the search
+            if self.sampled and run.service.limits_enforced:  # a flat step at the quota ends it
                 used = (run.service.cpu_seconds() - cpu) / s.capacity_step_seconds
                 result.metrics["quotaShareUsed"] = round(used / run.allocation.cores, 4)
             if result.metrics.get("successRate", 1.0) < 1.0:
