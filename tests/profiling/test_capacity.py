@@ -60,6 +60,7 @@ def test_one_flat_step_with_the_quota_used_up_ends_the_search() -> None:
     assert seen == [1, 2]
     assert result.sustainable_qps == 290
     assert "quota used up" in result.stop_reason
+    assert [st.to_row()["quotaShareUsed"] for st in result.steps] == [0.93, 0.99]
     # flat but with CPU to spare (waiting on I/O, a lock): two flat steps, as before
     seen, run = _runner({1: 100, 2: 102, 4: 101, 8: 300}, quota={1: 0.3, 2: 0.3, 4: 0.3, 8: 0.9})
     result = search(run, ProfileSettings())

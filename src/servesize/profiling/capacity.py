@@ -27,6 +27,8 @@ class CapacityStep:
     success_rate: float
     stable: bool
     total_queries: int
+    #: the share of the enforced CPU quota the step used (None where not measured)
+    quota_share: float | None = None
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class CapacityStep:
             "successRate": self.success_rate,
             "stable": self.stable,
             "totalQueries": self.total_queries,
+            "quotaShareUsed": self.quota_share,
         }
 
 
@@ -90,6 +93,7 @@ def _step(concurrency: int, metrics: Mapping[str, Any], stable: bool) -> Capacit
         success_rate=float(metrics.get("successRate") or 0.0),
         stable=stable,
         total_queries=int(metrics.get("totalQueries") or 0),
+        quota_share=metrics.get("quotaShareUsed"),
     )
 
 
@@ -129,7 +133,7 @@ def search(
         previous = max((s.qps for s in steps[:-1]), default=0.0)
         if previous > 0 and step.qps < previous * (1.0 + settings.min_gain):
             flat_steps += 1
-            used = float(metrics.get("quotaShareUsed") or 0.0)
+            used = step.quota_share or 0.0
             if used >= 1.0 - settings.min_gain:
                 reason = (
                     f"throughput gained less than {settings.min_gain:.0%} with the CPU "
