@@ -316,8 +316,8 @@ class Sizer:
     def _refitted_max_rate(self, trial: Trial) -> float | None:
         """The highest rate within the objective at ``trial``'s allocation, predicted by
         the model with each request's work scaled to the CPU a request burnt in that
-        trial (more under a small quota than at the bound, where the model was fitted:
-        4.1 ms against 3.7 ms for the example at 0.3 cores).  None when the trial has no
+        trial (more than at the bound, where the model was fitted: 4.1 ms against 3.7 ms
+        for the example at 0.3 cores and a third of the rate).  None when the trial has no
         CPU figure or the scale is implausible (a factor beyond 4 either way)."""
         done = trial.completed_rate
         used = trial.utilized_cpu
