@@ -86,6 +86,9 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     # what the replicas burnt a request: burn.py's 10 ms and the server's own share
     assert 0.008 <= confirmation["cpuSecondsPerQuery"] <= 0.03, confirmation
     assert confirmation["predictedAtMeasuredCpuMs"] > 0
+    # the kernel's throttling counters over the replay: a share of periods, seconds
+    assert 0.0 <= confirmation["throttledShare"] <= 1.0
+    assert confirmation["throttledSeconds"] >= 0.0
     # met is the profile's decision over the replicas' requests, not one percentile
     decision = confirmation["decision"]
     assert decision["n"] == confirmation["requests"]

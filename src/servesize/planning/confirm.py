@@ -246,6 +246,10 @@ def confirm_plan(
                 _replay(running.urls, running.bodies, schedules, timeout, plan.table.limit_ms)
             )
             burnt = None if cpu is None else (running.cpu_seconds() or 0.0) - cpu
+            throttling = running.throttling()
+            if throttling is not None and throttling[0] > 0:
+                info.throttled_share = round(throttling[1] / throttling[0], 4)
+                info.throttled_seconds = round(throttling[2], 3)
             info.reasons = running.busy_reasons() or None
             info.machine_slowdown, info.machine_slowdowns = _slowdowns(store, name, running, began)
     except ServesizeError as exc:

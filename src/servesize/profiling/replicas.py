@@ -112,6 +112,18 @@ class Replicas:
             return None
         return sum(s.service.cpu_seconds() for s in self.samplers)
 
+    def throttling(self) -> tuple[int, int, float] | None:
+        """Periods, throttled periods and throttled seconds of every replica's quota
+        while the replicas were measured (None where the kernel does not count them)."""
+        found = [s.phase_figures(PHASE) for s in self.samplers]
+        if not found or any(f.periods is None or f.throttled_periods is None for f in found):
+            return None
+        return (
+            sum(f.periods or 0 for f in found),
+            sum(f.throttled_periods or 0 for f in found),
+            sum(f.throttled_seconds or 0.0 for f in found),
+        )
+
     def busy_reasons(self, what: str = "confirmation") -> list[str]:
         """Why the run cannot be trusted because the machine was busy (the profile's own
         rule, docs/verdict.md): the worst replica's, if any."""

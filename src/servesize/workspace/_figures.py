@@ -323,6 +323,10 @@ class PlanConfirmation(_Group):
     #: that it burns what the replicas did: the queue and the quota as modelled, the
     #: CPU as measured
     predicted_at_measured_cpu_ms: float | None = figure("predictedAtMeasuredCpuMs")
+    #: the replicas' CFS periods in which the quota ran out, over all their periods,
+    #: and the seconds they waited for it (the kernel's counters over the replay)
+    throttled_share: float | None = figure("throttledShare")
+    throttled_seconds: float | None = figure("throttledSeconds")
     skipped: str | None = figure("skipped")
     error: str | None = figure("error")
     note: str | None = figure("note")
