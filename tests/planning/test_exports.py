@@ -15,7 +15,7 @@ import yaml
 from servesize.errors import ProfileError
 from servesize.planning import make_plan
 from servesize.report import ProfileView, render
-from servesize.workspace import Figures
+from servesize.workspace import Figures, PlanConfirmation
 
 from .helpers import poisson_arrivals, sized_figures
 
@@ -115,3 +115,29 @@ def test_reports_show_the_plan(view: ProfileView) -> None:
     md = render(view, "md")
     assert "## Autoscaling plan (p90<=40ms)" in md
     assert "replica-hours" in md
+
+
+def test_the_report_sets_what_the_confirmation_measured_beside_the_plan() -> None:
+    figures = sized_figures()
+    arrivals = poisson_arrivals([(300, 10.0), (120, 45.0), (300, 15.0)])
+    plan = make_plan(figures, arrivals).figure
+    assert plan.confirmation is None  # planned, not confirmed: nothing measured to show
+    plan.confirmation = PlanConfirmation(
+        predicted_ms=30.0,
+        measured_ms=12.0,
+        met=True,
+        replicas=1,
+        cpu_seconds_per_query=0.0035,
+        predicted_at_measured_cpu_ms=14.5,
+        machine_slowdown=1.12,
+        predicted_at_measured_speed_ms=33.0,
+        throttled_share=0.094,
+    )
+    figures.autoscaling = plan
+    md = render(ProfileView("p", "Succeeded", figures.to_details()), "md")
+    assert plan.replica is not None
+    planned = plan.replica["cpuSecondsPerQuery"] * 1000
+    line = next(x for x in md.splitlines() if "confirmation measured" in x)
+    assert f"CPU 3.50 ms a request ({planned:.2f} planned), 14.5 ms predicted at it" in line
+    assert "1.12x slower than at its fastest, 33 ms predicted at that speed" in line
+    assert "the quota ran out in 9.40 % of periods" in line

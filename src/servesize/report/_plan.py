@@ -43,6 +43,31 @@ def _confirmation_text(plan: Autoscaling) -> str:
     )
 
 
+def _inputs_text(plan: Autoscaling) -> str | None:
+    """What the confirmation measured of the model's inputs, beside the plan's: the CPU
+    a request burnt, the CPU's speed, the quota's throttling (docs/planning.md)."""
+    c = plan.confirmation
+    if c is None or c.measured_ms is None:
+        return None
+    parts = []
+    planned = _num((plan.replica or {}).get("cpuSecondsPerQuery"))
+    if c.cpu_seconds_per_query:
+        text = f"CPU {c.cpu_seconds_per_query * 1000:.2f} ms a request"
+        if planned:
+            text += f" ({planned * 1000:.2f} planned)"
+        if c.predicted_at_measured_cpu_ms is not None:
+            text += f", {fmt_ms(c.predicted_at_measured_cpu_ms)} predicted at it"
+        parts.append(text)
+    if c.machine_slowdown is not None:
+        text = f"the CPU {c.machine_slowdown:.2f}x slower than at its fastest"
+        if c.predicted_at_measured_speed_ms is not None:
+            text += f", {fmt_ms(c.predicted_at_measured_speed_ms)} predicted at that speed"
+        parts.append(text)
+    if c.throttled_share is not None:
+        parts.append(f"the quota ran out in {fmt_share(c.throttled_share)} of periods")
+    return "; ".join(parts) or None
+
+
 def plan_summary(view: ProfileView) -> list[tuple[str, str]]:
     """The plan in a few lines (terminal summary, Markdown)."""
     plan = _plan(view)
@@ -83,6 +108,9 @@ def plan_tables(view: ProfileView) -> list[FactTable]:
     if plan is None or not plan.hpa:
         return []
     rows = plan_summary(view)
+    inputs = _inputs_text(plan)
+    if inputs:
+        rows.append(("confirmation measured", inputs))
     worst = (plan.predicted.worst_minute if plan.predicted else None) or {}
     if worst:
         rows.append(
