@@ -336,7 +336,8 @@ class ProfileRun:
                 duration=s.capacity_step_seconds,
             )
             if self.sampled and run.service.limits_enforced:  # a flat step at the quota ends it
-                used = (run.service.cpu_seconds() - cpu) / s.capacity_step_seconds
+                seconds = float(result.metrics.get("durationSeconds") or s.capacity_step_seconds)
+                used = (run.service.cpu_seconds() - cpu) / seconds
                 result.metrics["quotaShareUsed"] = round(used / run.allocation.cores, 4)
             if result.metrics.get("successRate", 1.0) < 1.0:
                 self.figures.capacity_errors = error_counts(result.metrics)

@@ -106,8 +106,8 @@ class Replicas:
         return _service.generator_affinity(self.generator_cpus)
 
     def cpu_seconds(self) -> float | None:
-        """CPU seconds the replicas have burnt so far, all told (None unless every
-        replica is measured: a cgroup's counter, or its process tree's)."""
+        """CPU seconds the replicas have burnt so far, all told: each one's cgroup
+        counter, or its process tree's where it has none (None without replicas)."""
         if not self.samplers:
             return None
         return sum(s.service.cpu_seconds() for s in self.samplers)
