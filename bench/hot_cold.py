@@ -1,10 +1,10 @@
 """What a request of the example costs alone and in a burst.
 
 Serves the bundled example (``servesize serve``, on a free loopback port) and sends it
-the same request in four patterns of about 10 requests a second or more, one at a time
-on one keep-alive connection: alone every 100 ms, alone every 20 ms, in bursts of 5
-every 500 ms and in bursts of 20 every 2 s. For each it records the service's CPU per
-request (from /proc, 10 ms ticks) and the median latency.
+the same request one at a time on one keep-alive connection: alone every 5, 10, 20,
+50, 100 and 200 ms, in bursts of 5 every 500 ms and in bursts of 20 every 2 s (the idle
+gap before a request is the period less its service time, about 3.5 ms). For each it
+records the service's CPU per request (from /proc, 10 ms ticks) and the median latency.
 
 Why: a plan's model charges each request the CPU a request burnt in the profile's runs
 at the planned limits, and at a low rate those requests arrive alone. If a request in a
@@ -36,7 +36,7 @@ from _common import (
 from plan_trace import HEADER, RESULTS
 
 #: (requests a burst, seconds between bursts)
-PATTERNS = ((1, 0.1), (1, 0.02), (5, 0.5), (20, 2.0))
+PATTERNS = ((1, 0.005), (1, 0.01), (1, 0.02), (1, 0.05), (1, 0.1), (1, 0.2), (5, 0.5), (20, 2.0))
 
 
 def run(pids: list[int], port: int, body: bytes, burst: int, gap: float, seconds: float) -> dict:
