@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from servesize.errors import EntryScriptError, InvalidInputError, NotFoundError
-from servesize.profiling._service import cpu_model
+from servesize.profiling._service import cpu_model, kernel_hz
 from servesize.profiling.limits import detect
 from servesize.sdk import InferenceConfig, ModelProfile, profile
 from servesize.workspace import Store
@@ -174,6 +174,7 @@ def test_a_complete_profile_has_the_azure_keys_and_a_verdict(store: Store) -> No
     assert details["validity"] in ("VALID", "INVALID")
     assert details["coldStartSeconds"] > 0
     assert details["machine"]["cpuModel"] == cpu_model()  # where the figures came from
+    assert details["machine"]["kernelHz"] == kernel_hz()  # the quota's granularity
     # the CPU's speed, timed beside the service from the start: every run has a figure
     assert details["machineSpeed"]["probeCpu"] == details["serviceCpus"][0]
     assert details["machineSpeed"]["loops"] > 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import os
 import platform
 import shutil
@@ -340,10 +341,30 @@ def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
     return platform.processor() or None
 
 
+def kernel_hz(configs: tuple[Path, ...] | None = None) -> int | None:
+    """The kernel's scheduler tick rate (``CONFIG_HZ``) from its build config, where
+    the machine has one (/boot/config-<release>, or /proc/config.gz); else None.
+
+    The kernel accounts a running task's CPU at its tick, so a cgroup can overrun its
+    CPU quota by up to a tick before it is throttled (4 ms at 250 Hz, 1 ms at 1000 Hz):
+    bursts under a small quota pass that much more (bench/quota_burst.py)."""
+    if configs is None:
+        configs = (Path(f"/boot/config-{platform.release()}"), Path("/proc/config.gz"))
+    for path in configs:
+        with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile, ValueError):
+            raw = path.read_bytes()
+            text = gzip.decompress(raw) if path.suffix == ".gz" else raw
+            for line in text.decode("utf-8", errors="replace").splitlines():
+                if line.startswith("CONFIG_HZ="):
+                    return int(line.partition("=")[2])
+    return None
+
+
 def machine_facts() -> Machine:
     support = detect()
     return Machine(
         cpu_model=cpu_model(),
+        kernel_hz=kernel_hz(),
         cpu_count=psutil.cpu_count(logical=True),
         usable_cpus=len(os.sched_getaffinity(0)),
         memory_in_gb=round(psutil.virtual_memory().total / GIB, 2),

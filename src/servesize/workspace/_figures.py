@@ -142,6 +142,9 @@ class Machine(_Group):
     #: the processor's name (``model name`` in /proc/cpuinfo), to tell a slower machine
     #: from a broken install when figures differ from someone else's
     cpu_model: str | None = figure("cpuModel")
+    #: the kernel's scheduler tick rate (CONFIG_HZ), where its build config says it: a
+    #: CPU quota is enforced at that granularity
+    kernel_hz: int | None = figure("kernelHz")
     cpu_count: int | None = figure("cpuCount")
     usable_cpus: int | None = figure("usableCpus")
     memory_in_gb: float | None = figure("memoryInGB")
