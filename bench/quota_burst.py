@@ -24,14 +24,11 @@ kernel's tick rate (``CONFIG_HZ``, where the kernel's config says it).
 from __future__ import annotations
 
 import argparse
-import gzip
 import http.client
-import platform
 import statistics
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 from _common import (
@@ -46,23 +43,9 @@ from _common import (
 )
 from plan_trace import HEADER, RESULTS
 
+from servesize.profiling._service import kernel_hz
 from servesize.profiling.limits import Cgroup, detect
 from servesize.profiling.queueing import ServiceModel
-
-
-def kernel_hz() -> int | None:
-    """``CONFIG_HZ`` from /boot/config-<release> or /proc/config.gz (None if neither)."""
-    release = platform.release()
-    for path in (Path(f"/boot/config-{release}"), Path("/proc/config.gz")):
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode(errors="replace")
-        for line in text.splitlines():
-            if line.startswith("CONFIG_HZ="):
-                return int(line.split("=", 1)[1])
-    return None
 
 
 def modelled(k: int, cpu_ms: float, cores: float, bursts: int) -> list[float]:
