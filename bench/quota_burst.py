@@ -6,8 +6,10 @@ bursts of k requests at once (k keep-alive connections, all released together), 
 burst every 0.5-0.6 s (a different phase of the period each time). For each k it
 records the median latency of the 1st, 2nd, ... request of a burst to be answered,
 the CPU per request, the kernel's throttled periods, and what the model
-(``servesize.profiling.queueing``: the quota enforced exactly, the budget refilled
-every period) predicts for the same bursts at the CPU per request measured.
+(``servesize.profiling.queueing``) predicts for the same bursts at the CPU per request
+measured: as profiles have it, with the quota noticed at the kernel's tick
+(``modelMedianMsByPosition``), and with the quota enforced exactly
+(``exactQuotaMedianMsByPosition``, the model before it knew the tick).
 
 Why: a plan's confirmation at 0.2 cores measured calm minutes at 9-11 ms where the
 model, even at the CPU the replicas measured, predicted 25-46 ms (bench/RESULTS-plan.md,
@@ -48,12 +50,13 @@ from servesize.profiling.limits import Cgroup, detect
 from servesize.profiling.queueing import ServiceModel
 
 
-def modelled(k: int, cpu_ms: float, cores: float, bursts: int) -> list[float]:
-    """The model's median latency (ms) by position, for bursts of k at random phases."""
+def modelled(k: int, cpu_ms: float, cores: float, bursts: int, tick: float) -> list[float]:
+    """The model's median latency (ms) by position, for bursts of k at random phases,
+    with the quota noticed at a ``tick`` (s; 0: enforced exactly)."""
     rng = np.random.default_rng(1)
     starts = np.cumsum(0.5 + rng.uniform(0.0, 0.1, bursts * 10))
     arrivals = np.repeat(starts, k) + np.tile(np.arange(k) * 1e-6, starts.size)
-    model = ServiceModel(work=(cpu_ms / 1000.0,))
+    model = ServiceModel(work=(cpu_ms / 1000.0,), tick=tick)
     lat = model.latencies_at(arrivals, cores, 1, seed=0).reshape(-1, k)
     return [round(float(np.median(np.sort(lat, axis=1)[:, j])) * 1000.0, 1) for j in range(k)]
 
@@ -124,21 +127,23 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
         preexec_fn=cgroup.preexec(),  # only raw os calls after fork (Cgroup.preexec)
     )
+    hz = kernel_hz()
+    tick = 1.0 / hz if hz else 0.0  # as a profile's model has it
     rows = []
     try:
         wait_answering(port)
         pids = descendants(server.pid)
         for k in (int(x) for x in args.sizes.split(",")):
             row = sizes_run(port, pids, cgroup, k, args.bursts)
-            row["modelMedianMsByPosition"] = modelled(
-                k, row["cpuMsPerRequest"], args.cpu, args.bursts
-            )
+            cpu_ms = row["cpuMsPerRequest"]
+            row["modelMedianMsByPosition"] = modelled(k, cpu_ms, args.cpu, args.bursts, tick)
+            row["exactQuotaMedianMsByPosition"] = modelled(k, cpu_ms, args.cpu, args.bursts, 0.0)
             rows.append(row)
     finally:
         server.terminate()
         server.wait(timeout=10)
         cgroup.remove()
-    figures = {"cpu": args.cpu, "kernelHz": kernel_hz(), "runs": rows}
+    figures = {"cpu": args.cpu, "kernelHz": hz, "runs": rows}
     print(append_json_run(RESULTS, "quota_burst.py", load, figures, HEADER))
     return 0
 

@@ -108,7 +108,7 @@ class Replica:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
-            model = ServiceModel(model.work, at_limits / mean, model.overhead_ms)
+            model = model.with_cpu_fraction(at_limits / mean)
         tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed, b)
         model = model.at_speed(speed)
         cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)

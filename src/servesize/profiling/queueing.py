@@ -22,7 +22,12 @@ request burns more than one core while it runs.
 On top sits CFS bandwidth control: the cgroup may use ``cores x period`` of CPU per
 ``period`` (100 ms); once spent, every worker stops until the next period.  That is
 why a fractional allocation buys tail latency and not only throughput (a 10 ms
-request under 0.1 core can wait ~90 ms).
+request under 0.1 core can wait ~90 ms).  The kernel notices a spent quota while a
+request runs only at its scheduler tick (``tick``: 4 ms at 250 Hz), so a running
+burst overruns the quota until then and repays the overrun from the next period; a
+request that ends with the quota spent leaves the cgroup throttled, and the next one
+waits for the refill.  With ``tick`` 0 the quota is enforced exactly (the stricter
+prediction, for a kernel whose tick is not known).
 
 The simulation is event-driven and deterministic (a fixed seed, the same arrivals
 and service times for every allocation, so predictions are monotone in the cores).
@@ -104,6 +109,9 @@ class ServiceModel:
     period: float = CFS_PERIOD
     requests: int = 2000
     seed: int = 7
+    #: seconds between the kernel's checks of a running cgroup's quota (1 / CONFIG_HZ;
+    #: 0: enforced exactly)
+    tick: float = 0.0
     _cache: dict[tuple[float, int, float], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -131,6 +139,15 @@ class ServiceModel:
             work=work,
             cpu_fraction=float(sizing_model.get("cpuFraction") or 1.0),
             overhead_ms=float(sizing_model.get("overheadInMs") or 0.0),
+            # older profiles have none: the quota enforced exactly, as they predicted
+            tick=float(sizing_model.get("quotaTickInMs") or 0.0) / 1000.0,
+        )
+
+    def with_cpu_fraction(self, fraction: float) -> ServiceModel:
+        """The same service burning ``fraction`` x its service time of CPU (a new latency
+        cache)."""
+        return ServiceModel(
+            self.work, fraction, self.overhead_ms, self.period, self.requests, self.seed, self.tick
         )
 
     @functools.cached_property
@@ -148,7 +165,13 @@ class ServiceModel:
             work = tuple(w * key for w in self.work)
             # a new model, not dataclasses.replace: that would share the latency cache
             self._speeds[key] = ServiceModel(
-                work, self.cpu_fraction, self.overhead_ms, self.period, self.requests, self.seed
+                work,
+                self.cpu_fraction,
+                self.overhead_ms,
+                self.period,
+                self.requests,
+                self.seed,
+                self.tick,
             )
         return self._speeds[key]
 
@@ -174,7 +197,7 @@ class ServiceModel:
             picks = rng.integers(0, len(self.work), self.requests)
             work = np.asarray(self.work, dtype=float)[picks]
             self._cache[key] = _simulate(
-                arrivals, work, self._shares[picks], cores, workers, self.period
+                arrivals, work, self._shares[picks], cores, workers, self.period, self.tick
             )
         return self._cache[key]
 
@@ -202,7 +225,9 @@ class ServiceModel:
         rng = np.random.default_rng(self.seed if seed is None else seed)
         picks = rng.integers(0, len(self.work), times.size)
         work = np.asarray(self.work, dtype=float)[picks]
-        return _simulate(times - times[0], work, self._shares[picks], cores, workers, self.period)
+        return _simulate(
+            times - times[0], work, self._shares[picks], cores, workers, self.period, self.tick
+        )
 
     def percentile_ms(self, cores: float, workers: int, rate: float, percentile: str) -> float:
         """Predicted latency percentile (ms) at ``rate``; inf past the capacity."""
@@ -280,9 +305,15 @@ def _simulate(
     cores: float,
     workers: int,
     period: float,
+    tick: float = 0.0,
 ) -> np.ndarray:
     """Event-driven: between two events the set of running requests is fixed; a running
-    request burns ``shares`` of a core (its own share)."""
+    request burns ``shares`` of a core (its own share).
+
+    The budget is what is left of the period's quota; with a ``tick`` it can go below 0
+    (the overrun until the kernel's next tick), and the next period's refill repays it
+    (CFS hands a throttled cgroup the runtime it owes before it runs again).  Idle
+    periods refill it to the quota and no more (no burst allowance)."""
     n = len(arrivals)
     latency = np.zeros(n)
     queue: deque[int] = deque()
@@ -295,40 +326,52 @@ def _simulate(
     arrival_list = arrivals.tolist()
     work_list = work.tolist()
     share_list = shares.tolist()
+
+    def refill(now: float, next_period: float, budget: float) -> tuple[float, float]:
+        """The period boundary after ``now`` and the budget at ``now``: the first period
+        that passed repays a debt, any later one starts at the quota."""
+        passed = max(1, math.floor((now - next_period) / period) + 1)
+        budget = min(quota, quota + budget) if passed == 1 else quota
+        return next_period + passed * period, budget
+
     while i < n or queue or running:
         while queue and len(running) < workers:
             j = queue.popleft()
             running.append([work_list[j], float(j), share_list[j]])
         t_arrival = arrival_list[i] if i < n else math.inf
         if not running:  # idle: jump to the next arrival; the quota refills meanwhile
-            now = t_arrival
+            now = max(now, t_arrival)
             if now >= next_period:
-                next_period += (math.floor((now - next_period) / period) + 1) * period
-                budget = quota
+                next_period, budget = refill(now, next_period, budget)
             queue.append(i)
             i += 1
             continue
         use = sum(r[2] for r in running)
-        if use > 0 and budget <= _EPS:  # throttled: nothing runs until the next period
-            now = next_period
-            next_period += period
-            budget = quota
-            while i < n and arrival_list[i] <= now:
-                queue.append(i)
-                i += 1
-            continue
+        limit = math.inf
+        if use > 0 and budget <= _EPS:
+            # the quota is spent: throttled at once when enforced exactly, when the
+            # requests now running started in a throttled cgroup, or at a tick; else
+            # they run on until the kernel's next tick notices
+            next_tick = math.ceil(now / tick - 1e-9) * tick if tick > 0 else now
+            if next_tick - now <= 1e-9:
+                now = next_period
+                next_period, budget = refill(now, next_period, budget)
+                while i < n and arrival_list[i] <= now:
+                    queue.append(i)
+                    i += 1
+                continue
+            limit = next_tick - now
         step = min(r[0] for r in running)
-        if use > 0:
+        if use > 0 and budget > _EPS:
             step = min(step, budget / use)
-        step = min(step, next_period - now, t_arrival - now)
+        step = min(step, limit, next_period - now, t_arrival - now)
         step = max(step, 0.0)
         for r in running:
             r[0] -= step
         budget -= use * step
         now += step
         if now >= next_period - _EPS:
-            next_period += period
-            budget = quota
+            next_period, budget = refill(now, next_period, budget)
         still = []
         for r in running:
             if r[0] <= _EPS:
@@ -340,4 +383,14 @@ def _simulate(
         while i < n and arrival_list[i] <= now + _EPS:
             queue.append(i)
             i += 1
+        blocked = not running and not queue and budget <= _EPS
+        if blocked and i < n and arrival_list[i] < next_period:
+            # the workers blocked with the quota spent: the kernel throttled the cgroup
+            # then, and what arrives before the refill waits for it (a worker that goes
+            # straight on to a queued request is noticed at the tick, as above)
+            now = next_period
+            next_period, budget = refill(now, next_period, budget)
+            while i < n and arrival_list[i] <= now:
+                queue.append(i)
+                i += 1
     return latency

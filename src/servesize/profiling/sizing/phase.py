@@ -180,7 +180,10 @@ class SizingPhase:
         # one burning 6.9 at 25/s, where 9/s was measured: the rest of the gap is CPU a
         # request burns only under a small quota (docs/profiling.md, "What is predicted")
         fraction = cpu_per_query / mean if mean > 0 and cpu_per_query > 0 else 1.0
-        return ServiceModel(work=tuple(work), cpu_fraction=fraction)
+        # the quota's granularity on this machine (0, enforced exactly, where unknown)
+        machine = self.host.figures.machine
+        hz = machine.kernel_hz if machine is not None else None
+        return ServiceModel(work=tuple(work), cpu_fraction=fraction, tick=1.0 / hz if hz else 0.0)
 
     # -- trials ---------------------------------------------------------------------
 
@@ -388,6 +391,8 @@ def _model_details(model: ServiceModel) -> dict[str, Any]:
         "serviceTimeMeanInMs": round(sum(work) / len(work) * 1000, 3),
         "cpuFraction": round(model.cpu_fraction, 4),
         "overheadInMs": round(model.overhead_ms, 3),
+        # the kernel's tick the quota was simulated at (null: enforced exactly)
+        "quotaTickInMs": round(model.tick * 1000, 3) if model.tick > 0 else None,
         # the service-time distribution, so the model can be rebuilt from the details
         "serviceTimesMs": [round(w * 1000, 4) for w in picks],
     }
