@@ -208,6 +208,24 @@ def test_stop_event_ends_the_run_promptly(server: Server) -> None:
 
 
 @pytest.mark.untimed
+def test_a_stop_before_the_generator_processes_start_is_an_empty_run(server: Server) -> None:
+    # a Ctrl-C (or a service that died) while the processes start: not a generator
+    # failure, so the caller says why it stopped (a profile: Cancelled), and nothing is
+    # sent or left running
+    import psutil
+
+    before = {c.pid for c in psutil.Process().children()}  # the fixture's server
+    stop = threading.Event()
+    stop.set()
+    k = key()
+    spec = LoadSpec(server.url(f"/fast?key={k}"), [b"x"], rate=100, duration=5, processes=2)
+    result = run_load(spec, stop=stop)
+    assert result.metrics["totalQueries"] == 0
+    assert server.count(k) == 0
+    assert {c.pid for c in psutil.Process().children()} <= before
+
+
+@pytest.mark.untimed
 def test_unresolvable_host_raises() -> None:
     spec = LoadSpec("http://no-such-host.invalid/", [b"x"], rate=10, duration=1)
     with pytest.raises(LoadGeneratorError, match="cannot resolve"):

@@ -139,8 +139,22 @@ def run_processes(
         deadline = monotonic() + _READY_TIMEOUT_S
         ready = 0
         while ready < len(children):
-            if (stop is not None and stop.is_set()) or monotonic() > deadline:
-                raise LoadGeneratorError("the load generator processes did not start")
+            if stop is not None and stop.is_set():
+                # stopped before any request was sent (a Ctrl-C, a service that died):
+                # an empty run, so that the caller says why it stopped, as after a halt
+                now = monotonic_ns()
+                return build_result(
+                    [],
+                    [],
+                    requested_rate=spec.requested_rate,
+                    measure_start_ns=now,
+                    end_ns=now,
+                    threshold_ms=spec.threshold_ms,
+                )
+            if monotonic() > deadline:
+                raise LoadGeneratorError(
+                    f"the load generator processes did not start within {_READY_TIMEOUT_S:g} s"
+                )
             ready += sum(isinstance(m, Ready) for m in inbox.read(0.1))
         begin = monotonic_ns() + _START_LEAD_NS
         for w in downs:
