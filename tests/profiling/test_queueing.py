@@ -1,4 +1,5 @@
-"""The queueing model's CPU quota: enforced exactly, or at the kernel's tick.
+"""The queueing model's CPU quota (enforced exactly, or at the kernel's tick) and the
+cost of a request after an idle gap.
 
 Small hand-checkable cases (0.2 cores: 20 ms of CPU a 100 ms period; requests that
 burn a full core): what the model answers is what CFS bandwidth control does by its
@@ -8,10 +9,12 @@ bursts is measured by bench/quota_burst.py.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from servesize.profiling.queueing import ServiceModel, _simulate
+from servesize.profiling.queueing import Quirks, ServiceModel, _simulate
 
 
 def latencies_ms(arrivals_ms: list[float], work_ms: float, tick_ms: float) -> list[float]:
@@ -60,3 +63,23 @@ def test_a_tick_of_zero_is_the_exact_quota_and_the_tick_is_stored() -> None:
     strict = ServiceModel.from_details({**details, "quotaTickInMs": None})
     for rate in (20.0, 35.0, 42.0):
         assert model.percentile_ms(0.2, 1, rate, "90") <= strict.percentile_ms(0.2, 1, rate, "90")
+
+
+def test_a_request_after_an_idle_gap_costs_more_and_one_after_another_does_not() -> None:
+    # 4 ms requests, up to half again as much after a long idle gap, 20 ms to cool: the
+    # first finds the service cold, the second (queued behind it) hot, the third cold
+    # again after a second's idle, the fourth after 20 ms of idle partly so
+    arrivals = np.array([0.0, 0.0, 1.0, 1.026])
+    factors: list[float] = []
+    quirks = Quirks(cold_extra=0.5, cool_seconds=0.02)
+    lat = _simulate(arrivals, np.full(4, 0.004), np.ones(4), 1.0, 1, 0.1, quirks, factors)
+    partly = 1.0 + 0.5 * (1.0 - math.exp(-1.0))
+    assert factors == pytest.approx([1.5, 1.0, 1.5, partly])
+    assert (lat * 1000.0).tolist() == pytest.approx([6.0, 10.0, 6.0, 4.0 * partly])
+    # without a cooling time there is no cold cost, whatever the extra
+    plain = _simulate(arrivals, np.full(4, 0.004), np.ones(4), 1.0, 1, 0.1, Quirks(cold_extra=0.5))
+    assert (plain * 1000.0).tolist() == pytest.approx([4.0, 8.0, 4.0, 4.0])
+    # and the model carries it to the same service at another speed or CPU figure
+    model = ServiceModel(work=(0.004,), cold_extra=0.5, cool_seconds=0.02)
+    assert model.at_speed(1.5).cold_extra == 0.5
+    assert model.with_cpu_fraction(0.8).cool_seconds == 0.02

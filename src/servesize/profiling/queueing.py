@@ -27,7 +27,9 @@ request runs only at its scheduler tick (``tick``: 4 ms at 250 Hz), so a running
 burst overruns the quota until then and repays the overrun from the next period; a
 request that ends with the quota spent leaves the cgroup throttled, and the next one
 waits for the refill.  With ``tick`` 0 the quota is enforced exactly (the stricter
-prediction, for a kernel whose tick is not known).
+prediction, for a kernel whose tick is not known).  A request that starts after the
+service idled can be charged more (``cold_extra``, ``cool_seconds``: caches and the CPU
+gone cold); no profile measures that yet, and it is off by default.
 
 The simulation is event-driven and deterministic (a fixed seed, the same arrivals
 and service times for every allocation, so predictions are monotone in the cores).
@@ -52,6 +54,7 @@ import numpy as np
 
 __all__ = [
     "CFS_PERIOD",
+    "Quirks",
     "ServiceModel",
     "cpu_shares",
     "histogram_samples",
@@ -97,6 +100,17 @@ def service_time_quantiles(work: Sequence[float], count: int = 100) -> list[floa
 
 
 @dataclass(frozen=True)
+class Quirks:
+    """What the kernel and the CPU do beyond an exact quota and a fixed cost a request:
+    the tick the quota is noticed at, and the cost of a request after an idle gap
+    (:class:`ServiceModel`'s fields of the same names)."""
+
+    tick: float = 0.0
+    cold_extra: float = 0.0
+    cool_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """``work``: service times (s) of one request at a time; ``cpu_fraction``: CPU
     seconds per query over the mean service time, which :func:`cpu_shares` splits
@@ -112,6 +126,11 @@ class ServiceModel:
     #: seconds between the kernel's checks of a running cgroup's quota (1 / CONFIG_HZ;
     #: 0: enforced exactly)
     tick: float = 0.0
+    #: a request that starts after the service idled burns up to ``cold_extra`` more work
+    #: (and CPU): ``1 + cold_extra x (1 - exp(-idle / cool_seconds))`` times its own, the
+    #: caches and the CPU gone cold (0: every request the same, as fitted)
+    cold_extra: float = 0.0
+    cool_seconds: float = 0.0
     _cache: dict[tuple[float, int, float], np.ndarray] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -146,8 +165,20 @@ class ServiceModel:
     def with_cpu_fraction(self, fraction: float) -> ServiceModel:
         """The same service burning ``fraction`` x its service time of CPU (a new latency
         cache)."""
+        return self._like(self.work, fraction)
+
+    def _like(self, work: tuple[float, ...], fraction: float) -> ServiceModel:
+        """This model with other work and CPU fraction (and a latency cache of its own)."""
         return ServiceModel(
-            self.work, fraction, self.overhead_ms, self.period, self.requests, self.seed, self.tick
+            work,
+            fraction,
+            self.overhead_ms,
+            self.period,
+            self.requests,
+            self.seed,
+            self.tick,
+            self.cold_extra,
+            self.cool_seconds,
         )
 
     @functools.cached_property
@@ -164,16 +195,12 @@ class ServiceModel:
         if key not in self._speeds:
             work = tuple(w * key for w in self.work)
             # a new model, not dataclasses.replace: that would share the latency cache
-            self._speeds[key] = ServiceModel(
-                work,
-                self.cpu_fraction,
-                self.overhead_ms,
-                self.period,
-                self.requests,
-                self.seed,
-                self.tick,
-            )
+            self._speeds[key] = self._like(work, self.cpu_fraction)
         return self._speeds[key]
+
+    @property
+    def _quirks(self) -> Quirks:
+        return Quirks(self.tick, self.cold_extra, self.cool_seconds)
 
     @property
     def cpu_per_query(self) -> float:
@@ -197,7 +224,7 @@ class ServiceModel:
             picks = rng.integers(0, len(self.work), self.requests)
             work = np.asarray(self.work, dtype=float)[picks]
             self._cache[key] = _simulate(
-                arrivals, work, self._shares[picks], cores, workers, self.period, self.tick
+                arrivals, work, self._shares[picks], cores, workers, self.period, self._quirks
             )
         return self._cache[key]
 
@@ -235,7 +262,7 @@ class ServiceModel:
         if scale is not None:
             work = work * np.asarray(scale, dtype=float)
         return _simulate(
-            times - times[0], work, self._shares[picks], cores, workers, self.period, self.tick
+            times - times[0], work, self._shares[picks], cores, workers, self.period, self._quirks
         )
 
     def percentile_ms(self, cores: float, workers: int, rate: float, percentile: str) -> float:
@@ -314,7 +341,8 @@ def _simulate(
     cores: float,
     workers: int,
     period: float,
-    tick: float = 0.0,
+    quirks: Quirks | float = 0.0,
+    factors: list[float] | None = None,
 ) -> np.ndarray:
     """Event-driven: between two events the set of running requests is fixed; a running
     request burns ``shares`` of a core (its own share).
@@ -322,7 +350,14 @@ def _simulate(
     The budget is what is left of the period's quota; with a ``tick`` it can go below 0
     (the overrun until the kernel's next tick), and the next period's refill repays it
     (CFS hands a throttled cgroup the runtime it owes before it runs again).  Idle
-    periods refill it to the quota and no more (no burst allowance)."""
+    periods refill it to the quota and no more (no burst allowance).  ``quirks`` is a
+    :class:`Quirks` or just the tick (s); a request that starts with nothing running
+    has its work (and so its CPU) multiplied by the cold cost of the idle gap before it,
+    which is appended to ``factors`` (when given) for each request as it starts."""
+    q = quirks if isinstance(quirks, Quirks) else Quirks(tick=float(quirks))
+    tick = q.tick
+    cold = q.cold_extra if q.cool_seconds > 0 else 0.0
+    idle_since = -math.inf  # the first request finds the service cold
     n = len(arrivals)
     latency = np.zeros(n)
     queue: deque[int] = deque()
@@ -346,7 +381,12 @@ def _simulate(
     while i < n or queue or running:
         while queue and len(running) < workers:
             j = queue.popleft()
-            running.append([work_list[j], float(j), share_list[j]])
+            m = 1.0
+            if cold and not running:
+                m += cold * -math.expm1(-(now - idle_since) / q.cool_seconds)
+            if factors is not None:
+                factors.append(m)
+            running.append([work_list[j] * m, float(j), share_list[j]])
         t_arrival = arrival_list[i] if i < n else math.inf
         if not running:  # idle: jump to the next arrival; the quota refills meanwhile
             now = max(now, t_arrival)
@@ -389,6 +429,8 @@ def _simulate(
             else:
                 still.append(r)
         running = still
+        if not running:
+            idle_since = now
         while i < n and arrival_list[i] <= now + _EPS:
             queue.append(i)
             i += 1
