@@ -398,9 +398,8 @@ def _simulate(
         use = sum(r[2] for r in running)
         limit = math.inf
         if use > 0 and budget <= _EPS:
-            # the quota is spent: throttled at once when enforced exactly, when the
-            # requests now running started in a throttled cgroup, or at a tick; else
-            # they run on until the kernel's next tick notices
+            # the quota is spent: throttled at once when enforced exactly or at a tick;
+            # else the requests run on until the kernel's next tick notices
             next_tick = math.ceil(now / tick - 1e-9) * tick if tick > 0 else now
             if next_tick - now <= 1e-9:
                 now = next_period
