@@ -59,23 +59,31 @@ def mean_factor(model: ServiceModel, cores: float, workers: int, rate: float) ->
 
 
 def predict(
-    model: ServiceModel, replica: Replica, offsets: np.ndarray, seed: int, cpu: float, tail: float
-) -> float:
-    """The p99 (ms) over ``offsets`` with the work scaled to burn ``cpu`` a request."""
+    model: ServiceModel,
+    replica: Replica,
+    offsets: np.ndarray,
+    seed: int,
+    cpu: float | None,
+    tail: float,
+) -> tuple[float, float]:
+    """The p99 (ms) over ``offsets`` and the mean CPU (s) a request, with the work scaled
+    to burn ``cpu`` a request (None: the model's own, as the plan predicts)."""
     times = np.asarray(offsets, float) - float(offsets[0])
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(model.work), times.size)
     base = np.asarray(model.work, float)[picks]
     shares = model._shares[picks]
-    scale = cpu / float(np.mean(base * shares))
+    scale = 1.0 if cpu is None else cpu / float(np.mean(base * shares))
     cores, workers, quirks = replica.cores, replica.workers, model._quirks
-    for _ in range(4):  # the cold factors move a little with the scale
+    for _ in range(4 if cpu is not None else 0):  # the cold factors move with the scale
         factors: list[float] = []
         _simulate(times, base * scale, shares, cores, workers, model.period, quirks, factors)
         scale *= cpu / float(np.mean(base * scale * shares * np.asarray(factors)))
-    latency = _simulate(times, base * scale, shares, cores, workers, model.period, quirks)
+    factors = []
+    latency = _simulate(times, base * scale, shares, cores, workers, model.period, quirks, factors)
     ms = (latency * 1000.0 + model.overhead_ms) * tail
-    return round(float(np.percentile(ms, 99, method="inverted_cdf")), 1)
+    burnt = float(np.mean(base * scale * shares * np.asarray(factors)))
+    return round(float(np.percentile(ms, 99, method="inverted_cdf")), 1), burnt
 
 
 def main() -> int:
@@ -118,12 +126,17 @@ def main() -> int:
             rows, model.at_speed(1 / replica.speed), replica.cores, replica.workers, objective,
             0.0, replica.sensitivity,
         )  # fmt: skip
-        predicted = [predict(model, replica, offsets, s.seed, cpu, tail) for _, cpu in minutes]
+        predicted = [predict(model, replica, offsets, s.seed, cpu, tail)[0] for _, cpu in minutes]
         within = sum(abs(m - p) <= 0.25 * p for (m, _), p in zip(minutes, predicted, strict=True))
         pairs = " ".join(f"{m:g}/{p:g}" for (m, _), p in zip(minutes, predicted, strict=True))
+        # what the plan itself would predict for the window: the model's own CPU
+        planned, burnt = predict(model.at_speed(1.0), replica, offsets, s.seed, None, tail)
+        own = sum(abs(m - planned) <= 0.25 * planned for m, _ in minutes)
         print(
             f"cold_extra {cold} cool {cool * 1000:g} ms: mean factor at {rate:.1f}/s "
-            f"{factor:.3f}, tail {tail:.3f} ({n} runs), within 25% {within} of "
+            f"{factor:.3f}, tail {tail:.3f} ({n} runs); the plan's prediction "
+            f"{planned:g} ms at {burnt * 1000:.2f} ms of CPU a request, within 25% of it "
+            f"{own} of {len(minutes)}; at each minute's CPU, within 25% {within} of "
             f"{len(minutes)}: {pairs}"
         )
     return 0
