@@ -395,8 +395,6 @@ def _note(info: PlanConfirmation, limit: float, decision: Decision, planned_cpu:
         )
         if info.predicted_at_measured_speed_ms is not None:
             text += f", at which the model predicts {info.predicted_at_measured_speed_ms:g} ms"
-        if info.predicted_at_each_seconds_speed_ms is not None:
-            text += f" ({info.predicted_at_each_seconds_speed_ms:g} ms second by second)"
     spent = info.cpu_seconds_per_query
     if spent and planned_cpu > 0 and abs(spent / planned_cpu - 1.0) > NOTED_CPU:
         # the model's largest input, as measured: a prediction off by about the same

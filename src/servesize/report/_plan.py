@@ -62,8 +62,6 @@ def _inputs_text(plan: Autoscaling) -> str | None:
         text = f"the CPU {c.machine_slowdown:.2f}x slower than at its fastest"
         if c.predicted_at_measured_speed_ms is not None:
             text += f", {fmt_ms(c.predicted_at_measured_speed_ms)} predicted at that speed"
-        if c.predicted_at_each_seconds_speed_ms is not None:
-            text += f" ({fmt_ms(c.predicted_at_each_seconds_speed_ms)} second by second)"
         parts.append(text)
     if c.throttled_share is not None:
         parts.append(f"the quota ran out in {fmt_share(c.throttled_share)} of periods")
