@@ -46,7 +46,6 @@ def main() -> int:
                 "measuredMs": c.get("measuredMs"),
                 "predictedMs": c.get("predictedMs"),
                 "predictedAtMeasuredSpeedMs": c.get("predictedAtMeasuredSpeedMs"),
-                "predictedAtEachSecondsSpeedMs": c.get("predictedAtEachSecondsSpeedMs"),
                 "cpuSecondsPerQuery": c.get("cpuSecondsPerQuery"),
                 "predictedAtMeasuredCpuMs": c.get("predictedAtMeasuredCpuMs"),
                 "machineSlowdown": c.get("machineSlowdown"),
@@ -71,12 +70,6 @@ def main() -> int:
             within(float(r["measuredMs"]), float(r["predictedAtMeasuredCpuMs"]))
             for r in rounds
             if r["measuredMs"] is not None and r["predictedAtMeasuredCpuMs"]
-        ),
-        # the model run through the probe's slowdown second by second
-        "withinAtEachSecondsSpeed": sum(
-            within(float(r["measuredMs"]), float(r["predictedAtEachSecondsSpeedMs"]))
-            for r in rounds
-            if r["measuredMs"] is not None and r["predictedAtEachSecondsSpeedMs"]
         ),
     }
     print(append_json_run(RESULTS, "plan_repeat.py", load, figures, HEADER))

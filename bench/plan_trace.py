@@ -143,7 +143,6 @@ def main() -> int:
             "confirmationUnder90s": confirmed_seconds - plain_seconds < 90,
             "within25Percent": (c.get("deviation") is not None and c["deviation"] <= 0.25),
             "within25PercentAtMeasuredSpeed": _within(c, "predictedAtMeasuredSpeedMs"),
-            "within25PercentAtEachSecondsSpeed": _within(c, "predictedAtEachSecondsSpeedMs"),
             # the model given the CPU the replicas burnt a request in the replay
             "within25PercentAtMeasuredCpu": _within(c, "predictedAtMeasuredCpuMs"),
             # what one window's measurement can show: the prediction inside the interval

@@ -176,27 +176,3 @@ def test_a_slower_cpu_makes_the_replayed_prediction_slower_and_scales_its_cpu() 
     # 1.7x the work at 25/s under 0.5 cores: 85% of the quota, queueing far beyond 1.7x
     assert slower > 1.7 * at_speed
     assert _at_speed(replica, 1.7).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.7)
-
-
-def test_a_spell_of_a_few_seconds_makes_the_tail_the_median_speed_hides() -> None:
-    from servesize.planning.confirm import _replayed_prediction, _second_by_second
-    from servesize.planning.replica import Replica
-
-    from .helpers import sized_figures
-
-    replica = Replica.from_figures(sized_figures(cores=0.5, service_ms=10.0))
-    rng = np.random.default_rng(5)
-    schedules = [np.sort(rng.uniform(0, 60, 1500))]  # 25/s on 0.5 cores of 10 ms
-    plain = _replayed_prediction(replica, schedules, 99.0, 1)
-    calm = _second_by_second([replica.speed] * 60, replica)
-    assert calm(np.array([0.5, 59.9, 75.0])).tolist() == pytest.approx([1.0, 1.0, 1.0])
-    assert _replayed_prediction(replica, schedules, 99.0, 1, calm) == pytest.approx(plain)
-    # six seconds at twice as slow (the probe's median over the minute stays at 1, and so
-    # does predictedAtMeasuredSpeedMs)
-    spell = [replica.speed] * 60
-    spell[20:26] = [2.0 * replica.speed] * 6
-    spelled = _replayed_prediction(replica, schedules, 99.0, 1, _second_by_second(spell, replica))
-    assert plain is not None
-    assert spelled is not None
-    # 10% of the requests at 2x the work on a quota that then runs out: the p99 is theirs
-    assert spelled > 2.0 * plain

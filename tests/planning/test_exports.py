@@ -131,7 +131,6 @@ def test_the_report_sets_what_the_confirmation_measured_beside_the_plan() -> Non
         predicted_at_measured_cpu_ms=14.5,
         machine_slowdown=1.12,
         predicted_at_measured_speed_ms=33.0,
-        predicted_at_each_seconds_speed_ms=61.0,
         throttled_share=0.094,
     )
     figures.autoscaling = plan
@@ -141,7 +140,4 @@ def test_the_report_sets_what_the_confirmation_measured_beside_the_plan() -> Non
     line = next(x for x in md.splitlines() if "confirmation measured" in x)
     assert f"CPU 3.50 ms a request ({planned:.2f} planned), 14.5 ms predicted at it" in line
     assert "1.12x slower than at its fastest, 33 ms predicted at that speed" in line
-    # the second-by-second prediction stays in the details: it overstated minutes with
-    # slow spells 2-15x (docs/planning.md), so the report does not show it
-    assert "second by second" not in line
     assert "the quota ran out in 9.40 % of periods" in line

@@ -81,10 +81,8 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     assert confirmation["requests"] > 0
     assert confirmation["measuredMs"] > 0
     assert confirmation["predictedMs"] > 0
-    # the CPU's speed during the replay, against the profile's fastest loop, and the
-    # model run through it second by second
+    # the CPU's speed during the replay, against the profile's fastest loop
     assert confirmation["machineSlowdown"] > 0
-    assert confirmation["predictedAtEachSecondsSpeedMs"] > 0
     # the plan simulates the quota at the profile machine's kernel tick
     hz = details["machine"]["kernelHz"]
     assert details["sizingModel"]["quotaTickInMs"] == (round(1000 / hz, 3) if hz else None)

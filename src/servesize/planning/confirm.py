@@ -25,7 +25,7 @@ import asyncio
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -265,14 +265,6 @@ def confirm_plan(
         info.predicted_at_measured_speed_ms = _replayed_prediction(
             at_speed, schedules, plan.table.percentile, s.seed
         )
-        if info.machine_slowdowns:
-            info.predicted_at_each_seconds_speed_ms = _replayed_prediction(
-                replica,
-                schedules,
-                plan.table.percentile,
-                s.seed,
-                _second_by_second(info.machine_slowdowns, replica),
-            )
     measured = merged_percentile(results, plan.table.percentile)
     total = sum(int(r.metrics.get("totalQueries") or 0) for r in results)
     ok = sum(int(r.metrics.get("successQueries") or 0) for r in results)
@@ -332,41 +324,13 @@ def _at_speed(replica: Replica, factor: float) -> Replica:
     )
 
 
-def _second_by_second(
-    slowdowns: Sequence[float], replica: Replica
-) -> Callable[[np.ndarray], np.ndarray]:
-    """Each request's work factor from the probe's slowdown in the second it was sent
-    (through the replica's sensitivity, over the speed its model is at; the last second
-    measured for any later)."""
-    per_second = np.asarray(
-        [service_slowdown(v, replica.sensitivity) / replica.speed for v in slowdowns]
-    )
-
-    def scale(offsets: np.ndarray) -> np.ndarray:
-        index = np.clip(np.floor(offsets).astype(int), 0, per_second.size - 1)
-        out: np.ndarray = per_second[index]
-        return out
-
-    return scale
-
-
 def _replayed_prediction(
-    replica: Replica,
-    schedules: Sequence[np.ndarray],
-    percentile: float,
-    seed: int,
-    scale: Callable[[np.ndarray], np.ndarray] | None = None,
+    replica: Replica, schedules: Sequence[np.ndarray], percentile: float, seed: int
 ) -> float | None:
     """The model's percentile over exactly the requests replayed: each replica's queue
-    fed its own send times (what the measurement is compared with), each request's work
-    multiplied by ``scale`` of its send time where given."""
+    fed its own send times (what the measurement is compared with)."""
     latencies = np.concatenate(
-        [
-            replica_latencies_ms(
-                replica, offsets, seed + i, None if scale is None else scale(offsets)
-            )
-            for i, offsets in enumerate(schedules)
-        ]
+        [replica_latencies_ms(replica, offsets, seed + i) for i, offsets in enumerate(schedules)]
     )
     value = float(np.percentile(latencies, percentile, method="inverted_cdf"))
     return round(value, 3) if math.isfinite(value) else None

@@ -32,15 +32,11 @@ from servesize.planning.replica import Replica
 __all__ = ["TraceCheck", "check_on_trace", "replica_latencies_ms"]
 
 
-def replica_latencies_ms(
-    replica: Replica, offsets: npt.ArrayLike, seed: int, scale: npt.ArrayLike | None = None
-) -> FloatArray:
-    """Predicted latency (ms) of each request one replica gets at ``offsets`` (s, sorted),
-    each request's work multiplied by its ``scale`` where given."""
+def replica_latencies_ms(replica: Replica, offsets: npt.ArrayLike, seed: int) -> FloatArray:
+    """Predicted latency (ms) of each request one replica gets at ``offsets`` (s, sorted)."""
     model = replica.model
     times = np.asarray(offsets, dtype=np.float64)
-    factors = None if scale is None else np.asarray(scale, dtype=np.float64)
-    seconds = model.latencies_at(times, replica.cores, replica.workers, seed, factors)
+    seconds = model.latencies_at(times, replica.cores, replica.workers, seed)
     out: FloatArray = (seconds * 1000.0 + model.overhead_ms) * replica.tail
     return out
 

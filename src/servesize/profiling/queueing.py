@@ -241,26 +241,17 @@ class ServiceModel:
         return 1.0 / (capacity * (1.0 - math.sqrt(max(rho, 0.0))) ** 2)
 
     def latencies_at(
-        self,
-        arrivals: np.ndarray,
-        cores: float,
-        workers: int,
-        seed: int | None = None,
-        scale: np.ndarray | None = None,
+        self, arrivals: np.ndarray, cores: float, workers: int, seed: int | None = None
     ) -> np.ndarray:
         """Simulated latencies (seconds) of requests arriving at ``arrivals`` (seconds,
         sorted): the same queue fed given arrival times (a trace's bursts) instead of
-        Poisson ones, each request's work drawn at random from the measured ones and
-        multiplied by its ``scale`` where given (a CPU that ran slower in some seconds:
-        its work and so its CPU)."""
+        Poisson ones, each request's work drawn at random from the measured ones."""
         times = np.asarray(arrivals, dtype=float)
         if times.size == 0:
             return np.zeros(0)
         rng = np.random.default_rng(self.seed if seed is None else seed)
         picks = rng.integers(0, len(self.work), times.size)
         work = np.asarray(self.work, dtype=float)[picks]
-        if scale is not None:
-            work = work * np.asarray(scale, dtype=float)
         return _simulate(
             times - times[0], work, self._shares[picks], cores, workers, self.period, self._quirks
         )

@@ -319,11 +319,6 @@ class PlanConfirmation(_Group):
     #: replay's median (through the replica's sensitivity), against its calibration
     #: runs' median
     predicted_at_measured_speed_ms: float | None = figure("predictedAtMeasuredSpeedMs")
-    #: the same with each request's work scaled by the slowdown of the second it was
-    #: sent in (``machineSlowdowns``): a diagnostic that has overstated minutes with slow
-    #: spells 2-15x (the probe's seconds are not the service's), so no note or report
-    #: shows it
-    predicted_at_each_seconds_speed_ms: float | None = figure("predictedAtEachSecondsSpeedMs")
     #: CPU seconds the replicas burnt a request answered during the replay (the plan's
     #: is ``autoscaling.replica.cpuSecondsPerQuery``)
     cpu_seconds_per_query: float | None = figure("cpuSecondsPerQuery")
