@@ -20,7 +20,8 @@ from servesize.profiling.queueing import Quirks, ServiceModel, _simulate
 def latencies_ms(arrivals_ms: list[float], work_ms: float, tick_ms: float) -> list[float]:
     arrivals = np.asarray(arrivals_ms) / 1000.0
     work = np.full(arrivals.size, work_ms / 1000.0)
-    lat = _simulate(arrivals, work, np.ones(arrivals.size), 0.2, 1, 0.1, tick_ms / 1000.0)
+    quirks = Quirks(tick=tick_ms / 1000.0)
+    lat = _simulate(arrivals, work, np.ones(arrivals.size), 0.2, 1, 0.1, quirks)
     return [round(float(v) * 1000.0, 6) for v in lat]
 
 

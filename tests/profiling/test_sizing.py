@@ -227,6 +227,25 @@ def test_per_replica_finds_the_boundary_of_the_best_allocation() -> None:
     assert within >= SEARCHES // 2 * 0.9, within
 
 
+def _per_replica_searches(searches: int, off: float) -> tuple[int, int, float]:
+    """``searches`` per-replica searches (seeds 0, 1, ...) on the simulated service whose
+    truth burns ``off`` times the model's CPU: how many answers lie within the
+    bracket's resolution of the clear boundary, how many clearly past it, and the mean
+    simulated seconds of load a search took."""
+    within = past = seconds = 0
+    for seed in range(searches):
+        service = SimulatedService(_model(0.01), P99_150, seed=seed, truth=_model(0.01 * off))
+        outcome = _sizer(service, 1.0).per_replica()
+        assert outcome.allocation is not None
+        rate = outcome.rate_per_replica
+        past += service.share_over(outcome.allocation, rate) >= P99.theta_missed
+        clear = service.boundary(outcome.allocation, P99.theta_met)
+        fuzzy = service.boundary(outcome.allocation, P99.theta_missed)
+        within += clear / 1.25 <= rate <= fuzzy
+        seconds += service.seconds
+    return within, past, seconds / searches
+
+
 @pytest.mark.parametrize("off", [1.0, 0.8, 1.25, 1.5])
 def test_the_bracket_refits_the_model_to_what_a_trial_burnt(
     off: float, monkeypatch: pytest.MonkeyPatch
@@ -237,26 +256,11 @@ def test_the_bracket_refits_the_model_to_what_a_trial_burnt(
     the model refitted to each trial's CPU per request puts the boundary takes fewer
     seconds of load than the fixed ``rate_step`` did (the same searches, same seeds)."""
     searches = SEARCHES // 4
-
-    def search() -> tuple[int, int, float]:
-        within = past = seconds = 0
-        for seed in range(searches):
-            service = SimulatedService(_model(0.01), P99_150, seed=seed, truth=_model(0.01 * off))
-            outcome = _sizer(service, 1.0).per_replica()
-            assert outcome.allocation is not None
-            rate = outcome.rate_per_replica
-            past += service.share_over(outcome.allocation, rate) >= P99.theta_missed
-            clear = service.boundary(outcome.allocation, P99.theta_met)
-            fuzzy = service.boundary(outcome.allocation, P99.theta_missed)
-            within += clear / 1.25 <= rate <= fuzzy
-            seconds += service.seconds
-        return within, past, seconds / searches
-
-    within, past, refitted = search()
+    within, past, refitted = _per_replica_searches(searches, off)
     assert past <= searches * 0.05, past
     assert within >= searches * 0.9, within
     monkeypatch.setattr(Sizer, "_refitted_max_rate", lambda self, trial: None)
-    _, _, fixed = search()
+    _, _, fixed = _per_replica_searches(searches, off)
     assert refitted < fixed, (refitted, fixed)
 
 
@@ -268,26 +272,11 @@ def test_inside_the_bracket_the_next_rate_is_where_the_refitted_model_puts_it(
     model refitted to the last trial puts the boundary (kept a resolution inside both
     ends) closes it in fewer simulated seconds than halving it, with answers as right."""
     searches = SEARCHES // 5
-
-    def search() -> tuple[int, int, float]:
-        within = past = seconds = 0
-        for seed in range(searches):
-            service = SimulatedService(_model(0.01), P99_150, seed=seed, truth=_model(0.0125))
-            outcome = _sizer(service, 1.0).per_replica()
-            assert outcome.allocation is not None
-            rate = outcome.rate_per_replica
-            past += service.share_over(outcome.allocation, rate) >= P99.theta_missed
-            clear = service.boundary(outcome.allocation, P99.theta_met)
-            fuzzy = service.boundary(outcome.allocation, P99.theta_missed)
-            within += clear / 1.25 <= rate <= fuzzy
-            seconds += service.seconds
-        return within, past, seconds / searches
-
-    within, past, guided = search()
+    within, past, guided = _per_replica_searches(searches, 1.25)
     assert past <= searches * 0.05, past
     assert within >= searches * 0.9, within
     monkeypatch.setattr(Sizer, "_inside", lambda self, trial, met, missed: (met * missed) ** 0.5)
-    _, _, halved = search()
+    _, _, halved = _per_replica_searches(searches, 1.25)
     assert guided < halved, (guided, halved)
 
 

@@ -332,7 +332,7 @@ def _simulate(
     cores: float,
     workers: int,
     period: float,
-    quirks: Quirks | float = 0.0,
+    quirks: Quirks = Quirks(),
     factors: list[float] | None = None,
 ) -> np.ndarray:
     """Event-driven: between two events the set of running requests is fixed; a running
@@ -341,13 +341,12 @@ def _simulate(
     The budget is what is left of the period's quota; with a ``tick`` it can go below 0
     (the overrun until the kernel's next tick), and the next period's refill repays it
     (CFS hands a throttled cgroup the runtime it owes before it runs again).  Idle
-    periods refill it to the quota and no more (no burst allowance).  ``quirks`` is a
-    :class:`Quirks` or just the tick (s); a request that starts with nothing running
-    has its work (and so its CPU) multiplied by the cold cost of the idle gap before it,
-    which is appended to ``factors`` (when given) for each request as it starts."""
-    q = quirks if isinstance(quirks, Quirks) else Quirks(tick=float(quirks))
-    tick = q.tick
-    cold = q.cold_extra if q.cool_seconds > 0 else 0.0
+    periods refill it to the quota and no more (no burst allowance).  With ``quirks``,
+    a request that starts with nothing running has its work (and so its CPU)
+    multiplied by the cold cost of the idle gap before it, which is appended to
+    ``factors`` (when given) for each request as it starts."""
+    tick = quirks.tick
+    cold = quirks.cold_extra if quirks.cool_seconds > 0 else 0.0
     idle_since = -math.inf  # the first request finds the service cold
     n = len(arrivals)
     latency = np.zeros(n)
@@ -374,7 +373,7 @@ def _simulate(
             j = queue.popleft()
             m = 1.0
             if cold and not running:
-                m += cold * -math.expm1(-(now - idle_since) / q.cool_seconds)
+                m += cold * -math.expm1(-(now - idle_since) / quirks.cool_seconds)
             if factors is not None:
                 factors.append(m)
             running.append([work_list[j] * m, float(j), share_list[j]])
