@@ -212,3 +212,31 @@ def test_the_service_slows_by_its_fitted_share_of_the_probes_slowdown() -> None:
     assert unfitted.sensitivity is None
     assert unfitted.speed == pytest.approx(1.8)
     assert unfitted.tail == pytest.approx(1.0)  # read at 1.8x, the runs look fast: at least 1
+
+
+def _at_limits(rate: float, cpu_ms: float) -> dict[str, Any]:
+    """A measured run at 0.5 cores that burnt ``cpu_ms`` a request at ``rate``."""
+    return {
+        "source": "measured", "cpu": 0.5, "workers": 1, "n": int(rate * 20),
+        "measuredQueriesPerSecond": rate, "durationSeconds": 20.0,
+        "utilizedCpu": rate * cpu_ms / 1000.0,
+    }  # fmt: skip
+
+
+def test_with_a_cold_cost_the_model_burns_at_the_runs_rate_what_they_burnt() -> None:
+    figures = sized_figures()
+    figures.sizing = [_at_limits(8.0, 12.0), _at_limits(12.0, 12.0)]
+    plain = Replica.from_figures(figures)
+    assert plain.model.cpu_per_query == pytest.approx(0.012)
+    assert figures.sizing_model is not None
+    figures.sizing_model = {**figures.sizing_model, "coldExtra": 0.5, "coolInMs": 30.0}
+    cold = Replica.from_figures(figures)
+    # the runs' 12 ms a request is a mix: warm requests cost less, and the model's
+    # mix at the runs' rate (most come after an idle gap at 8-12/s) burns the 12 ms
+    assert cold.model.cpu_per_query < 0.0095
+    burnt = cold.model.cpu_per_query * cold.model.cold_factor(0.5, 1, 10.4)
+    assert burnt == pytest.approx(0.012, rel=0.03)
+    # the CPU figure the HPA's utilisation is read from stays the runs'
+    assert cold.cpu_per_query == pytest.approx(plain.cpu_per_query)
+    # near the capacity requests queue and run warm: more of them fit in the quota
+    assert cold.capacity > plain.capacity * 1.2

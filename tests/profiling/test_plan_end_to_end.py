@@ -37,7 +37,9 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     pieces = [rng.uniform(a, a + 8, int(8 * r)) for a, r in ((0, 5), (8, 20), (16, 5))]
     trace = tmp_path / "trace.txt"
     trace.write_text("\n".join(f"{t:.4f}" for t in np.sort(np.concatenate(pieces))) + "\n")
-    config = InferenceConfig(entry_script=str(SCRIPTS / "burn.py"), source_directory=str(SCRIPTS))
+    # 10 ms of CPU a request warm, up to half as much again after an idle gap, half of
+    # that after 30 ms x ln 2 (a cache gone cold): the profile's cold-cost step measures it
+    config = InferenceConfig(entry_script=str(SCRIPTS / "cold.py"), source_directory=str(SCRIPTS))
     settings: dict[str, Any] = {
         **ONE_CAPACITY_STEP,
         "min_duration": 4.0,
@@ -55,7 +57,8 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
         # trials take their longest to decide)
         "slo": "p90=150ms",
         "qps": 20.0,
-        "extra_env": {"BURN_MS": "10"},
+        "extra_env": {"BURN_MS": "10", "COLD_EXTRA": "0.5", "COOL_MS": "30"},
+        "cold_cost": True,
     }
     from servesize.load import read_trace
 
@@ -86,7 +89,17 @@ def test_a_profile_with_traffic_is_planned_and_confirmed(
     # the plan simulates the quota at the profile machine's kernel tick
     hz = details["machine"]["kernelHz"]
     assert details["sizingModel"]["quotaTickInMs"] == (round(1000 / hz, 3) if hz else None)
-    # what the replicas burnt a request: burn.py's 10 ms and the server's own share
+    # what a request costs after an idle gap, measured (the server's own share of a
+    # request, warm or not, dilutes the script's 50%), and read by the plan's model
+    fitted = details["sizingModel"]
+    why = fitted["coldCost"]["reason"]
+    if why is None:
+        assert 0.3 <= fitted["coldExtra"] <= 0.7, fitted["coldCost"]
+        assert 10.0 <= fitted["coolInMs"] <= 120.0, fitted["coldCost"]
+    else:  # the host's speed moved during the step (a slow spell): nothing fitted
+        assert "host" in why
+        assert fitted["coldExtra"] is None
+    # what the replicas burnt a request: cold.py's 10-15 ms and the server's own share
     assert 0.008 <= confirmation["cpuSecondsPerQuery"] <= 0.03, confirmation
     assert confirmation["predictedAtMeasuredCpuMs"] > 0
     # the kernel's throttling counters over the replay: a share of periods, seconds

@@ -109,6 +109,14 @@ class Replica:
             # more than its service time one at a time (cpuFraction above 1)
             mean = sum(model.work) / len(model.work)
             model = model.with_cpu_fraction(at_limits / mean)
+            # with a cold cost measured, the runs' figure is a mix of warm requests and
+            # dearer ones after idle gaps: the warm cost is what leaves the model burning
+            # at the runs' rate what they burnt (twice: the mix moves with the quota's
+            # throttling, which moves with the cost)
+            rate = _calibration_rate(rows, float(cpu), workers, slowed)
+            for _ in range(2 if model.cold_extra > 0 and rate else 0):
+                factor = model.cold_factor(float(cpu), workers, rate)
+                model = model.with_cpu_fraction(at_limits / (mean * factor))
         tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed, b)
         model = model.at_speed(speed)
         cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
@@ -321,6 +329,19 @@ def cpu_at(
             used += cpu * seconds / _speed_of(row, sensitivity)
             served += rate * seconds
     return used / served if served > 0 else None
+
+
+def _calibration_rate(
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
+) -> float:
+    """The requests-weighted mean rate of the runs :func:`cpu_at` reads (0 without)."""
+    total = weight = 0.0
+    for row in _runs_at(rows, cores, workers, max_slowdown):
+        rate, seconds = row.get("measuredQueriesPerSecond"), row.get("durationSeconds")
+        if isinstance(rate, int | float) and isinstance(seconds, int | float) and rate > 0:
+            total += float(rate) * float(rate) * float(seconds)
+            weight += float(rate) * float(seconds)
+    return total / weight if weight > 0 else 0.0
 
 
 def _runs_at(

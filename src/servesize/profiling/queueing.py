@@ -160,6 +160,9 @@ class ServiceModel:
             overhead_ms=float(sizing_model.get("overheadInMs") or 0.0),
             # older profiles have none: the quota enforced exactly, as they predicted
             tick=float(sizing_model.get("quotaTickInMs") or 0.0) / 1000.0,
+            # measured since the cold-cost step: older profiles charge every request alike
+            cold_extra=float(sizing_model.get("coldExtra") or 0.0),
+            cool_seconds=float(sizing_model.get("coolInMs") or 0.0) / 1000.0,
         )
 
     def with_cpu_fraction(self, fraction: float) -> ServiceModel:
@@ -227,6 +230,23 @@ class ServiceModel:
                 arrivals, work, self._shares[picks], cores, workers, self.period, self._quirks
             )
         return self._cache[key]
+
+    def cold_factor(self, cores: float, workers: int, rate: float) -> float:
+        """The mean factor by which Poisson arrivals at ``rate`` cost more than warm
+        requests (1 without a cold cost): the model burns ``cpu_per_query`` x this a
+        request at that rate, what a run at that rate measured."""
+        if self.cold_extra <= 0 or self.cool_seconds <= 0 or rate <= 0 or not self.work:
+            return 1.0
+        rng = np.random.default_rng(self.seed)
+        arrivals = np.cumsum(rng.exponential(1.0, self.requests)) / rate
+        picks = rng.integers(0, len(self.work), self.requests)
+        work = np.asarray(self.work, dtype=float)[picks]
+        factors: list[float] = []
+        shares = self._shares[picks]
+        _simulate(arrivals, work, shares, cores, workers, self.period, self._quirks, factors)
+        # each request's CPU is its share x its work x its factor: weigh by the CPU
+        burnt = work * shares
+        return float(np.sum(burnt * np.asarray(factors)) / np.sum(burnt))
 
     def relaxation_seconds(self, cores: float, workers: int, rate: float) -> float:
         """How long the queue remembers at ``rate``: the M/M/1 relaxation time

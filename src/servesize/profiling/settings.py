@@ -85,6 +85,10 @@ class ProfileSettings:
     # sizing search (docs/profiling.md, "Sizing"): False keeps the usage-based
     # recommendation at the given limits
     sizing: bool = True
+    #: before the search, a few seconds at the bound measure what a request costs after
+    #: the service idled (profiling/sizing/coldcost.py); plans charge it by the idle gap
+    #: before each request.  False: every request the same, as the search assumes
+    cold_cost: bool = True
     #: every "meets the objective" is one sequential test (profiling/sizing/decision.py)
     #: of the share of requests over the limit, decided at this confidence (both error
     #: rates 1 - confidence) ...

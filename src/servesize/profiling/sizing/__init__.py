@@ -4,6 +4,7 @@
 - ``trials``: allocations, trials and the search's outcome;
 - ``search``: the search the model aims and the decisions steer (:class:`Sizer`);
 - ``phase``: the model fitted to the profile, the trials run and judged;
+- ``coldcost``: what a request costs after an idle gap, measured for plans;
 - ``confirm``: the confirmation that decides ``sloMet``.
 """
 

@@ -23,6 +23,8 @@ from servesize.profiling._throttle import throttle_counts
 from servesize.profiling.objective import Objective, default_objective, parse_slo
 from servesize.profiling.queueing import ServiceModel, histogram_samples
 from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.sizing.coldcost import ColdCost
+from servesize.profiling.sizing.coldcost import measure as measure_cold
 from servesize.profiling.sizing.decision import Decision, Design, decide
 from servesize.profiling.sizing.search import Sizer
 from servesize.profiling.sizing.trials import Allocation, Trial, allocation_for, grid
@@ -188,6 +190,25 @@ class SizingPhase:
         # (docs/profiling.md, "What is predicted")
         return ServiceModel(work=tuple(work), cpu_fraction=fraction)
 
+    def cold_cost(self, low: LowLoad) -> ColdCost:
+        """What a request costs after an idle gap, measured at the bound (coldcost.py)."""
+        run = self.current
+        service = run.service
+        cgroup = getattr(service, "cgroup", None)
+        precise = cgroup is not None and cgroup.cpu_seconds() is not None
+        one = float(low.metrics.get("averageLatencyInMs") or 0.0) / 1000.0
+        self.host._phase("sizing", 0.0, "the cost of a request after an idle gap")
+
+        def once(spec: dict[str, Any]) -> tuple[float, int, float]:
+            offsets = spec.get("schedule")
+            expected = float(spec.get("duration") or (offsets[-1] if offsets else 0.0)) + 0.1
+            before = service.cpu_seconds()
+            m = self.host._load("sizing", run, expected=expected, **spec).metrics
+            latency = float(m.get("averageLatencyInMs") or 0.0) / 1000.0
+            return service.cpu_seconds() - before, int(m.get("totalQueries") or 0), latency
+
+        return measure_cold(once, one, precise)
+
     # -- trials ---------------------------------------------------------------------
 
     def measure(self, alloc: Allocation, rate: float) -> Trial:
@@ -351,7 +372,8 @@ class SizingPhase:
         f.latency_objective_source = objective.source
         machine = f.machine
         hz = machine.kernel_hz if machine is not None else None
-        f.sizing_model = _model_details(model, tick=1.0 / hz if hz else 0.0)
+        cold = self.cold_cost(low) if s.cold_cost else None
+        f.sizing_model = _model_details(model, tick=1.0 / hz if hz else 0.0, cold=cold)
         self.queue = model
         low_trial = Trial(
             self.bound,
@@ -386,7 +408,7 @@ class SizingPhase:
         return [*self.untrusted, *confirm_until_held(self, sizer, outcome, objective)]
 
 
-def _model_details(model: ServiceModel, tick: float) -> dict[str, Any]:
+def _model_details(model: ServiceModel, tick: float, cold: ColdCost | None) -> dict[str, Any]:
     work = sorted(model.work)
     picks = [
         work[min(len(work) - 1, int((i + 0.5) * len(work) / _STORED_QUANTILES))]
@@ -398,6 +420,19 @@ def _model_details(model: ServiceModel, tick: float) -> dict[str, Any]:
         "overheadInMs": round(model.overhead_ms, 3),
         # the kernel's tick a plan simulates the quota at (null: enforced exactly)
         "quotaTickInMs": round(tick * 1000, 3) if tick > 0 else None,
+        # what a request costs after the service idled (plans only: coldcost.py)
+        **_cold_details(cold),
         # the service-time distribution, so the model can be rebuilt from the details
         "serviceTimesMs": [round(w * 1000, 4) for w in picks],
+    }
+
+
+def _cold_details(cold: ColdCost | None) -> dict[str, Any]:
+    if cold is None:  # the setting is off
+        return {"coldExtra": None, "coolInMs": None}
+    extra, cool = cold.fitted
+    return {
+        "coldExtra": round(extra, 4) if extra > 0 else None,
+        "coolInMs": round(cool * 1000.0, 3) if extra > 0 else None,
+        "coldCost": cold.to_details(),
     }
