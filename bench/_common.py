@@ -7,6 +7,7 @@ so they ``from _common import ...``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -16,11 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from servesize.workspace import Store
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -234,3 +237,15 @@ def profile_example(
         seconds = time.monotonic() - started
         details = json.loads(out.read_text()) if out.exists() else {}
         return ExampleProfile(proc, details, seconds, load_before)
+
+
+@contextlib.contextmanager
+def script_store() -> Iterator[Store]:
+    """A scratch workspace with a placeholder model ``m`` and 20 rows ``rows``: what
+    the ground-truth scripts (tests/profiling/scripts) are profiled with."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / "ws")
+        (Path(tmp) / "m.bin").write_bytes(b"m")
+        store.models.register("m", Path(tmp) / "m.bin")
+        store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
+        yield store

@@ -10,13 +10,11 @@ upper bound of 1.0 and 0.8 cores.  Appends the figures to bench/RESULTS-sizing.m
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _common import BENCH, append_table, uptime
+from _common import BENCH, append_table, script_store, uptime
 
 from servesize.sdk import InferenceConfig, profile
 from servesize.workspace import Store
@@ -54,11 +52,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="pairs of profiles (1.0, 0.8)")
     rounds = parser.parse_args().rounds
     load = uptime()
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(Path(tmp) / "ws")
-        (Path(tmp) / "m.bin").write_bytes(b"m")
-        store.models.register("m", Path(tmp) / "m.bin")
-        store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
+    with script_store() as store:
         rows = [one(store, bound, i) for i in range(rounds) for bound in (1.0, 0.8)]
     keys = ("bound", "seconds", "cpu", "replicas", "met", "p99", "alone", "trials", "validity")
     text = append_table(

@@ -240,3 +240,17 @@ def test_with_a_cold_cost_the_model_burns_at_the_runs_rate_what_they_burnt() -> 
     assert cold.cpu_per_query == pytest.approx(plain.cpu_per_query)
     # near the capacity requests queue and run warm: more of them fit in the quota
     assert cold.capacity > plain.capacity * 1.2
+
+
+def test_with_a_cold_cost_the_hpa_reads_less_cpu_a_request_at_higher_rates() -> None:
+    figures = sized_figures()
+    figures.sizing = [_at_limits(8.0, 12.0), _at_limits(12.0, 12.0)]
+    assert figures.sizing_model is not None
+    plain = Replica.from_figures(figures)
+    figures.sizing_model = {**figures.sizing_model, "coldExtra": 0.5, "coolInMs": 30.0}
+    cold = Replica.from_figures(figures)
+    rates = np.array([1.0, 10.4, 30.0])
+    warm_plain, at_runs, busy = cold.cpu_utilization(rates) / plain.cpu_utilization(rates)
+    assert at_runs == pytest.approx(1.0, abs=0.02)  # the runs' own figure at their rate
+    assert warm_plain > 1.0 > busy  # a trickle comes cold, a busy replica runs warm
+    assert cold.utilization_at(30.0) == pytest.approx(float(cold.cpu_utilization(rates)[2]))

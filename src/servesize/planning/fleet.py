@@ -173,7 +173,7 @@ def simulate(
             saturated[s] = counts[s] > 0
             backlog = 0.0  # requests with no pod to go to fail at once
             continue
-        fleet.utilization[s] = min(1.0, counts[s] / up * replica.cpu_per_query / replica.cores)
+        fleet.utilization[s] = replica.utilization_at(float(counts[s]) / up)
         per_replica[s] = smooth[s] / up
         backlog = max(0.0, backlog + counts[s] - capacity * up)
         saturated[s] = backlog > 0

@@ -68,6 +68,11 @@ class Replica:
     #: how much of the probe's slowdown the service itself shows (the profile's
     #: ``machineSpeed.sensitivity``; None where it could fit none: as slow as the loop)
     sensitivity: float | None = None
+    #: with a cold cost, the CPU a request at a per-replica rate against
+    #: ``cpu_per_query`` (the runs' figure, at their rate): rates and factors to
+    #: interpolate (empty: the same at every rate)
+    cpu_rates: tuple[float, ...] = ()
+    cpu_factors: tuple[float, ...] = ()
 
     @classmethod
     def from_figures(cls, figures: Figures, name: str = "the profile") -> Replica:
@@ -104,6 +109,8 @@ class Replica:
         # the slowdown it ran at), then put at the speed those runs typically had
         at_limits = cpu_at(rows, float(cpu), workers, slowed, b)
         speed = speed_at(rows, float(cpu), workers, slowed, b)
+        rates: tuple[float, ...] = ()
+        factors: tuple[float, ...] = ()
         if at_limits is not None and model.work:
             # the quota drains at what a request burnt at these limits, which may be
             # more than its service time one at a time (cpuFraction above 1)
@@ -117,6 +124,10 @@ class Replica:
             for _ in range(2 if model.cold_extra > 0 and rate else 0):
                 factor = model.cold_factor(float(cpu), workers, rate)
                 model = model.with_cpu_fraction(at_limits / (mean * factor))
+            if model.cold_extra > 0 and rate:
+                # the HPA reads what a replica burns: warmer, so less a request, at
+                # higher rates than the runs', dearer at lower ones
+                rates, factors = _cpu_by_rate(model, float(cpu), workers, rate)
         tail, runs = tail_factor(rows, model, float(cpu), workers, objective, slowed, b)
         model = model.at_speed(speed)
         cpq = at_limits * speed if at_limits else float(f.cpu_seconds_per_query or 0.0)
@@ -134,6 +145,8 @@ class Replica:
             tail_runs=runs,
             speed=speed,
             sensitivity=b,
+            cpu_rates=rates,
+            cpu_factors=factors,
         )
 
     @property
@@ -143,7 +156,18 @@ class Replica:
 
     def cpu_utilization(self, rate: FloatArray) -> FloatArray:
         """CPU used over the request (= limit) at a per-replica rate, at most 1."""
-        return np.minimum(rate * self.cpu_per_query / self.cores, 1.0)
+        rate = np.asarray(rate, dtype=np.float64)
+        used = rate * self.cpu_per_query / self.cores
+        if self.cpu_rates:
+            used = used * np.interp(rate, self.cpu_rates, self.cpu_factors)
+        return np.minimum(used, 1.0)
+
+    def utilization_at(self, rate: float) -> float:
+        """:meth:`cpu_utilization` of one rate (the fleet's second-by-second loop)."""
+        used = rate * self.cpu_per_query / self.cores
+        if self.cpu_rates:
+            used *= float(np.interp(rate, self.cpu_rates, self.cpu_factors))
+        return min(used, 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -329,6 +353,23 @@ def cpu_at(
             used += cpu * seconds / _speed_of(row, sensitivity)
             served += rate * seconds
     return used / served if served > 0 else None
+
+
+#: per-replica rates the CPU a request is simulated at, as shares of the capacity
+_CPU_GRID = (0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.97)
+
+
+def _cpu_by_rate(
+    model: ServiceModel, cores: float, workers: int, rate: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Rates on a grid and the model's CPU a request at each against at ``rate``."""
+    capacity = model.capacity(cores, workers)
+    if not math.isfinite(capacity) or capacity <= 0:
+        return (), ()
+    at = model.cold_factor(cores, workers, rate)
+    rates = tuple(round(capacity * share, 6) for share in _CPU_GRID)
+    factors = tuple(round(model.cold_factor(cores, workers, r) / at, 6) for r in rates)
+    return rates, factors
 
 
 def _calibration_rate(

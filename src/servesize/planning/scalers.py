@@ -70,7 +70,7 @@ class HpaCpu:
     def initial(self, counts: FloatArray) -> int:
         """What the HPA had settled at before the trace: the first minute's load at the
         target (it was running before the trace starts)."""
-        busy = _first_minute_rate(counts) * self.replica.cpu_per_query / self.replica.cores
+        busy = self.replica.utilization_at(_first_minute_rate(counts))
         wanted = math.ceil(busy / (self.target_percent / 100.0) - 1e-9)
         first = min(max(wanted, self.min_replicas), self.max_replicas)
         self.controller.seed(-1e-6, first)
