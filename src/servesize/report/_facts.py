@@ -205,6 +205,7 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Max CPU used (per second)", fmt(f.max_utilized_cpu, "cores")),
         ("Average CPU used", fmt(f.average_utilized_cpu, "cores")),
         ("CPU seconds per query", fmt(f.cpu_seconds_per_query, "s", 4)),
+        ("CPU a request after an idle gap", cold_cost(f.sizing_model)),
         ("Waiting for other processes", fmt_share(f.cpu_contention_share)),
         ("Throttled periods (quota)", fmt_share(f.throttled_share)),
         ("Throttled time", fmt(f.throttled_seconds, "s")),
@@ -218,6 +219,26 @@ def utilisation(view: ProfileView) -> FactTable:
         ("Workers", fmt_value(f.workers)),
     ]
     return FactTable("Utilisation", ("", "value"), rows)
+
+
+def cold_cost(fitted: Any) -> str:
+    """``sizingModel``'s cold cost in a line: what a request burnt back to back and
+    alone, what was fitted, or why nothing was."""
+    step = fitted.get("coldCost") if isinstance(fitted, dict) else None
+    if not isinstance(step, dict):
+        return DASH
+    if step.get("reason"):
+        return f"not measured: {step['reason']}"
+    warm = [v for v in (step.get("backToBackCpuMs"), step.get("backToBackAfterCpuMs")) if v]
+    lone = step.get("loneCpuMs")
+    if not warm or not lone:
+        return DASH
+    seen = f"{fmt_ms(sum(warm) / len(warm))} back to back, {fmt_ms(lone)} alone"
+    extra, cool = fitted.get("coldExtra"), fitted.get("coolInMs")
+    if not isinstance(extra, int | float) or not isinstance(cool, int | float):
+        return f"no dearer ({seen})"
+    half = cool * math.log(2)
+    return f"+{extra:.0%} after a long gap, half of it after {half:.0f} ms ({seen})"
 
 
 def confirmation(view: ProfileView) -> FactTable:
