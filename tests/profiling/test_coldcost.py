@@ -4,11 +4,16 @@ checks that keep a moving host out of it, and the model charging it (hand-checke
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
 
+from servesize.load import LoadResult
 from servesize.profiling.queueing import ServiceModel
+from servesize.profiling.settings import ProfileSettings
+from servesize.profiling.sizing import LowLoad, SizingPhase, allocation_for
 from servesize.profiling.sizing.coldcost import (
     MAX_EXTRA,
     ColdCost,
@@ -16,6 +21,7 @@ from servesize.profiling.sizing.coldcost import (
     measure,
     schedule,
 )
+from servesize.workspace import Figures
 
 
 def test_the_lone_requests_give_the_extra_and_the_middle_gap_the_time_constant() -> None:
@@ -120,3 +126,49 @@ def test_a_stored_cold_cost_is_read_back() -> None:
     assert model.at_speed(1.5).cool_seconds == pytest.approx(0.03)
     lat = model.latencies_at(np.array([0.0, 1.0]), 1.0, 1)
     assert lat[1] == pytest.approx(0.004 * 1.4, rel=1e-3)
+
+
+class _Cgroup:
+    def cpu_seconds(self) -> float:
+        return 1.0
+
+
+class _Service:
+    cgroup = _Cgroup()
+    cpu = 0.0
+
+    def cpu_seconds(self) -> float:
+        return self.cpu
+
+
+class _Host:
+    """Stands in for the profile's run in what the step asks of it: records each run's
+    rows and answers with 4 ms of CPU a request (6 ms when the requests come alone)."""
+
+    def __init__(self, bodies: list[bytes]) -> None:
+        self.settings = ProfileSettings()
+        self.figures = Figures()
+        self._bodies = bodies
+        self.sent: list[list[bytes]] = []
+        self.service = _Service()
+
+    def _load(self, phase: str, run: object, *, expected: float, **spec: Any) -> LoadResult:
+        self.sent.append(list(spec["bodies"]))
+        n = len(spec["schedule"]) if "schedule" in spec else 100
+        self.service.cpu += n * (0.006 if "schedule" in spec else 0.004)
+        return LoadResult({"totalQueries": n, "averageLatencyInMs": 4.0})
+
+    def _phase(self, phase: str, fraction: float, text: str) -> None:
+        pass
+
+
+def test_the_step_sends_one_row_the_median_by_size_in_every_run() -> None:
+    # rows that differ in cost (by size here) would differ between the runs' few
+    # requests: every run sends the same one
+    rows = [b"x" * size for size in (50, 5, 500, 20, 9000)]
+    host = _Host(rows)
+    run = SimpleNamespace(allocation=allocation_for(1.0), service=host.service)
+    phase = SizingPhase(host, run, None)  # type: ignore[arg-type]
+    cost = phase.cold_cost(LowLoad({"averageLatencyInMs": 4.0}, []))
+    assert host.sent == [[b"x" * 50]] * 4
+    assert cost.fitted[0] == pytest.approx(0.5)

@@ -435,8 +435,8 @@ class ProfileRun:
         watch: Callable[[dict[str, Any]], bool] | None = None,
         **spec: Any,
     ) -> LoadResult:
-        """One run of the load generator, stopped early if the service dies or on cancel;
-        ``watch(snapshot)`` returning True (once a second) ends its schedule early."""
+        """One load run (the dataset's rows, or ``bodies``), stopped early if the service
+        dies or on cancel; ``watch(snapshot)`` returning True (once a second) ends it."""
         self._check_cancel()
         self._check_alive(run.service, phase)
         run.sampler.phase = phase
@@ -456,7 +456,7 @@ class ProfileRun:
             result = run_load(
                 LoadSpec(
                     url=run.url + self.endpoint.score_path,
-                    bodies=self._bodies,
+                    bodies=spec.pop("bodies", None) or self._bodies,
                     method=self.endpoint.method,
                     headers={"Content-Type": self.endpoint.content_type},
                     timeout=self.settings.request_timeout,
