@@ -11,9 +11,10 @@ charged every request the mean throttled bursts the kernel let through
 
 The step runs at the bound, before the search, on the running service: four short
 runs of one row (the phase sends the dataset's median by size) on one keep-alive
-connection, from this process (the gaps need not be exact, only known): back to back (closed loop, one in flight), lone requests after
-``LONE_IDLE`` of idle, lone requests after ``MID_IDLE``, and back to back again. The
-service's CPU (the cgroup's, to the nanosecond) over each run, per request, gives:
+connection, from this process (the gaps need not be exact, only known): back to back
+(closed loop, one in flight), lone requests after ``LONE_IDLE`` of idle, lone requests
+after ``MID_IDLE``, and back to back again. The service's CPU (the cgroup's, to the
+nanosecond) over each run, per request, gives:
 
 - ``coldExtra`` = lone / back-to-back - 1 (the idle gap long enough to be cold);
 - ``coolInMs``: the time constant ``tau`` of ``1 - exp(-idle / tau)`` through the
