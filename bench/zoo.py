@@ -84,7 +84,18 @@ def one(entry: Any, cpu: str, memory: str, keep: Path | None = None) -> dict[str
             "error": (details.get("error") or {}).get("message") or proc.stderr.strip()[-300:],
             "reasons": details.get("validityReasons") or [],
             **{key: details.get(key) for key, _ in KEYS},
+            "cold": cold_text(details.get("sizingModel") or {}),
         }
+
+
+def cold_text(fitted: dict[str, Any]) -> str:
+    """The cold-cost step's answer: extra / time constant, or why none."""
+    step = fitted.get("coldCost") or {}
+    if step.get("reason"):
+        return f"none ({step['reason']})"
+    if fitted.get("coldExtra") is None:
+        return "none" if step else "-"
+    return f"{fitted['coldExtra']:.2f} / {fitted['coolInMs']:.0f} ms"
 
 
 def main() -> int:
@@ -103,12 +114,15 @@ def main() -> int:
         "each row gives the load before it).\n",
         f"Command: `.venv/bin/python bench/zoo.py {shlex.join(sys.argv[1:])}`; each model "
         "was profiled with the command shown, default settings.\n",
-        "| model | " + " | ".join(label for _, label in KEYS) + " | wall s | load before |",
-        "|---|" + "---|" * (len(KEYS) + 2),
+        "| model | "
+        + " | ".join(label for _, label in KEYS)
+        + " | cold extra / cool | wall s | load before |",
+        "|---|" + "---|" * (len(KEYS) + 3),
     ]
     for r in rows:
         cells = [str(r[key]) for key, _ in KEYS]
-        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {r['seconds']} | {r['load']} |")
+        tail = f" | {r['cold']} | {r['seconds']} | {r['load']} |"
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + tail)
     lines.append("")
     for r in rows:
         lines.append(f"- {r['name']} ({r['summary']}): `{r['command']}`")
