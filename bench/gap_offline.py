@@ -2,10 +2,11 @@
 closer to what its confirmations measured?
 
 A request of the example burns 3.3-3.5 ms of CPU right after another and 4.5-5.1 ms
-after a long idle gap (bench/hot_cold.py); the queueing model charges every request one
-figure. ``ServiceModel`` can charge ``1 + cold_extra x (1 - exp(-idle / cool_seconds))``
-times a request's work to one that starts with nothing running; no profile measures
-those two numbers yet. This takes a kept workspace (``bench/plan_trace.py --keep DIR``)
+after a long idle gap (bench/hot_cold.py). ``ServiceModel`` charges ``1 + cold_extra x
+(1 - exp(-idle / cool_seconds))`` times a request's work to one that starts with nothing
+running; profiles measure the two numbers since 2026-12-07 (``sizingModel.coldExtra``,
+``coolInMs``) and plans use them. This was the offline check that came first, and still
+tries other values on a kept profile: it takes a kept workspace (``bench/plan_trace.py --keep DIR``)
 and the minutes its confirmations measured (``--minutes``: measured ms and the CPU
 seconds a request the replicas burnt, from bench/RESULTS-plan.md), and predicts each
 minute the way the plan would, with the quota at the kernel's tick, for a few
@@ -17,7 +18,10 @@ minute the way the plan would, with the quota at the kernel's tick, for a few
 - each minute's requests (the confirmation's split, fixed seed) with the work scaled so
   that the simulated mean CPU a request is the minute's measured one.
 
-It prints, per setting, how many minutes land within 25% of the prediction.
+It prints, per setting, how many minutes land within 25% of the prediction. A profile
+made since the step is read without its own cold cost; its plan's hardest window can
+then be another than the one its confirmations replayed, so the tool is for workspaces
+kept before the step (/tmp/wsK, /tmp/wsT in bench/RESULTS-plan.md).
 
     .venv/bin/python bench/gap_offline.py --workspace DIR --traffic-speed X \\
         --minutes '[[12.9, 0.004134], [24.8, 0.004171]]'
@@ -44,18 +48,6 @@ from servesize.profiling.queueing import ServiceModel, _simulate
 from servesize.workspace import Store
 
 SETTINGS = ((0.0, 0.0), (0.3, 0.025), (0.4, 0.025), (0.4, 0.04))
-
-
-def mean_factor(model: ServiceModel, cores: float, workers: int, rate: float) -> float:
-    """The model's mean cold factor over Poisson arrivals at ``rate``."""
-    rng = np.random.default_rng(model.seed)
-    arrivals = np.cumsum(rng.exponential(1.0, model.requests)) / rate
-    picks = rng.integers(0, len(model.work), model.requests)
-    work = np.asarray(model.work, float)[picks]
-    factors: list[float] = []
-    shares = model._shares[picks]
-    _simulate(arrivals, work, shares, cores, workers, model.period, model._quirks, factors)
-    return float(np.mean(factors))
 
 
 def predict(
@@ -95,7 +87,8 @@ def main() -> int:
     args = parser.parse_args()
     minutes = [(float(m), float(c)) for m, c in json.loads(args.minutes)]
     base = stored_figures(Store.open(args.workspace), "bench")
-    sized = {**(base.sizing_model or {}), "quotaTickInMs": args.tick_ms}
+    # from the profile without its own cold cost: the settings below replace it
+    sized = {**(base.sizing_model or {}), "quotaTickInMs": args.tick_ms, "coldExtra": None}
     figures = dataclasses.replace(base, sizing_model=sized)
     trace = read_trace(TRACE, column="TIMESTAMP", speed=args.traffic_speed)
     plan = make_plan(figures, trace.arrivals, autoscaler="hpa", duration=trace.duration or None)
@@ -120,7 +113,7 @@ def main() -> int:
         model = dataclasses.replace(
             plain, cold_extra=cold, cool_seconds=cool, _cache={}, _speeds={}
         )
-        factor = mean_factor(model, replica.cores, replica.workers, rate) if cold else 1.0
+        factor = model.cold_factor(replica.cores, replica.workers, rate) if cold else 1.0
         model = model.with_cpu_fraction(plain.cpu_fraction / factor)
         tail, n = tail_factor(
             rows, model.at_speed(1 / replica.speed), replica.cores, replica.workers, objective,
