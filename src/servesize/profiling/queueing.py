@@ -29,7 +29,8 @@ request that ends with the quota spent leaves the cgroup throttled, and the next
 waits for the refill.  With ``tick`` 0 the quota is enforced exactly (the stricter
 prediction, for a kernel whose tick is not known).  A request that starts after the
 service idled can be charged more (``cold_extra``, ``cool_seconds``: caches and the CPU
-gone cold); no profile measures that yet, and it is off by default.
+gone cold), as a profile measures before its search (profiling/sizing/coldcost.py);
+plans read it, the search's model is built without it (0, every request alike).
 
 The simulation is event-driven and deterministic (a fixed seed, the same arrivals
 and service times for every allocation, so predictions are monotone in the cores).
@@ -221,15 +222,19 @@ class ServiceModel:
         """Simulated latencies (seconds) of ``requests`` Poisson arrivals at ``rate``."""
         key = (round(cores, 6), workers, round(rate, 6))
         if key not in self._cache:
-            rng = np.random.default_rng(self.seed)
-            gaps = rng.exponential(1.0, self.requests)
-            arrivals = np.cumsum(gaps) / rate
-            picks = rng.integers(0, len(self.work), self.requests)
-            work = np.asarray(self.work, dtype=float)[picks]
+            arrivals, picks, work = self._poisson(rate)
             self._cache[key] = _simulate(
                 arrivals, work, self._shares[picks], cores, workers, self.period, self._quirks
             )
         return self._cache[key]
+
+    def _poisson(self, rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The model's ``requests`` Poisson arrivals at ``rate`` (from its seed: the same
+        for every allocation), which work samples they draw, and that work."""
+        rng = np.random.default_rng(self.seed)
+        arrivals = np.cumsum(rng.exponential(1.0, self.requests)) / rate
+        picks = rng.integers(0, len(self.work), self.requests)
+        return arrivals, picks, np.asarray(self.work, dtype=float)[picks]
 
     def cold_factor(self, cores: float, workers: int, rate: float) -> float:
         """The mean factor by which Poisson arrivals at ``rate`` cost more than warm
@@ -237,10 +242,7 @@ class ServiceModel:
         request at that rate, what a run at that rate measured."""
         if self.cold_extra <= 0 or self.cool_seconds <= 0 or rate <= 0 or not self.work:
             return 1.0
-        rng = np.random.default_rng(self.seed)
-        arrivals = np.cumsum(rng.exponential(1.0, self.requests)) / rate
-        picks = rng.integers(0, len(self.work), self.requests)
-        work = np.asarray(self.work, dtype=float)[picks]
+        arrivals, picks, work = self._poisson(rate)
         factors: list[float] = []
         shares = self._shares[picks]
         _simulate(arrivals, work, shares, cores, workers, self.period, self._quirks, factors)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -130,13 +130,11 @@ class ColdCost:
         drift = abs(self.hot - self.hot_after) / min(self.hot, self.hot_after)
         if drift <= MAX_DRIFT:
             return self
-        return ColdCost(
-            self.hot, self.hot_after, self.lone, self.lone_idle, self.mid, self.mid_idle,
-            reason=(
-                f"the CPU a request burnt back to back moved {drift:.0%} during the step "
-                f"(more than {MAX_DRIFT:.0%}): the host's speed changed"
-            ),
-        )  # fmt: skip
+        return replace(
+            self,
+            reason=f"the CPU a request burnt back to back moved {drift:.0%} during the step "
+            f"(more than {MAX_DRIFT:.0%}): the host's speed changed",
+        )
 
     def to_details(self) -> dict[str, Any]:
         """``sizingModel.coldCost``: the measurements in ms."""
