@@ -254,3 +254,19 @@ def test_with_a_cold_cost_the_hpa_reads_less_cpu_a_request_at_higher_rates() -> 
     assert at_runs == pytest.approx(1.0, abs=0.02)  # the runs' own figure at their rate
     assert warm_plain > 1.0 > busy  # a trickle comes cold, a busy replica runs warm
     assert cold.utilization_at(30.0) == pytest.approx(float(cold.cpu_utilization(rates)[2]))
+
+
+def test_the_fleets_scalar_utilisation_is_the_arrays_at_every_rate() -> None:
+    figures = sized_figures()
+    figures.sizing = [_at_limits(8.0, 12.0), _at_limits(12.0, 12.0)]
+    assert figures.sizing_model is not None
+    figures.sizing_model = {**figures.sizing_model, "coldExtra": 0.5, "coolInMs": 30.0}
+    cold = Replica.from_figures(figures)
+    assert cold.cpu_rates  # the curve is there to interpolate
+    # below the grid, on its points, between them, past it and past the capacity
+    rates = np.concatenate(
+        ([0.0, cold.cpu_rates[0] / 2, cold.cpu_rates[-1] * 1.5], cold.cpu_rates,
+         np.linspace(0.01, cold.capacity * 1.2, 97))
+    )  # fmt: skip
+    scalar = [cold.utilization_at(float(r)) for r in rates]
+    assert scalar == pytest.approx(cold.cpu_utilization(rates).tolist(), rel=1e-12, abs=1e-15)

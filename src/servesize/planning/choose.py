@@ -7,9 +7,10 @@
 * **HPA** (:func:`choose_hpa`): ``targetCPUUtilizationPercentage`` and ``minReplicas``.
   A target above the utilisation at which one replica still meets the required share
   can never hold at steady state, so targets are tried from that one down in steps
-  of 5 points; each with the fewest ``minReplicas`` (from 1) for which the simulated
-  fleet reaches the required share of requests and of minutes.  The cheapest in
-  replica-hours wins (a tie: the higher target, the lower minimum).  The reaction
+  of 5 points, each with ``minReplicas`` from 1 up; the cheapest setting in
+  replica-hours for which the simulated fleet reaches the required share of requests
+  and of minutes wins (a tie: the higher target, the lower minimum), found best first
+  (:func:`_search`).  The reaction
   delay (sync period, metric window and age, cold start) is inside the simulation, so
   a burst the HPA is too slow for shows as missed requests and minutes and pushes the
   choice to a lower target or a higher minimum.  A setting that holds so must then
@@ -28,6 +29,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from servesize.errors import InvalidInputError
-from servesize.planning.fleet import Scaler, Simulation, simulate
+from servesize.planning.fleet import Simulation, simulate
 from servesize.planning.hpa import Behavior, ScalingPolicy, ScalingRules
 from servesize.planning.rates import FloatArray
 from servesize.planning.replica import LatencyTable
@@ -145,25 +148,42 @@ def _search(
     settings: PlanSettings,
     static: int,
     check: ArrivalCheck = None,
-) -> tuple[float, int, Simulation, bool]:
+    ceiling: float = math.inf,
+) -> tuple[float, int, Simulation, bool] | None:
+    """The cheapest (target, minimum) that holds, best first: every target starts at a
+    minimum of 1, and the cheapest setting simulated so far is taken next; one that
+    holds on smoothed rates is checked on the trace's own arrivals (the costly step:
+    every arrival through a pod's queue), and one that does not hold, or fails that
+    check, has its next minimum simulated.  Replica-hours do not fall as the minimum
+    rises, so the first to pass both is the cheapest, and the dearer settings are
+    neither simulated much further nor checked (a day's trace would otherwise check
+    dozens of them).  A tie: the higher target, then the lower minimum.  None when
+    nothing that holds costs less than ``ceiling`` replica-hours (a setting found
+    before wins)."""
     need = required_share(table, settings)
-    best: tuple[float, int, Simulation] | None = None
+    heap: list[tuple[float, float, int, int, Simulation, bool]] = []
+    order = itertools.count()  # a unique key before the simulation, never compared
+
+    def push(target: float, minimum: int) -> None:
+        if minimum > static:
+            return
+        sim = simulate(make(target, minimum, static), counts, table, settings)
+        smoothed = sim.attainment >= need and minutes_share(sim) >= settings.minutes
+        heapq.heappush(heap, (sim.replica_hours, -target, minimum, next(order), sim, smoothed))
+
     for target in targets:
-        for minimum in range(1, static + 1):
-            scaler: Scaler = make(target, minimum, static)
-            sim = simulate(scaler, counts, table, settings)
-            if best is not None and minimum > 1 and sim.replica_hours > best[2].replica_hours:
-                break  # a higher minimum only costs more from here
-            if _holds(sim, need, settings, check):
-                if best is None or sim.replica_hours < best[2].replica_hours - 1e-9:
-                    best = (target, minimum, sim)
-                break
-    if best is None:
-        # nothing reached the share: the static count as the minimum is the safe answer
-        target = targets[-1]
-        sim = simulate(make(target, static, static), counts, table, settings)
-        return target, static, sim, _holds(sim, need, settings, check)
-    return best[0], best[1], best[2], True
+        push(target, 1)
+    while heap:
+        hours, negative, minimum, _, sim, smoothed = heapq.heappop(heap)
+        if hours >= ceiling:
+            return None
+        if smoothed and (check is None or check(sim)):
+            return -negative, minimum, sim, True
+        push(-negative, minimum + 1)
+    # nothing reached the share: the static count as the minimum is the safe answer
+    target = targets[-1]
+    sim = simulate(make(target, static, static), counts, table, settings)
+    return target, static, sim, _holds(sim, need, settings, check)
 
 
 def _bounded(
@@ -208,7 +228,12 @@ def _with_behavior(
     for window in [longest, *(w for w in DOWN_WINDOWS if w < longest)]:
         behavior = behavior_for(window)
         make = factory(behavior)
-        target, minimum, sim, met = _search(make, targets, counts, table, settings, static, check)
+        # once one holds, a shorter window must save 1% to win: its search stops there
+        ceiling = found.simulation.replica_hours * 0.99 if found and found.met else math.inf
+        result = _search(make, targets, counts, table, settings, static, check, ceiling)
+        if result is None:
+            continue
+        target, minimum, sim, met = result
         cheaper = found is not None and sim.replica_hours < found.simulation.replica_hours * 0.99
         if found is None or (met and (not found.met or cheaper)):
             found = _Found(behavior, make, target, minimum, sim, met)
