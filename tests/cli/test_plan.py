@@ -76,6 +76,26 @@ def test_plan_prints_and_stores_the_plan(run: Run, stored: Path, trace: Path) ->
     assert "requestRate" in doc["autoscaling"]["timeline"][1]
 
 
+def test_a_trace_in_milliseconds_since_the_epoch_plans_as_its_seconds(
+    run: Run, stored: Path, trace: Path, tmp_path: Path
+) -> None:
+    seconds = np.array([float(x) for x in trace.read_text().split()])
+    epoch_ms = tmp_path / "epoch-ms.txt"  # as a log keeps them: 1.7e12 and up
+    epoch_ms.write_text("\n".join(str(1_700_000_000_000 + round(t * 1000)) for t in seconds))
+    plans = {}
+    for path in (trace, epoch_ms):
+        out = run("profile", "plan", "sized", "--traffic", str(path), "--no-confirm", "--json")
+        assert out.code == 0, out.err
+        plans[path.name] = json.loads(out.out)
+    read, given = plans["epoch-ms.txt"]["traffic"], plans["trace.txt"]["traffic"]
+    assert (read["timeUnit"], given["timeUnit"]) == ("ms", "s")
+    assert read["requests"] == given["requests"]
+    assert read["durationSeconds"] == pytest.approx(given["durationSeconds"], abs=0.002)
+    assert plans["epoch-ms.txt"]["autoscaling"]["hpa"] == plans["trace.txt"]["autoscaling"]["hpa"]
+    report = run("profile", "report", "sized", "--format", "md", "--output", "-")
+    assert "(times read as ms since the epoch)" in report.out
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

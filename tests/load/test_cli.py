@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,19 @@ def test_rate_run_prints_a_table_and_writes_json(
     assert server.count(key) == 240
 
 
+def replay(
+    url: str, bodies: Path, trace: Path, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """``loadtest URL --schedule TRACE`` from the trace's folder: its output and JSON."""
+    out = trace.parent / "result.json"
+    proc = loadtest(
+        url, "--file", str(bodies), "--schedule", str(trace), *extra, "--json-out", str(out),
+        cwd=trace.parent,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc, json.loads(out.read_text())
+
+
 def test_schedule_replays_a_trace_and_prints_its_summary(
     server: Server, bodies: Path, tmp_path: Path
 ) -> None:
@@ -62,23 +76,30 @@ def test_schedule_replays_a_trace_and_prints_its_summary(
     trace.write_text("when,tokens\n2023-11-16 18:00:00.0000000,5\n" + "".join(
         f"2023-11-16 18:00:0{i // 10}.{i % 10}000000,5\n" for i in range(1, 30)
     ))  # fmt: skip
-    out = tmp_path / "result.json"
-    proc = loadtest(
-        server.url(f"/fast?key={key}"),
-        *("--file", str(bodies), "--schedule", str(trace), "--traffic-column", "when"),
-        *("--traffic-speed", "2", "--json-out", str(out)),
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc, data = replay(
+        server.url(f"/fast?key={key}"), bodies, trace, "--traffic-column", "when",
+        "--traffic-speed", "2",
+    )  # fmt: skip
     assert "schedule, mean 20.7/s" in proc.stdout  # 30 requests in 2.9 s, twice as fast
     assert "trace trace.csv" in proc.stdout
     assert "inter-arrival CV" in proc.stdout
     assert "arrival times from column when" in proc.stderr
-    data = json.loads(out.read_text())
     assert data["totalQueries"] == server.count(key) == 30
     assert data["traffic"]["requests"] == 30
     assert data["traffic"]["durationSeconds"] == 1.45  # 2.9 s at twice the speed
     assert data["durationSeconds"] >= 1.45
+
+
+def test_a_schedule_in_milliseconds_since_the_epoch_replays_in_seconds(
+    server: Server, bodies: Path, tmp_path: Path
+) -> None:
+    key = uuid.uuid4().hex
+    trace = tmp_path / "epoch.txt"
+    trace.write_text("".join(f"{1_700_000_000_000 + 100 * i}\n" for i in range(10)))
+    proc, data = replay(server.url(f"/fast?key={key}"), bodies, trace)
+    assert "seconds (ms since the epoch)" in proc.stdout
+    assert data["totalQueries"] == server.count(key) == 10
+    assert (data["traffic"]["timeUnit"], data["traffic"]["durationSeconds"]) == ("ms", 0.9)
 
 
 def test_concurrency_run_with_min_queries(server: Server, bodies: Path, tmp_path: Path) -> None:
@@ -127,7 +148,7 @@ def test_dataset_rows_are_the_bodies(server: Server, tmp_path: Path) -> None:
         (
             ["--file", "bodies.txt", "--schedule", "bodies.txt"],
             2,
-            "bodies.txt: line 1: '{}' is not an arrival time",
+            "bodies.txt: line 1: JSON is not read: write one arrival time a line",
         ),
         (["--file", "bodies.txt", "--rate", "5", "--traffic-speed", "2"], 2, "apply to"),
     ],

@@ -53,6 +53,35 @@ def test_a_csv_timestamp_column_is_found_and_named(tmp_path: Path) -> None:
     assert (other.column, other.arrivals.tolist()) == ("size", [0.0, 10.0, 20.0])
 
 
+@pytest.mark.parametrize(("scale", "unit"), [(1e3, "ms"), (1e6, "us"), (1e9, "ns")])
+def test_times_since_the_epoch_are_told_by_their_magnitude(
+    tmp_path: Path, scale: float, unit: str
+) -> None:
+    # 2023-11-14 22:13:20 UTC and 0.25 s, 1.5 s later, as logs keep them
+    epoch = [1_700_000_000 * int(scale) + int(s * scale) for s in (0.0, 0.25, 1.5)]
+    trace = read_trace(write(tmp_path, "\n".join(map(str, epoch)) + "\n"))
+    assert trace.arrivals.tolist() == pytest.approx([0.0, 0.25, 1.5], abs=1e-6)
+    assert (trace.format, trace.summary().to_dict()["timeUnit"]) == ("seconds", unit)
+    csv_trace = read_trace(write(tmp_path, "ts,n\n" + "".join(f"{e},1\n" for e in epoch), "e.csv"))
+    assert csv_trace.arrivals.tolist() == pytest.approx([0.0, 0.25, 1.5], abs=1e-6)
+    assert csv_trace.unit == unit
+    # epoch seconds, and a relative trace, stay seconds
+    assert read_trace(write(tmp_path, "1700000000.5\n1700000001\n")).unit == "s"
+    assert read_trace(write(tmp_path, "TIMESTAMP\n2023-11-16T18:00:00\n", "i.csv")).unit == "iso"
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_spreadsheets_csv_with_semicolons_or_tabs_reads_as_with_commas(
+    tmp_path: Path, sep: str
+) -> None:
+    rows = ["id,TIMESTAMP,size", "1,2023-11-16 18:15:46.68,3", "2,2023-11-16 18:15:47.18,4"]
+    comma = read_trace(write(tmp_path, "\n".join(rows) + "\n", "comma.csv"))
+    other = read_trace(write(tmp_path, "\n".join(rows).replace(",", sep) + "\n", "other.csv"))
+    assert (other.column, other.arrivals.tolist()) == ("TIMESTAMP", comma.arrivals.tolist())
+    counts = read_trace(write(tmp_path, f"start{sep}count\n0{sep}2\n10{sep}1\n", "n.csv"))
+    assert (counts.format, len(counts)) == ("counts", 3)
+
+
 def test_per_interval_counts_become_uniform_arrivals_in_each_interval(tmp_path: Path) -> None:
     text = "start,count\n0,3\n10,0\n20,5\n"
     trace = read_trace(write(tmp_path, text, "c.csv"))
@@ -106,6 +135,8 @@ def test_speed_divides_times_and_duration(tmp_path: Path) -> None:
         ("start,count\n0,2\n5,-1\n", {}, "line 3: count '-1' is not a whole number"),
         ("start,count\n0,2\n5,x\n", {}, "line 3: 'x' is not a count"),
         ("start,count\n0,2\n0,1\n", {}, "line 3: start 0 is not after the previous row's"),
+        ('{"timestamp": 0}\n', {}, "line 1: JSON is not read: write one arrival time a line"),
+        ("\n[1, 2]\n", {}, "line 2: JSON is not read"),
         ("1\n", {"speed": 0}, "trace.txt: the traffic speed must be a positive number, not 0"),
         ("1\n", {"speed": float("inf")}, "the traffic speed must be a positive number"),
     ],
@@ -135,7 +166,7 @@ def test_summary_peaks_slide_over_arrivals() -> None:
     d = summary.to_dict()
     assert list(d) == [
         "source", "format", "speed", "durationSeconds", "requests", "meanQueriesPerSecond",
-        "peakQueriesPerSecond", "interArrivalCv",
+        "peakQueriesPerSecond", "interArrivalCv", "timeUnit",
     ]  # fmt: skip
     assert d["requests"] == 7
     assert d["durationSeconds"] == 20.0

@@ -221,11 +221,16 @@ def _metric_table() -> Table:
     return table
 
 
+def _epoch(unit: object) -> str:
+    """How numbers too large for seconds were read (docs/loadtest.md)."""
+    return f" ({unit} since the epoch)" if unit in ("ms", "us", "ns") else ""
+
+
 def _trace_table(t: dict[str, Any]) -> Table:
     table = _metric_table()
     mean, cv = t["meanQueriesPerSecond"], t["interArrivalCv"]
     rows = [
-        ("format", t["format"]),
+        ("format", t["format"] + _epoch(t.get("timeUnit"))),
         ("speed", f"{t['speed']:g}x"),
         ("requests", f"{t['requests']:,}"),
         ("duration", f"{t['durationSeconds']:,.1f} s"),

@@ -40,6 +40,8 @@ class TraceSummary:
     #: the most arrivals in any window of each length (s), over the window
     peak_queries_per_second: dict[str, float]
     inter_arrival_cv: float | None  # std / mean of the gaps; None below two gaps
+    #: what the file's times were: "s", "ms"/"us"/"ns" since the epoch, or "iso"
+    time_unit: str = "s"
 
     def to_dict(self) -> dict[str, Any]:
         """The camelCase dict a profile's details keep under ``traffic``."""
@@ -52,6 +54,7 @@ class TraceSummary:
             "meanQueriesPerSecond": self.mean_queries_per_second,
             "peakQueriesPerSecond": dict(self.peak_queries_per_second),
             "interArrivalCv": self.inter_arrival_cv,
+            "timeUnit": self.time_unit,
         }
 
 
@@ -61,7 +64,8 @@ class Trace:
 
     ``duration`` runs from the start to the last arrival, or to the end of the last
     interval for per-interval counts (whose last interval may be empty); ``column`` is
-    the CSV column the times came from (None for other formats).
+    the CSV column the times came from (None for other formats); ``unit``, what the
+    file's times were: ``"s"``, ``"ms"``/``"us"``/``"ns"`` since the epoch, or ``"iso"``.
     """
 
     arrivals: NDArray[np.float64]
@@ -70,6 +74,7 @@ class Trace:
     speed: float = 1.0
     duration: float = 0.0
     column: str | None = None
+    unit: str = "s"
 
     def __post_init__(self) -> None:
         arrivals = np.array(self.arrivals, dtype=np.float64)  # a copy we own
@@ -99,6 +104,7 @@ class Trace:
             mean_queries_per_second=mean,
             peak_queries_per_second={f"{w}s": round(peak_count(a, w) / w, 4) for w in PEAK_WINDOWS},
             inter_arrival_cv=cv,
+            time_unit=self.unit,
         )
 
     def window(self, start: float, seconds: float) -> Trace:
@@ -111,7 +117,9 @@ class Trace:
         a = self.arrivals
         lo, hi = np.searchsorted(a, [start, start + seconds], side="left")
         length = max(0.0, min(seconds, self.duration - start))
-        return Trace(a[lo:hi] - start, self.source, self.format, self.speed, length, self.column)
+        return Trace(
+            a[lo:hi] - start, self.source, self.format, self.speed, length, self.column, self.unit
+        )
 
 
 def peak_count(arrivals: NDArray[np.float64], seconds: float) -> int:

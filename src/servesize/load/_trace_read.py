@@ -7,12 +7,18 @@ Accepted, told apart by the first non-blank line (blank lines are skipped everyw
 * a CSV with a header and a timestamp column of either kind: ``column`` names it, else
   the first of ``timestamp``, ``time``, ``arrival_time``, ``arrival``, ``ts`` present
   (any case) is used (Azure's public LLM traces have ``TIMESTAMP``);
+* the same CSVs with ``;`` or tabs between fields (a spreadsheet's export), told by
+  the first line: no comma in it, and one of those;
 * per-interval counts: ``start,count`` rows (a header ``start,count``, or none), each
   interval expanded into ``count`` arrivals drawn uniformly in ``[start, next start)``
   with a fixed seed (given its count, a Poisson process's arrivals in an interval are
   exactly such uniform order statistics); the last interval is as long as the one before.
 
-ISO 8601 times are parsed to the nanosecond by numpy: ``datetime.fromisoformat`` keeps
+Numbers are seconds, except numbers of 1e11 or more (3,000 years of seconds): those
+are times since the Unix epoch in milliseconds (up to 1e14), microseconds (up to 1e17)
+or nanoseconds, as logs keep them, told apart by magnitude (the trace's ``unit``).
+JSON (lines) is refused with a line that says so.  ISO 8601 times are parsed to the
+nanosecond by numpy: ``datetime.fromisoformat`` keeps
 microseconds and drops the 7th fractional digit that Azure's traces have.  Times become
 seconds from the first arrival (or the first interval's start), divided by ``speed``.
 """
@@ -40,6 +46,9 @@ __all__ = ["COUNTS_SEED", "TIMESTAMP_COLUMNS", "read_trace"]
 TIMESTAMP_COLUMNS = ("timestamp", "time", "arrival_time", "arrival", "ts")
 #: The seed of the per-interval expansion: one counts file always gives the same arrivals.
 COUNTS_SEED = 20
+#: (the first value at least, its unit, units a second): numbers that large are not
+#: seconds (see the module's docstring)
+_EPOCH_UNITS = ((1e17, "ns", 1e9), (1e14, "us", 1e6), (1e11, "ms", 1e3))
 _ISO = re.compile(
     r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)\s*(Z|[+-]\d{2}:?\d{2})?"
 )
@@ -103,13 +112,19 @@ def _lines(path: Path) -> _Column:
 
 def _parse(source: str, lines: _Column, column: str | None, speed: float) -> Trace:
     first_line, first = lines.at(0)
-    fields = next(csv.reader([first]))
+    if first[:1] in ("{", "["):
+        raise _Bad(first_line, "JSON is not read: write one arrival time a line, or a CSV "
+                   "with a timestamp column")  # fmt: skip
+    # a spreadsheet's export may separate fields with ';' or tabs; a comma wins
+    sep = next((c for c in (",", "\t", ";") if c in first), ",")
+    fields = next(csv.reader([first], delimiter=sep))
     if column is None and all(_is_time(f) for f in fields):  # no header
         if len(fields) == 1:
-            kind, times = _times(lines)
-            return _trace(source, "seconds" if kind == "s" else "iso8601", times, speed)
+            unit, times = _times(lines)
+            kind: TraceFormat = "iso8601" if unit == "iso" else "seconds"
+            return _trace(source, kind, times, speed, unit=unit)
         if len(fields) == 2:
-            return _counts(source, _split(lines, 2), speed)
+            return _counts(source, _split(lines, 2, sep), speed)
         raise _Bad(first_line, f"{len(fields)} values: expected one arrival time a line, "
                    "start,count rows, or a CSV with a header")  # fmt: skip
     names = [f.strip() for f in fields]
@@ -117,12 +132,12 @@ def _parse(source: str, lines: _Column, column: str | None, speed: float) -> Tra
         raise _Bad(first_line, f"{first!r} is not an arrival time (seconds or ISO 8601)")
     rows = _Column(lines.lines[1:], lines.texts[1:])
     if column is None and [n.lower() for n in names] == ["start", "count"]:
-        return _counts(source, _split(rows, 2), speed)
+        return _counts(source, _split(rows, 2, sep), speed)
     index = _column_index(names, column, first_line)
     if not rows.texts:
         raise _Bad(0, "no arrival times: the file has a header and no rows")
-    _, times = _times(_split(rows, len(names))[index])
-    return _trace(source, "csv", times, speed, column=names[index])
+    unit, times = _times(_split(rows, len(names), sep)[index])
+    return _trace(source, "csv", times, speed, column=names[index], unit=unit)
 
 
 def _column_index(names: list[str], column: str | None, line: int) -> int:
@@ -138,9 +153,9 @@ def _column_index(names: list[str], column: str | None, line: int) -> int:
                "use (column=, or --traffic-column)")  # fmt: skip
 
 
-def _split(rows: _Column, width: int) -> list[_Column]:
+def _split(rows: _Column, width: int, sep: str = ",") -> list[_Column]:
     """The CSV rows as ``width`` columns of stripped values."""
-    parsed = list(csv.reader(rows.texts))
+    parsed = list(csv.reader(rows.texts, delimiter=sep))
     if any(len(row) != width for row in parsed):
         k = next(k for k, row in enumerate(parsed) if len(row) != width)
         raise _Bad(rows.lines[k], f"{len(parsed[k])} fields where the first row has {width}")
@@ -160,8 +175,9 @@ def _seconds(text: str) -> float | None:
 
 
 def _times(values: _Column) -> tuple[str, NDArray[np.float64]]:
-    """The values as seconds (``"s"``) or as ISO 8601 times in seconds from the first
-    (``"iso"``), which kind the first value decides; checked finite, non-negative, sorted."""
+    """The values in seconds from the first, and what they were: seconds (``"s"``),
+    times since the epoch in ``"ms"``, ``"us"`` or ``"ns"``, or ISO 8601 (``"iso"``),
+    which the first value decides; checked finite, non-negative, sorted."""
     if _seconds(values.texts[0]) is not None:
         out = _numbers(values, "an arrival time in seconds")
         bad = np.flatnonzero(out < 0)
@@ -169,7 +185,11 @@ def _times(values: _Column) -> tuple[str, NDArray[np.float64]]:
             line, text = values.at(int(bad[0]))
             raise _Bad(line, f"negative arrival time {text}")
         _check_sorted(values, out)
-        return "s", out - out[0]
+        unit, per_second = next(
+            ((name, scale) for least, name, scale in _EPOCH_UNITS if out[0] >= least),
+            ("s", 1.0),
+        )
+        return unit, (out - out[0]) / per_second if per_second != 1.0 else out - out[0]
     ns = _iso_times(values)
     _check_sorted(values, ns)
     return "iso", (ns - ns[0]).astype(np.float64) / 1e9
@@ -252,9 +272,10 @@ def _trace(
     *,
     duration: float = 0.0,
     column: str | None = None,
+    unit: str = "s",
 ) -> Trace:
     arrivals = seconds / speed if speed != 1.0 else seconds
-    return Trace(arrivals, source, kind, speed, duration / speed, column)
+    return Trace(arrivals, source, kind, speed, duration / speed, column, unit)
 
 
 def _counts(source: str, columns: list[_Column], speed: float) -> Trace:
@@ -264,7 +285,7 @@ def _counts(source: str, columns: list[_Column], speed: float) -> Trace:
         line = starts_at.lines[0] if starts_at.texts else 0
         raise _Bad(line, "per-interval counts need two rows or more (the next start ends "
                    "an interval)")  # fmt: skip
-    _, starts = _times(starts_at)
+    unit, starts = _times(starts_at)
     counts_f = _numbers(counts_at, "a count")
     for k in np.flatnonzero((counts_f < 0) | (counts_f != np.round(counts_f))):
         line, text = counts_at.at(int(k))
@@ -278,4 +299,4 @@ def _counts(source: str, columns: list[_Column], speed: float) -> Trace:
     rng = np.random.default_rng(COUNTS_SEED)
     lengths = ends - starts
     arrivals = np.sort(starts[interval] + rng.random(interval.size) * lengths[interval])
-    return _trace(source, "counts", arrivals, speed, duration=float(ends[-1]))
+    return _trace(source, "counts", arrivals, speed, duration=float(ends[-1]), unit=unit)

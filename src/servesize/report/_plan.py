@@ -129,6 +129,8 @@ def plan_tables(view: ProfileView) -> list[FactTable]:
         mean = fmt(traffic.get("meanQueriesPerSecond"), "q/s")
         text = f"{traffic.get('source')}: {requests} requests over "
         text += f"{fmt(traffic.get('durationSeconds'), 's')}, mean {mean}"
+        if traffic.get("timeUnit") in ("ms", "us", "ns"):
+            text += f" (times read as {traffic['timeUnit']} since the epoch)"
         rows.append(("trace", text + (f", peaks {peak}" if peak else "")))
     return [FactTable(f"Autoscaling plan ({plan.objective})", ("", ""), rows)]
 
