@@ -18,9 +18,9 @@ Numbers are seconds, except numbers of 1e11 or more (3,000 years of seconds): th
 are times since the Unix epoch in milliseconds (up to 1e14), microseconds (up to 1e17)
 or nanoseconds, as logs keep them, told apart by magnitude (the trace's ``unit``).
 JSON (lines) is refused with a line that says so.  ISO 8601 times are parsed to the
-nanosecond by numpy: ``datetime.fromisoformat`` keeps
-microseconds and drops the 7th fractional digit that Azure's traces have.  Times become
-seconds from the first arrival (or the first interval's start), divided by ``speed``.
+nanosecond by numpy: ``datetime.fromisoformat`` keeps microseconds and drops the 7th
+fractional digit that Azure's traces have.  Times become seconds from the first
+arrival (or the first interval's start), divided by ``speed``.
 """
 
 from __future__ import annotations
