@@ -148,3 +148,34 @@ def test_a_profile_without_a_sizing_cannot_be_planned() -> None:
         make_plan(sized_figures(), [0.5, 1.0], autoscaler="vpa")
     with pytest.raises(InvalidInputError, match="no requests"):
         make_plan(sized_figures(), [])
+
+
+def _run_at(rate: float, outcome: str, **extra: object) -> dict[str, object]:
+    """A sizing run at the replica's limits, as the details keep it (10 ms a request)."""
+    return {
+        "source": "measured", "cpu": 0.5, "workers": 1, "n": int(rate * 20),
+        "measuredQueriesPerSecond": rate, "durationSeconds": 20.0,
+        "utilizedCpu": rate * 0.01, "outcome": outcome, **extra,
+    }  # fmt: skip
+
+
+def test_a_replica_loaded_past_the_rates_the_profile_measured_is_noted() -> None:
+    arrivals = _bursty()
+    figures = sized_figures()
+    # the highest met run counts; a missed one, or one not trusted, does not
+    figures.sizing = [
+        _run_at(5.0, "met"), _run_at(60.0, "missed"), _run_at(70.0, "met", untrusted=True)
+    ]  # fmt: skip
+    plan = make_plan(figures, arrivals).figure
+    assert plan.replica is not None
+    assert plan.replica["measuredQueriesPerSecondWithinObjective"] == 5.0
+    assert plan.note is not None
+    assert "the 5.0/s the profile measured meeting the objective" in plan.note
+    assert "model's extrapolation" in plan.note
+    assert "profile with --qps" in plan.note
+    # measured at a rate above the plan's busiest minute: nothing to say
+    figures.sizing = [_run_at(5.0, "met"), _run_at(80.0, "met")]
+    again = make_plan(figures, arrivals).figure
+    assert again.replica is not None
+    assert again.replica["measuredQueriesPerSecondWithinObjective"] == 80.0
+    assert "extrapolation" not in (again.note or "")

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import numpy.typing as npt
 
 from servesize.deploy import DeployOptions, attach
@@ -37,6 +38,9 @@ __all__ = ["Plan", "make_plan", "store_plan", "store_unplanned", "stored_figures
 
 #: checks on the trace's arrivals kept whole (the chosen setting's is read at the end)
 _KEPT_CHECKS = 2
+#: a replica loaded past this many times the highest rate the profile measured meeting
+#: the objective is on the model's word alone: the plan's note says so
+BEYOND_MEASURED = 1.25
 
 
 @dataclass
@@ -156,6 +160,9 @@ def make_plan(
             f"{sim.attainment:.2%}): its bursts are shorter than the {s.rate_window:g} s rate "
             f"window, and no setting up to {static} replicas absorbed them"
         )
+    beyond = _beyond_measured(sim, replica, s)
+    if beyond:
+        notes.append(beyond)
     if sim.replica_hours >= static_sim.replica_hours:
         notes.append("autoscaling saves nothing on this trace: the static fleet costs no more")
     figure = Autoscaling(
@@ -174,6 +181,26 @@ def make_plan(
         note="; ".join(notes) or None,
     )
     return Plan(figure, sim, time.process_time() - started)
+
+
+def _beyond_measured(sim: Simulation, replica: Replica, s: PlanSettings) -> str | None:
+    """A note when the plan's busiest minute loads a replica well past the highest rate
+    the profile measured meeting the objective (None otherwise, or with no such run)."""
+    seconds = int(min(s.confirm_seconds, sim.counts.size))
+    if replica.measured_rate <= 0 or seconds <= 0:
+        return None
+    start = sim.hardest_window(seconds)
+    part = slice(start, start + seconds)
+    busiest = float(np.mean(sim.counts[part] / np.maximum(sim.ready[part], 1.0)))
+    if busiest <= replica.measured_rate * BEYOND_MEASURED:
+        return None
+    return (
+        f"its busiest minute loads a replica with {busiest:.1f} requests/s, "
+        f"{busiest / replica.measured_rate:.1f}x the {replica.measured_rate:.1f}/s the "
+        "profile measured meeting the objective at these limits: the latency there is the "
+        f"model's extrapolation (the confirmation checks it; profile with --qps "
+        f"{math.ceil(busiest)} to measure it)"
+    )
 
 
 def store_plan(store: Store, name: str, plan: Plan, traffic: dict[str, Any] | None) -> Figures:

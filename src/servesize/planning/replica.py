@@ -62,6 +62,9 @@ class Replica:
     tail: float = 1.0
     #: the runs ``tail`` was taken from
     tail_runs: int = 0
+    #: the highest rate (requests/s) a run of the profile measured meeting the objective
+    #: at these limits (0: none): beyond it the plan's latencies are the model's alone
+    measured_rate: float = 0.0
     #: how much slower than at the profile's fastest the service ran in those runs (the
     #: median of their ``machineSlowdown``, through ``sensitivity``): the speed the
     #: model was put at (:func:`speed_at`)
@@ -144,6 +147,7 @@ class Replica:
             model=model,
             tail=tail,
             tail_runs=runs,
+            measured_rate=measured_rate(rows, float(cpu), workers, slowed),
             speed=speed,
             sensitivity=b,
             cpu_rates=rates,
@@ -193,6 +197,7 @@ class Replica:
             "capacityQueriesPerSecond": round(self.capacity, 3),
             "tailFactor": round(self.tail, 4),
             "tailRuns": self.tail_runs,
+            "measuredQueriesPerSecondWithinObjective": round(self.measured_rate, 3),
             "machineSlowdown": round(self.speed, 3),
             "spellSensitivity": self.sensitivity,
         }
@@ -396,6 +401,20 @@ def _calibration_rate(
             total += float(rate) * float(rate) * float(seconds)
             weight += float(rate) * float(seconds)
     return total / weight if weight > 0 else 0.0
+
+
+def measured_rate(
+    rows: Sequence[Mapping[str, Any]], cores: float, workers: int, max_slowdown: float = 0.0
+) -> float:
+    """The highest rate of the runs :func:`cpu_at` reads that met the objective (their
+    decision; a profile from before it: ``sloMet``), 0 without one."""
+    rates = [
+        float(row["measuredQueriesPerSecond"])
+        for row in _runs_at(rows, cores, workers, max_slowdown)
+        if isinstance(row.get("measuredQueriesPerSecond"), int | float)
+        and (row.get("outcome") == "met" or (row.get("outcome") is None and row.get("sloMet")))
+    ]
+    return max(rates, default=0.0)
 
 
 def _runs_at(
