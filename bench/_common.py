@@ -249,3 +249,19 @@ def script_store() -> Iterator[Store]:
         store.models.register("m", Path(tmp) / "m.bin")
         store.datasets.register("rows", [json.dumps({"data": [[i]]}) for i in range(20)])
         yield store
+
+
+@contextlib.contextmanager
+def one_replica(store: Store, replica: Any) -> Iterator[Any]:
+    """One replica of profile ``bench`` under ``replica``'s planned limits (a
+    :class:`servesize.planning.replica.Replica`), this thread on the generator's CPUs."""
+    from servesize.profiling.replicas import launch_replicas
+
+    with (
+        launch_replicas(
+            store, "bench", count=1, cpu=replica.cores, memory_gb=replica.memory_gb,
+            workers=replica.workers, threads=replica.threads,
+        ) as running,
+        running.generator(),
+    ):  # fmt: skip
+        yield running

@@ -31,6 +31,7 @@ from _common import (
     EXAMPLES,
     append_json_run,
     example_model,
+    one_replica,
     uptime,
 )
 from plan_trace import HEADER, RESULTS, cli
@@ -39,7 +40,7 @@ from servesize.load import read_trace
 from servesize.planning.confirm import _replay, percentile_interval, split_window
 from servesize.planning.plan import make_plan, stored_figures
 from servesize.planning.replay import replica_latencies_ms
-from servesize.profiling.replicas import PHASE, launch_replicas
+from servesize.profiling.replicas import PHASE
 from servesize.profiling.sizing.decision import Design
 from servesize.workspace import Store
 
@@ -62,13 +63,7 @@ def _profile(ws: Path) -> dict[str, Any]:
 
 
 def _replay_once(store: Store, replica: Any, schedule: np.ndarray) -> dict[str, Any]:
-    with (
-        launch_replicas(
-            store, "bench", count=1, cpu=replica.cores, memory_gb=replica.memory_gb,
-            workers=replica.workers, threads=replica.threads,
-        ) as running,
-        running.generator(),
-    ):  # fmt: skip
+    with one_replica(store, replica) as running:
         result = asyncio.run(_replay(running.urls, running.bodies, [schedule], 20.0, LIMIT_MS))[0]
         figures = running.samplers[0].phase_figures(PHASE)
     m = result.metrics
