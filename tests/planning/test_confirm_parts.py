@@ -176,3 +176,27 @@ def test_a_slower_cpu_makes_the_replayed_prediction_slower_and_scales_its_cpu() 
     # 1.7x the work at 25/s under 0.5 cores: 85% of the quota, queueing far beyond 1.7x
     assert slower > 1.7 * at_speed
     assert _at_speed(replica, 1.7).cpu_per_query == pytest.approx(replica.cpu_per_query * 1.7)
+
+
+def _missed(slowdowns: list[float]) -> str:
+    from servesize.planning.confirm import _note
+    from servesize.profiling.sizing.decision import Decision
+    from servesize.workspace import PlanConfirmation
+
+    info = PlanConfirmation(
+        predicted_ms=40.0, measured_ms=120.0, replicas=1, met=False,
+        machine_slowdown=float(np.median(slowdowns)), machine_slowdowns=slowdowns,
+    )  # fmt: skip
+    decision = Decision("missed", 3000, 300, 10.0, 5.0, 0.95)
+    return _note(info, 40.0, decision, 0.004)
+
+
+def test_a_confirmation_at_speed_but_for_a_spell_names_the_slow_seconds() -> None:
+    spell = [1.0] * 56 + [1.6, 1.9, 1.4, 1.3]  # the median at speed, four slow seconds
+    assert "in 4 of its 60 seconds the CPU ran more than 1.25x slower" in _missed(spell)
+    # one or two slow seconds are the host's usual: nothing said
+    assert "seconds the CPU ran" not in _missed([1.0] * 58 + [1.6, 1.9])
+    # a slow median is named as before, not counted
+    slow = _missed([1.4] * 60)
+    assert "the CPU ran 1.40x slower than at its fastest" in slow
+    assert "seconds the CPU ran" not in slow

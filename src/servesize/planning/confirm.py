@@ -51,6 +51,9 @@ __all__ = [
 
 #: measured within this share of the prediction counts as the model holding
 AGREEMENT = 0.25
+#: the note counts the replay's seconds more than NOTED_SLOWDOWN slower when this many
+#: are (while their median is at speed): one slow second in a minute is the host's usual
+NOTED_SLOW_SECONDS = 3
 #: the note names the replicas' CPU a request when it differs from the plan's by more
 #: than this share (the example's runs at one allocation vary about 10% between them)
 NOTED_CPU = 0.15
@@ -359,6 +362,17 @@ def _note(info: PlanConfirmation, limit: float, decision: Decision, planned_cpu:
         )
         if info.predicted_at_measured_speed_ms is not None:
             text += f", at which the model predicts {info.predicted_at_measured_speed_ms:g} ms"
+    else:
+        slow = [x for x in info.machine_slowdowns or () if x is not None and x > NOTED_SLOWDOWN]
+        if len(slow) >= NOTED_SLOW_SECONDS:
+            # a median at speed can hide a spell: a replica at most of its quota carries
+            # the backlog of a few slow seconds past them (bench/RESULTS-plan.md, 01:51
+            # UTC: p99 20 ms without one, 2,500 ms with 16), so the reader is told
+            text += (
+                f"; in {len(slow)} of its {len(info.machine_slowdowns or ())} seconds the "
+                f"CPU ran more than {NOTED_SLOWDOWN:g}x slower than at its fastest in the "
+                "profile (a neighbour on the host)"
+            )
     spent = info.cpu_seconds_per_query
     if spent and planned_cpu > 0 and abs(spent / planned_cpu - 1.0) > NOTED_CPU:
         # the model's largest input, as measured: a prediction off by about the same
