@@ -195,7 +195,8 @@ def _beyond_measured(sim: Simulation, replica: Replica, s: PlanSettings) -> str 
     if busiest <= replica.measured_rate * BEYOND_MEASURED:
         return None
     return (
-        f"its busiest minute loads a replica with {busiest:.1f} requests/s, "
+        f"its busiest {seconds} s (the window its confirmation replays) load a replica "
+        f"with {busiest:.1f} requests/s, "
         f"{busiest / replica.measured_rate:.1f}x the {replica.measured_rate:.1f}/s the "
         "profile measured meeting the objective at these limits: the latency there is the "
         f"model's extrapolation (the confirmation checks it; profile with --qps "
