@@ -93,12 +93,10 @@ def main() -> int:
     trace = read_trace(TRACE, column="TIMESTAMP", speed=args.traffic_speed)
     plan = make_plan(figures, trace.arrivals, autoscaler="hpa", duration=trace.duration or None)
     sim, s = plan.simulation, plan.simulation.settings
-    seconds = int(min(s.confirm_seconds, sim.counts.size))
-    start = sim.hardest_window(seconds)
+    window = sim.confirmation_window()
+    start, seconds = window.start, window.stop - window.start
     replica = plan.table.replica
-    offsets = split_window(
-        trace.arrivals, start, seconds, sim.ready[start : start + seconds], 1, s.seed
-    )[0]
+    offsets = split_window(trace.arrivals, start, seconds, sim.ready[window], 1, s.seed)[0]
     rows = [r for r in figures.sizing or [] if r.get("source") == "measured"]
     runs = list(_runs_at(rows, replica.cores, replica.workers, 0.0))
     rate = float(

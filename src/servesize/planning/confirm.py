@@ -217,9 +217,8 @@ def confirm_plan(
     sim = plan.simulation
     s = sim.settings
     replica = plan.table.replica
-    seconds = int(min(s.confirm_seconds, sim.counts.size))
-    start = sim.hardest_window(seconds)
-    window = slice(start, start + seconds)
+    window = sim.confirmation_window()
+    start, seconds = window.start, window.stop - window.start
     predicted = sim.percentile_ms(window)
     busy = sim.ready[window][sim.counts[window] > 0]
     fewest = int(busy.min()) if busy.size else 1

@@ -120,6 +120,13 @@ class Simulation:
             )
         return out
 
+    def confirmation_window(self) -> slice:
+        """The seconds a confirmation replays: ``confirm_seconds`` of them (at most the
+        trace's) carrying the most requests per ready replica."""
+        seconds = int(min(self.settings.confirm_seconds, self.counts.size))
+        start = self.hardest_window(seconds)
+        return slice(start, start + seconds)
+
     def hardest_window(self, seconds: int) -> int:
         """Start of the window of ``seconds`` carrying the most requests per ready
         replica (a window without any ready pod counts every request)."""

@@ -160,7 +160,7 @@ def make_plan(
             f"{sim.attainment:.2%}): its bursts are shorter than the {s.rate_window:g} s rate "
             f"window, and no setting up to {static} replicas absorbed them"
         )
-    beyond = _beyond_measured(sim, replica, s)
+    beyond = _beyond_measured(sim, replica)
     if beyond:
         notes.append(beyond)
     if sim.replica_hours >= static_sim.replica_hours:
@@ -183,14 +183,13 @@ def make_plan(
     return Plan(figure, sim, time.process_time() - started)
 
 
-def _beyond_measured(sim: Simulation, replica: Replica, s: PlanSettings) -> str | None:
+def _beyond_measured(sim: Simulation, replica: Replica) -> str | None:
     """A note when the plan's busiest minute loads a replica well past the highest rate
     the profile measured meeting the objective (None otherwise, or with no such run)."""
-    seconds = int(min(s.confirm_seconds, sim.counts.size))
-    if replica.measured_rate <= 0 or seconds <= 0:
+    if replica.measured_rate <= 0:
         return None
-    start = sim.hardest_window(seconds)
-    part = slice(start, start + seconds)
+    part = sim.confirmation_window()
+    seconds = part.stop - part.start
     busiest = float(np.mean(sim.counts[part] / np.maximum(sim.ready[part], 1.0)))
     if busiest <= replica.measured_rate * BEYOND_MEASURED:
         return None
