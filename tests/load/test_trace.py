@@ -94,6 +94,22 @@ def test_per_interval_counts_become_uniform_arrivals_in_each_interval(tmp_path: 
     assert again.arrivals.tolist() == a.tolist()  # a fixed seed, with or without a header
 
 
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [("time,count", None), ("TIMESTAMP;Invocations", None), ("minute,requests", "minute")],
+)
+def test_a_csv_with_a_count_column_is_counts_not_one_arrival_a_row(
+    tmp_path: Path, header: str, column: str | None
+) -> None:
+    sep = ";" if ";" in header else ","
+    text = header + "\n" + "".join(f"{60 * k}{sep}{n}\n" for k, n in enumerate((120, 95, 300)))
+    trace = read_trace(write(tmp_path, text, "per-minute.csv"), column=column)
+    assert trace.format == "counts"
+    assert trace.arrivals.size == 515
+    assert np.histogram(trace.arrivals, bins=[0, 60, 120, 180])[0].tolist() == [120, 95, 300]
+    assert trace.column == header.split(sep)[0]
+
+
 def test_counts_are_poisson_within_intervals(tmp_path: Path) -> None:
     rows = "\n".join(f"{60 * k},600" for k in range(30))
     a = read_trace(write(tmp_path, rows, "c.csv")).arrivals
@@ -128,6 +144,8 @@ def test_speed_divides_times_and_duration(tmp_path: Path) -> None:
         ("2023-11-16T18:00:00Z\n2023-11-16T18:00:01\n", {}, "line 2: '2023-11-16T18:00:01' mixes"),
         ("a,b\n1,2\n", {}, "line 1: no timestamp column among a, b: name the column"),
         ("a,b\n1,2\n", {"column": "c"}, "line 1: no column 'c' (columns: a, b)"),
+        ("minute,requests\n0,5\n", {}, "line 1: no column of the intervals' starts among"),
+        ("time,count\n0,5\n", {"column": "count"}, "line 1: 'count' holds counts a row"),
         ("time,b\n1,2\n3\n", {}, "line 3: 1 fields where the first row has 2"),
         ("1,2,3\n", {}, "line 1: 3 values: expected one arrival time a line"),
         ("start,count\n0,2\n", {}, "line 2: per-interval counts need two rows or more"),

@@ -9,7 +9,10 @@ Accepted, told apart by the first non-blank line (blank lines are skipped everyw
   (any case) is used (Azure's public LLM traces have ``TIMESTAMP``);
 * the same CSVs with ``;`` or tabs between fields (a spreadsheet's export), told by
   the first line: no comma in it, and one of those;
-* per-interval counts: ``start,count`` rows (a header ``start,count``, or none), each
+* per-interval counts: ``start,count`` rows (a header ``start,count``, or none), or a
+  CSV whose header names a count column (``count``, ``counts``, ``requests``,
+  ``invocations``, ``request_count``, any case) beside a time column (chosen as above,
+  or ``start``), so that a per-minute export is not read as one arrival a row; each
   interval expanded into ``count`` arrivals drawn uniformly in ``[start, next start)``
   with a fixed seed (given its count, a Poisson process's arrivals in an interval are
   exactly such uniform order statistics); the last interval is as long as the one before.
@@ -40,10 +43,12 @@ from numpy.typing import NDArray
 from servesize.errors import InvalidInputError
 from servesize.load._trace import Trace, TraceFormat
 
-__all__ = ["COUNTS_SEED", "TIMESTAMP_COLUMNS", "read_trace"]
+__all__ = ["COUNTS_SEED", "COUNT_COLUMNS", "TIMESTAMP_COLUMNS", "read_trace"]
 
 #: Column names taken as the timestamp column when none is given, in this order.
 TIMESTAMP_COLUMNS = ("timestamp", "time", "arrival_time", "arrival", "ts")
+#: Column names that make a CSV per-interval counts (a count of arrivals a row).
+COUNT_COLUMNS = ("count", "counts", "requests", "invocations", "request_count")
 #: The seed of the per-interval expansion: one counts file always gives the same arrivals.
 COUNTS_SEED = 20
 #: (the first value at least, its unit, units a second): numbers that large are not
@@ -131,24 +136,33 @@ def _parse(source: str, lines: _Column, column: str | None, speed: float) -> Tra
     if column is None and len(names) == 1 and names[0].lower() not in TIMESTAMP_COLUMNS:
         raise _Bad(first_line, f"{first!r} is not an arrival time (seconds or ISO 8601)")
     rows = _Column(lines.lines[1:], lines.texts[1:])
-    if column is None and [n.lower() for n in names] == ["start", "count"]:
-        return _counts(source, _split(rows, 2, sep), speed)
-    index = _column_index(names, column, first_line)
+    lowered = [n.lower() for n in names]
+    counted = next((lowered.index(c) for c in COUNT_COLUMNS if c in lowered), None)
+    index = _column_index(names, column, first_line, counts=counted is not None)
     if not rows.texts:
         raise _Bad(0, "no arrival times: the file has a header and no rows")
-    unit, times = _times(_split(rows, len(names), sep)[index])
+    columns = _split(rows, len(names), sep)
+    if counted == index:
+        raise _Bad(first_line, f"{names[index]!r} holds counts a row: name the column of the "
+                   "intervals' starts (seconds or ISO 8601)")  # fmt: skip
+    if counted is not None:
+        return _counts(source, [columns[index], columns[counted]], speed, column=names[index])
+    unit, times = _times(columns[index])
     return _trace(source, "csv", times, speed, column=names[index], unit=unit)
 
 
-def _column_index(names: list[str], column: str | None, line: int) -> int:
+def _column_index(names: list[str], column: str | None, line: int, *, counts: bool) -> int:
     if column is not None:
         if column not in names:
             raise _Bad(line, f"no column {column!r} (columns: {', '.join(names)})")
         return names.index(column)
     lowered = [n.lower() for n in names]
-    for candidate in TIMESTAMP_COLUMNS:
+    for candidate in TIMESTAMP_COLUMNS + (("start",) if counts else ()):
         if candidate in lowered:
             return lowered.index(candidate)
+    if counts:
+        raise _Bad(line, f"no column of the intervals' starts among {', '.join(names)}: "
+                   "name it (seconds or ISO 8601; column=, or --traffic-column)")  # fmt: skip
     raise _Bad(line, f"no timestamp column among {', '.join(names)}: name the column to "
                "use (column=, or --traffic-column)")  # fmt: skip
 
@@ -278,7 +292,9 @@ def _trace(
     return Trace(arrivals, source, kind, speed, duration / speed, column, unit)
 
 
-def _counts(source: str, columns: list[_Column], speed: float) -> Trace:
+def _counts(
+    source: str, columns: list[_Column], speed: float, *, column: str | None = None
+) -> Trace:
     """Per-interval counts expanded into arrivals (see the module's docstring)."""
     starts_at, counts_at = columns
     if len(starts_at.texts) < 2:
@@ -299,4 +315,6 @@ def _counts(source: str, columns: list[_Column], speed: float) -> Trace:
     rng = np.random.default_rng(COUNTS_SEED)
     lengths = ends - starts
     arrivals = np.sort(starts[interval] + rng.random(interval.size) * lengths[interval])
-    return _trace(source, "counts", arrivals, speed, duration=float(ends[-1]), unit=unit)
+    return _trace(
+        source, "counts", arrivals, speed, duration=float(ends[-1]), column=column, unit=unit
+    )
