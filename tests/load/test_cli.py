@@ -102,6 +102,20 @@ def test_a_schedule_in_milliseconds_since_the_epoch_replays_in_seconds(
     assert (data["traffic"]["timeUnit"], data["traffic"]["durationSeconds"]) == ("ms", 0.9)
 
 
+def test_a_schedule_in_whole_seconds_sends_a_seconds_requests_through_it(
+    server: Server, bodies: Path, tmp_path: Path
+) -> None:
+    key = uuid.uuid4().hex
+    trace = tmp_path / "seconds.txt"  # an access log's clock: 8 requests in each second
+    trace.write_text("0\n" * 8 + "1\n" * 8)
+    proc, data = replay(server.url(f"/fast?key={key}"), bodies, trace)
+    assert "shared times spread within their 1 s" in proc.stdout
+    assert data["totalQueries"] == server.count(key) == 16
+    assert data["traffic"]["timeResolutionSeconds"] == 1.0
+    assert 1.0 <= data["traffic"]["durationSeconds"] < 2.0  # the last is within its second
+    assert data["traffic"]["peakQueriesPerSecond"]["1s"] < 16
+
+
 def test_concurrency_run_with_min_queries(server: Server, bodies: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     proc = loadtest(

@@ -178,13 +178,47 @@ def test_unreadable_files(tmp_path: Path) -> None:
         read_trace(tmp_path / "bin")
 
 
+def test_times_cut_to_whole_seconds_are_spread_within_their_second(tmp_path: Path) -> None:
+    # an access log's seconds: 40 requests stamped 10:00:00, 25 at :01, 1 at :03
+    stamps = ["2024-01-01 10:00:00"] * 40 + ["2024-01-01 10:00:01"] * 25
+    text = "time,status\n" + "".join(f"{t},200\n" for t in [*stamps, "2024-01-01 10:00:03"])
+    trace = read_trace(write(tmp_path, text, "access.csv"))
+    a = trace.arrivals
+    assert trace.resolution == 1.0
+    assert trace.summary().to_dict()["timeResolutionSeconds"] == 1.0
+    assert np.histogram(a, bins=[0, 1, 2, 3, 4])[0].tolist() == [40, 25, 0, 1]  # each in its second
+    assert np.unique(a).size == a.size  # no two sent at once
+    assert np.all(np.diff(a) >= 0)
+    assert trace.summary().peak_queries_per_second["1s"] >= 40.0
+    again = read_trace(write(tmp_path, text, "again.csv"), speed=2)
+    assert (again.arrivals * 2).tolist() == pytest.approx(a.tolist())  # a fixed seed
+
+
+@pytest.mark.parametrize(
+    ("text", "resolution"),
+    [
+        ("0\n0.5\n1\n3\n", None),  # a schedule written by hand, no shared time: as it is
+        ("0\n0\n0.25\n0.2505\n", None),  # shared, but finer than 1 ms: kept at once
+        ("1700000000000\n1700000000000\n1700000000120\n", 0.01),  # epoch ms, at 10 ms
+        ("0\n60\n60\n120\n", 60.0),  # per-minute stamps
+    ],
+)
+def test_only_shared_times_on_a_coarse_clock_are_spread(
+    tmp_path: Path, text: str, resolution: float | None
+) -> None:
+    trace = read_trace(write(tmp_path, text))
+    assert trace.resolution == resolution
+    if resolution is None:
+        assert trace.arrivals.tolist() == [float(t) - float(text.split()[0]) for t in text.split()]
+
+
 def test_summary_peaks_slide_over_arrivals() -> None:
     arrivals = np.array([0.0, 0.2, 5.0, 5.3, 5.9, 6.0, 20.0])
     summary = Trace(arrivals, "x.txt", "seconds").summary()
     d = summary.to_dict()
     assert list(d) == [
         "source", "format", "speed", "durationSeconds", "requests", "meanQueriesPerSecond",
-        "peakQueriesPerSecond", "interArrivalCv", "timeUnit",
+        "peakQueriesPerSecond", "interArrivalCv", "timeUnit", "timeResolutionSeconds",
     ]  # fmt: skip
     assert d["requests"] == 7
     assert d["durationSeconds"] == 20.0

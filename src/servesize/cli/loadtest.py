@@ -226,11 +226,19 @@ def _epoch(unit: object) -> str:
     return f" ({unit} since the epoch)" if unit in ("ms", "us", "ns") else ""
 
 
+def _spread(tick: object) -> str:
+    """Arrivals that shared a time on a coarse clock, spread within its tick."""
+    return f", shared times spread within their {tick:g} s" if isinstance(tick, float) else ""
+
+
 def _trace_table(t: dict[str, Any]) -> Table:
     table = _metric_table()
     mean, cv = t["meanQueriesPerSecond"], t["interArrivalCv"]
     rows = [
-        ("format", t["format"] + _epoch(t.get("timeUnit"))),
+        (
+            "format",
+            t["format"] + _epoch(t.get("timeUnit")) + _spread(t.get("timeResolutionSeconds")),
+        ),
         ("speed", f"{t['speed']:g}x"),
         ("requests", f"{t['requests']:,}"),
         ("duration", f"{t['durationSeconds']:,.1f} s"),

@@ -42,6 +42,9 @@ class TraceSummary:
     inter_arrival_cv: float | None  # std / mean of the gaps; None below two gaps
     #: what the file's times were: "s", "ms"/"us"/"ns" since the epoch, or "iso"
     time_unit: str = "s"
+    #: the clock tick (s) the file's times were cut to, when arrivals sharing a time at
+    #: it were spread within it (see read_trace); None when nothing was spread
+    time_resolution: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The camelCase dict a profile's details keep under ``traffic``."""
@@ -55,6 +58,7 @@ class TraceSummary:
             "peakQueriesPerSecond": dict(self.peak_queries_per_second),
             "interArrivalCv": self.inter_arrival_cv,
             "timeUnit": self.time_unit,
+            "timeResolutionSeconds": self.time_resolution,
         }
 
 
@@ -65,7 +69,9 @@ class Trace:
     ``duration`` runs from the start to the last arrival, or to the end of the last
     interval for per-interval counts (whose last interval may be empty); ``column`` is
     the CSV column the times came from (None for other formats); ``unit``, what the
-    file's times were: ``"s"``, ``"ms"``/``"us"``/``"ns"`` since the epoch, or ``"iso"``.
+    file's times were: ``"s"``, ``"ms"``/``"us"``/``"ns"`` since the epoch, or ``"iso"``;
+    ``resolution``, the clock tick (s, in the file's time) within which arrivals that
+    shared a time were spread, or None.
     """
 
     arrivals: NDArray[np.float64]
@@ -75,6 +81,7 @@ class Trace:
     duration: float = 0.0
     column: str | None = None
     unit: str = "s"
+    resolution: float | None = None
 
     def __post_init__(self) -> None:
         arrivals = np.array(self.arrivals, dtype=np.float64)  # a copy we own
@@ -105,6 +112,7 @@ class Trace:
             peak_queries_per_second={f"{w}s": round(peak_count(a, w) / w, 4) for w in PEAK_WINDOWS},
             inter_arrival_cv=cv,
             time_unit=self.unit,
+            time_resolution=self.resolution,
         )
 
     def window(self, start: float, seconds: float) -> Trace:
@@ -118,7 +126,14 @@ class Trace:
         lo, hi = np.searchsorted(a, [start, start + seconds], side="left")
         length = max(0.0, min(seconds, self.duration - start))
         return Trace(
-            a[lo:hi] - start, self.source, self.format, self.speed, length, self.column, self.unit
+            a[lo:hi] - start,
+            self.source,
+            self.format,
+            self.speed,
+            length,
+            self.column,
+            self.unit,
+            self.resolution,
         )
 
 

@@ -17,6 +17,13 @@ Accepted, told apart by the first non-blank line (blank lines are skipped everyw
   with a fixed seed (given its count, a Poisson process's arrivals in an interval are
   exactly such uniform order statistics); the last interval is as long as the one before.
 
+Times cut to a coarse clock (an access log's whole seconds) make arrivals share a time
+that were apart: when some arrivals share a time and every time is a multiple of 1 min,
+1 s, 100 ms, 10 ms or 1 ms (the coarsest that fits), each arrival is moved to a uniform
+time within its tick with a fixed seed, as per-interval counts are expanded (sending a
+second's requests at once would be a burst the service never saw); the trace's
+``resolution`` says so.
+
 Numbers are seconds, except numbers of 1e11 or more (3,000 years of seconds): those
 are times since the Unix epoch in milliseconds (up to 1e14), microseconds (up to 1e17)
 or nanoseconds, as logs keep them, told apart by magnitude (the trace's ``unit``).
@@ -43,7 +50,7 @@ from numpy.typing import NDArray
 from servesize.errors import InvalidInputError
 from servesize.load._trace import Trace, TraceFormat
 
-__all__ = ["COUNTS_SEED", "COUNT_COLUMNS", "TIMESTAMP_COLUMNS", "read_trace"]
+__all__ = ["COUNTS_SEED", "COUNT_COLUMNS", "SPREAD_SEED", "TIMESTAMP_COLUMNS", "read_trace"]
 
 #: Column names taken as the timestamp column when none is given, in this order.
 TIMESTAMP_COLUMNS = ("timestamp", "time", "arrival_time", "arrival", "ts")
@@ -51,6 +58,10 @@ TIMESTAMP_COLUMNS = ("timestamp", "time", "arrival_time", "arrival", "ts")
 COUNT_COLUMNS = ("count", "counts", "requests", "invocations", "request_count")
 #: The seed of the per-interval expansion: one counts file always gives the same arrivals.
 COUNTS_SEED = 20
+#: The seed of spreading arrivals that share a time within their clock's tick.
+SPREAD_SEED = 21
+#: Clock ticks (s) a trace's times may have been cut to, coarsest first.
+_RESOLUTIONS = (60.0, 1.0, 0.1, 0.01, 0.001)
 #: (the first value at least, its unit, units a second): numbers that large are not
 #: seconds (see the module's docstring)
 _EPOCH_UNITS = ((1e17, "ns", 1e9), (1e14, "us", 1e6), (1e11, "ms", 1e3))
@@ -288,8 +299,25 @@ def _trace(
     column: str | None = None,
     unit: str = "s",
 ) -> Trace:
+    resolution = None
+    if kind != "counts":
+        seconds, resolution = _spread_ties(seconds)
     arrivals = seconds / speed if speed != 1.0 else seconds
-    return Trace(arrivals, source, kind, speed, duration / speed, column, unit)
+    return Trace(arrivals, source, kind, speed, duration / speed, column, unit, resolution)
+
+
+def _spread_ties(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], float | None]:
+    """Arrivals that share a time on a coarse clock, each moved to a uniform time within
+    its tick (see the module's docstring), and the tick; unchanged, and None, when no
+    two share a time or the times fit no tick of 1 ms or more."""
+    if seconds.size < 2 or not np.any(np.diff(seconds) == 0):
+        return seconds, None
+    for tick in _RESOLUTIONS:
+        # within 1 us of the tick's grid: seconds from the first are exact to far less
+        if np.all(np.abs(seconds - tick * np.round(seconds / tick)) <= 1e-6):
+            jitter = np.random.default_rng(SPREAD_SEED).random(seconds.size) * tick
+            return np.sort(seconds + jitter), tick
+    return seconds, None
 
 
 def _counts(

@@ -131,6 +131,8 @@ def plan_tables(view: ProfileView) -> list[FactTable]:
         text += f"{fmt(traffic.get('durationSeconds'), 's')}, mean {mean}"
         if traffic.get("timeUnit") in ("ms", "us", "ns"):
             text += f" (times read as {traffic['timeUnit']} since the epoch)"
+        if isinstance(tick := traffic.get("timeResolutionSeconds"), float):
+            text += f" (times shared on a {tick:g} s clock spread within it)"
         rows.append(("trace", text + (f", peaks {peak}" if peak else "")))
     return [FactTable(f"Autoscaling plan ({plan.objective})", ("", ""), rows)]
 
