@@ -159,23 +159,42 @@ def _run_at(rate: float, outcome: str, **extra: object) -> dict[str, object]:
     }  # fmt: skip
 
 
-def test_a_replica_loaded_past_the_rates_the_profile_measured_is_noted() -> None:
+def test_a_replica_is_planned_no_further_than_past_the_rates_the_profile_measured() -> None:
     arrivals = _bursty()
     figures = sized_figures()
     # the highest met run counts; a missed one, or one not trusted, does not
     figures.sizing = [
         _run_at(5.0, "met"), _run_at(60.0, "missed"), _run_at(70.0, "met", untrusted=True)
     ]  # fmt: skip
-    plan = make_plan(figures, arrivals).figure
-    assert plan.replica is not None
-    assert plan.replica["measuredQueriesPerSecondWithinObjective"] == 5.0
-    assert plan.note is not None
-    assert "the 5.0/s the profile measured meeting the objective" in plan.note
-    assert "model's extrapolation" in plan.note
-    assert "profile with --qps" in plan.note
-    # measured at a rate above the plan's busiest minute: nothing to say
+    plan = make_plan(figures, arrivals)
+    figure = plan.figure
+    assert figure.replica is not None
+    assert figure.predicted is not None
+    assert figure.replica["measuredQueriesPerSecondWithinObjective"] == 5.0
+    assert figure.replica["plannedQueriesPerSecondAtMost"] == 6.25  # 1.25x by default
+    assert figure.replica["ratePerReplicaWithinObjective"] <= 6.25
+    assert figure.note is not None
+    assert "planned to carry at most 6.2 requests/s, 1.25x the 5.0/s" in figure.note
+    assert "--setting beyond_measured=0" in figure.note
+    # the requests of seconds a replica carries past the limit count as missed
+    sim = plan.simulation
+    loaded = sim.counts[sim.per_replica > 6.25].sum() / sim.counts.sum()
+    assert loaded <= 1 - (figure.predicted.required_attainment or 1.0)
+    # on the model alone: fewer replicas, each loaded past what was measured, and said
+    model = make_plan(figures, arrivals, settings=PlanSettings(beyond_measured=0)).figure
+    assert model.replica is not None
+    assert model.predicted is not None
+    assert model.replica["plannedQueriesPerSecondAtMost"] is None
+    assert (model.predicted.static_replicas or 0) < (figure.predicted.static_replicas or 0)
+    assert (model.predicted.replica_hours or 0) < (figure.predicted.replica_hours or 0)
+    assert model.note is not None
+    assert "the 5.0/s the profile measured meeting the objective" in model.note
+    assert "model's extrapolation" in model.note
+    assert "profile with --qps" in model.note
+    # measured at a rate above what the model carries: nothing to limit, nothing to say
     figures.sizing = [_run_at(5.0, "met"), _run_at(80.0, "met")]
     again = make_plan(figures, arrivals).figure
     assert again.replica is not None
     assert again.replica["measuredQueriesPerSecondWithinObjective"] == 80.0
     assert "extrapolation" not in (again.note or "")
+    assert "planned to carry at most" not in (again.note or "")

@@ -126,7 +126,7 @@ def static_replicas(
             "lower the share (--setting attainment=...)"
         )
     peak = float(np.max(counts)) if counts.size else 0.0
-    replicas = max(1, math.ceil(float(counts.mean()) / max(table.capacity, 1e-9)))
+    replicas = max(1, math.ceil(float(counts.mean()) / max(table.top_rate, 1e-9)))
     while True:
         sim = simulate(Fixed(replicas), counts, table, settings)
         smoothed = sim.attainment >= need and minutes_share(sim) >= 1.0
@@ -136,7 +136,7 @@ def static_replicas(
             replicas += 1
             continue
         # jump ahead while far off: a fleet the peak second swamps needs more at once
-        short = peak / max(replicas * table.capacity, 1e-9)
+        short = peak / max(replicas * table.top_rate, 1e-9)
         replicas = min(settings.max_replicas, replicas + max(1, int(short) - 1))
 
 

@@ -38,8 +38,9 @@ __all__ = ["Plan", "make_plan", "store_plan", "store_unplanned", "stored_figures
 
 #: checks on the trace's arrivals kept whole (the chosen setting's is read at the end)
 _KEPT_CHECKS = 2
-#: a replica loaded past this many times the highest rate the profile measured meeting
-#: the objective is on the model's word alone: the plan's note says so
+#: with no limit (``beyond_measured=0``), a replica loaded past this many times the
+#: highest rate the profile measured meeting the objective is on the model's word
+#: alone: the plan's note says so
 BEYOND_MEASURED = 1.25
 
 
@@ -111,7 +112,9 @@ def make_plan(
     s = settings or PlanSettings()
     replica = Replica.from_figures(figures, name)
     counts = counts_per_second(arrivals, duration)
-    table = LatencyTable(replica)
+    limited = s.beyond_measured > 0 and replica.measured_rate > 0
+    limit = replica.measured_rate * s.beyond_measured if limited else math.inf
+    table = LatencyTable(replica, limit=limit)
     need = required_share(table, s)
 
     # settings that differ often ready the same pods: each pod count over time is
@@ -160,9 +163,7 @@ def make_plan(
             f"{sim.attainment:.2%}): its bursts are shorter than the {s.rate_window:g} s rate "
             f"window, and no setting up to {static} replicas absorbed them"
         )
-    beyond = _beyond_measured(sim, replica)
-    if beyond:
-        notes.append(beyond)
+    notes += _measured_notes(sim, replica, table, need)
     if sim.replica_hours >= static_sim.replica_hours:
         notes.append("autoscaling saves nothing on this trace: the static fleet costs no more")
     figure = Autoscaling(
@@ -174,6 +175,7 @@ def make_plan(
         replica={
             **replica.to_dict(),
             "ratePerReplicaWithinObjective": round(table.rate_within(need), 3),
+            "plannedQueriesPerSecondAtMost": round(limit, 3) if limited else None,
         },
         objective=replica.objective.label,
         reaction_seconds=round(reaction, 3),
@@ -183,24 +185,39 @@ def make_plan(
     return Plan(figure, sim, time.process_time() - started)
 
 
-def _beyond_measured(sim: Simulation, replica: Replica) -> str | None:
-    """A note when the plan's busiest minute loads a replica well past the highest rate
-    the profile measured meeting the objective (None otherwise, or with no such run)."""
-    if replica.measured_rate <= 0:
-        return None
+def _measured_notes(
+    sim: Simulation, replica: Replica, table: LatencyTable, need: float
+) -> list[str]:
+    """What the plan rests on past what the profile measured: the limit that kept
+    replicas near the highest rate measured meeting the objective, when the model alone
+    would load them more; and the busiest window, when it loads a replica well past that
+    rate all the same (none without such a run)."""
+    measured = replica.measured_rate
+    if measured <= 0:
+        return []
+    notes = []
+    model_rate = table.rate_within(need, limited=False)
+    if model_rate > table.limit:
+        notes.append(
+            f"a replica is planned to carry at most {table.limit:.1f} requests/s, "
+            f"{sim.settings.beyond_measured:g}x the {measured:.1f}/s the profile measured "
+            f"meeting the objective at these limits, where its model alone puts "
+            f"{model_rate:.1f}/s within: profile with --qps {math.ceil(model_rate)} to measure "
+            "there and plan fewer replicas, or plan on the model alone (--setting "
+            "beyond_measured=0)"
+        )
     part = sim.confirmation_window()
     seconds = part.stop - part.start
     busiest = float(np.mean(sim.counts[part] / np.maximum(sim.ready[part], 1.0)))
-    if busiest <= replica.measured_rate * BEYOND_MEASURED:
-        return None
-    return (
-        f"its busiest {seconds} s (the window its confirmation replays) load a replica "
-        f"with {busiest:.1f} requests/s, "
-        f"{busiest / replica.measured_rate:.1f}x the {replica.measured_rate:.1f}/s the "
-        "profile measured meeting the objective at these limits: the latency there is the "
-        f"model's extrapolation (the confirmation checks it; profile with --qps "
-        f"{math.ceil(busiest)} to measure it)"
-    )
+    if busiest > measured * (sim.settings.beyond_measured or BEYOND_MEASURED):
+        notes.append(
+            f"its busiest {seconds} s (the window its confirmation replays) load a replica "
+            f"with {busiest:.1f} requests/s, {busiest / measured:.1f}x the {measured:.1f}/s "
+            "the profile measured meeting the objective at these limits: the latency there "
+            "is the model's extrapolation (the confirmation checks it; profile with --qps "
+            f"{math.ceil(busiest)} to measure it)"
+        )
+    return notes
 
 
 def store_plan(store: Store, name: str, plan: Plan, traffic: dict[str, Any] | None) -> Figures:

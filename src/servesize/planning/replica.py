@@ -207,11 +207,16 @@ class LatencyTable:
     """Predicted latency distributions of one replica at rates on a grid (built once).
 
     ``cdf[k, j]`` is the share of requests at grid rate ``rates[k]`` answered within
-    ``thresholds[j]`` ms (the model's latencies plus its overhead).
+    ``thresholds[j]`` ms (the model's latencies plus its overhead). Rates above
+    ``limit`` (the most a replica is planned to carry: ``beyond_measured``) are treated
+    as past the model's range: none of their requests within any threshold.
     """
 
-    def __init__(self, replica: Replica, points: int = GRID_POINTS) -> None:
+    def __init__(
+        self, replica: Replica, points: int = GRID_POINTS, *, limit: float = math.inf
+    ) -> None:
         self.replica = replica
+        self.limit = limit
         self.limit_ms = replica.objective.limit_ms
         self.percentile = float(replica.objective.percentile)
         capacity = replica.capacity
@@ -244,7 +249,7 @@ class LatencyTable:
         """Grid index below each rate, the fraction towards the next, and which rates
         are past the grid (saturated: treated as a queue that does not drain)."""
         rate = np.asarray(rate, dtype=np.float64)
-        over = rate > self.rates[-1]
+        over = rate > min(self.rates[-1], self.limit)
         clipped = np.clip(rate, self.rates[0], self.rates[-1])
         index = np.clip(
             np.searchsorted(self.rates, clipped, side="right") - 1, 0, self.rates.size - 2
@@ -281,19 +286,26 @@ class LatencyTable:
         cdf = weight @ self.distribution(rate) / total
         return percentile_of(cdf, self.thresholds, percentile or self.percentile)
 
-    def rate_within(self, share: float) -> float:
+    @property
+    def top_rate(self) -> float:
+        """The most a replica carries in the plan: its capacity, or ``limit`` below it."""
+        return min(self.capacity, self.limit)
+
+    def rate_within(self, share: float, *, limited: bool = True) -> float:
         """The highest per-replica rate whose share within the limit is at least
-        ``share`` (0 when even a trickle misses it)."""
+        ``share`` (0 when even a trickle misses it), at most ``limit`` unless not
+        ``limited`` (the model's own)."""
         ok = np.nonzero(self._within >= share)[0]
         if ok.size == 0:
             return 0.0
         top = int(ok.max())
         if top == self.rates.size - 1 or ok.size != top + 1:
-            return float(self.rates[top])
-        # interpolate to the crossing between grid rates top and top + 1
-        a, b = self._within[top], self._within[top + 1]
-        fraction = (a - share) / (a - b) if a != b else 0.0
-        return float(self.rates[top] + fraction * (self.rates[top + 1] - self.rates[top]))
+            rate = float(self.rates[top])
+        else:  # interpolate to the crossing between grid rates top and top + 1
+            a, b = self._within[top], self._within[top + 1]
+            fraction = (a - share) / (a - b) if a != b else 0.0
+            rate = float(self.rates[top] + fraction * (self.rates[top + 1] - self.rates[top]))
+        return min(rate, self.limit) if limited else rate
 
 
 #: runs with fewer requests say too little about a tail to calibrate it
