@@ -104,6 +104,11 @@ def test_a_trace_in_milliseconds_since_the_epoch_plans_as_its_seconds(
         (["failed", "--traffic", "TRACE"], 2, "only a profile that succeeded"),
         (["sized", "--traffic", "TRACE", "--autoscaler", "vpa"], 2, "unknown autoscaler"),
         (["sized", "--traffic", "TRACE", "--setting", "sync=5"], 2, "unknown plan setting"),
+        (
+            ["sized", "--traffic", "TRACE", "--setting", "beyond_measured=0.5"],
+            2,
+            "beyond_measured must be 0 (no limit) or 1 or more, not 0.5",
+        ),
         # exponential service times of 10 ms: 99% within 30 ms is out of reach at any rate
         (
             ["tight", "--traffic", "TRACE", "--setting", "attainment=0.99"],
