@@ -85,3 +85,26 @@ def test_a_limit_far_above_the_usage_is_named_not_drawn(valid_view: ProfileView)
     assert "off scale" in svg
     assert ">limit</text>" not in svg
     assert ">recommendation</text>" in svg
+
+
+def test_the_plan_chart_draws_what_the_plan_lets_a_replica_carry() -> None:
+    from servesize.report import ProfileView
+    from servesize.report._plan import plan_charts
+
+    rows = [
+        {"t": 15 * k, "rate": 20.0, "desiredReplicas": 2, "readyReplicas": 2,
+         "predictedPercentileMs": 8.0}
+        for k in range(8)
+    ]  # fmt: skip
+    replica = {"ratePerReplicaWithinObjective": 30.0, "plannedQueriesPerSecondAtMost": 12.5}
+    details = {
+        "latencyObjective": "p99<=40ms",
+        "autoscaling": {
+            "autoscaler": "hpa", "hpa": {"targetCPUUtilizationPercentage": 40},
+            "timeline": rows, "replica": replica, "predicted": {"staticReplicas": 3},
+        },
+    }  # fmt: skip
+    demand = plan_charts(ProfileView("p", "Succeeded", details))[0][1]
+    assert "ready replicas x 12.5/s" in demand  # held to 1.25x the measured rate
+    del replica["plannedQueriesPerSecondAtMost"]  # a plan on the model alone
+    assert "ready replicas x 30/s" in plan_charts(ProfileView("p", "Succeeded", details))[0][1]

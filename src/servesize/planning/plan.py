@@ -174,7 +174,7 @@ def make_plan(
         predicted=_predicted(sim, static, static_sim, need, check),
         replica={
             **replica.to_dict(),
-            "ratePerReplicaWithinObjective": round(table.rate_within(need), 3),
+            "ratePerReplicaWithinObjective": round(table.rate_within(need, limited=False), 3),
             "plannedQueriesPerSecondAtMost": round(limit, 3) if limited else None,
         },
         objective=replica.objective.label,

@@ -143,7 +143,11 @@ def plan_charts(view: ProfileView) -> list[tuple[str, str, str]]:
     if plan is None or not plan.timeline:
         return []
     rows = plan.timeline
-    per_replica = _num((plan.replica or {}).get("ratePerReplicaWithinObjective"))
+    replica = plan.replica or {}
+    per_replica = _num(replica.get("ratePerReplicaWithinObjective"))
+    at_most = _num(replica.get("plannedQueriesPerSecondAtMost"))
+    if per_replica and at_most:  # what the plan lets a replica carry (beyond_measured)
+        per_replica = min(per_replica, at_most)
     demand = Chart(Axis("time in the trace (s)"), Axis("requests per second"))
     demand.lines.append(Line("trace's rate", thin(points(rows, "t", "rate")), BLUE))
     if per_replica:
