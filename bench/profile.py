@@ -3,7 +3,8 @@
 Runs ``servesize model profile`` with the default settings on the example model in a
 fresh workspace, ``--rounds`` times, and appends the figures to bench/RESULTS-profile.md.
 ``--args`` adds profile options (a sizing: ``--args "--qps 100 --slo p99=50ms"``) and
-``--results`` names the file the figures go to.
+``--results`` names the file the figures go to; ``--keep DIR`` writes each round's
+details there (``round-N.json``), to read where a slow round's time went.
 
     .venv/bin/python bench/profile.py --rounds 3
     .venv/bin/python bench/profile.py --rounds 2 --results bench/RESULTS-sizing.md \
@@ -13,6 +14,7 @@ fresh workspace, ``--rounds`` times, and appends the figures to bench/RESULTS-pr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -31,9 +33,14 @@ from _common import (
 RESULTS = BENCH / "RESULTS-profile.md"
 
 
-def one_round(model: Path, extra: list[str]) -> dict[str, object]:
+def one_round(model: Path, extra: list[str], keep: Path | None) -> dict[str, object]:
     run = profile_example(model, "bench", extra)
     details = run.details
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / f"round-{len(list(keep.glob('round-*.json'))) + 1}.json").write_text(
+            json.dumps(details, indent=1)
+        )
     rows = [r for r in details.get("sizing") or () if r.get("source") == "measured"]
     confirmations = [r for r in rows if r.get("phase") == "confirmation"]
     return {
@@ -68,11 +75,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--args", default="", help="extra profile options")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--keep", type=Path, help="write each round's details here")
     args = parser.parse_args()
     extra = shlex.split(args.args)
     up = uptime()
     model = example_model()
-    rows = [one_round(model, extra) for _ in range(args.rounds)]
+    rows = [one_round(model, extra, args.keep) for _ in range(args.rounds)]
     lines = [
         run_heading(),
         f"{machine()}; load average before: "
