@@ -198,3 +198,9 @@ def test_a_replica_is_planned_no_further_than_past_the_rates_the_profile_measure
     assert again.replica["measuredQueriesPerSecondWithinObjective"] == 80.0
     assert "extrapolation" not in (again.note or "")
     assert "planned to carry at most" not in (again.note or "")
+    # no run met at these limits: nothing to limit by, and the plan says what it rests on
+    figures.sizing = [_run_at(60.0, "missed")]
+    alone = make_plan(figures, arrivals).figure
+    assert alone.replica is not None
+    assert alone.replica["plannedQueriesPerSecondAtMost"] is None
+    assert "no trusted run of the profile measured the objective met" in (alone.note or "")

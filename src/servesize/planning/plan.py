@@ -190,11 +190,15 @@ def _measured_notes(
 ) -> list[str]:
     """What the plan rests on past what the profile measured: the limit that kept
     replicas near the highest rate measured meeting the objective, when the model alone
-    would load them more; and the busiest window, when it loads a replica well past that
-    rate all the same (none without such a run)."""
+    would load them more; the busiest window, when it loads a replica well past that
+    rate all the same; or that no run measured the objective met there."""
     measured = replica.measured_rate
     if measured <= 0:
-        return []
+        return [
+            f"no trusted run of the profile measured the objective met at these limits "
+            f"({replica.cores:g} cores, {replica.workers} worker(s)): the plan rests on the "
+            "model alone, with no limit from what was measured"
+        ]
     notes = []
     model_rate = table.rate_within(need, limited=False)
     if model_rate > table.limit:
