@@ -247,7 +247,8 @@ class LatencyTable:
 
     def _position(self, rate: FloatArray) -> tuple[np.ndarray, FloatArray, np.ndarray]:
         """Grid index below each rate, the fraction towards the next, and which rates
-        are past the grid (saturated: treated as a queue that does not drain)."""
+        are past the grid (saturated: treated as a queue that does not drain) or past
+        ``limit`` (not planned: treated alike)."""
         rate = np.asarray(rate, dtype=np.float64)
         over = rate > min(self.rates[-1], self.limit)
         clipped = np.clip(rate, self.rates[0], self.rates[-1])
