@@ -93,7 +93,8 @@ class Simulation:
 
     def percentile_ms(self, seconds: slice) -> float:
         """The objective's percentile over the requests of ``seconds`` (inf: beyond
-        the model's range, a backlog or no ready pod; nan: no request)."""
+        the model's range or the planned limit, a backlog or no ready pod; nan: no
+        request)."""
         weight = self.counts[seconds]
         total = float(weight.sum())
         if total <= 0:
