@@ -105,9 +105,9 @@ def test_a_trace_in_milliseconds_since_the_epoch_plans_as_its_seconds(
         (["sized", "--traffic", "TRACE", "--autoscaler", "vpa"], 2, "unknown autoscaler"),
         (["sized", "--traffic", "TRACE", "--setting", "sync=5"], 2, "unknown plan setting"),
         (
-            ["sized", "--traffic", "TRACE", "--setting", "beyond_measured=0.5"],
+            ["sized", "--traffic", "TRACE", "--setting", "beyond_measured=-1"],
             2,
-            "beyond_measured must be 0 (no limit) or 1 or more, not 0.5",
+            "beyond_measured must be 0 (no limit) or more, not -1",
         ),
         # exponential service times of 10 ms: 99% within 30 ms is out of reach at any rate
         (

@@ -171,15 +171,20 @@ def test_a_replica_is_planned_no_further_than_past_the_rates_the_profile_measure
     assert figure.replica is not None
     assert figure.predicted is not None
     assert figure.replica["measuredQueriesPerSecondWithinObjective"] == 5.0
-    assert figure.replica["plannedQueriesPerSecondAtMost"] == 6.25  # 1.25x by default
-    assert figure.replica["ratePerReplicaWithinObjective"] > 6.25  # the model's own
+    assert figure.replica["plannedQueriesPerSecondAtMost"] == 5.0  # 1x by default
+    assert figure.replica["ratePerReplicaWithinObjective"] > 5.0  # the model's own
     assert figure.note is not None
-    assert "planned to carry at most 6.2 requests/s, 1.25x the 5.0/s" in figure.note
+    assert "planned to carry at most 5.0 requests/s, the most the profile measured" in figure.note
     assert "--setting beyond_measured=0" in figure.note
     # the requests of seconds a replica carries past the limit count as missed
     sim = plan.simulation
-    loaded = sim.counts[sim.per_replica > 6.25].sum() / sim.counts.sum()
+    loaded = sim.counts[sim.per_replica > 5.0].sum() / sim.counts.sum()
     assert loaded <= 1 - (figure.predicted.required_attainment or 1.0)
+    # headroom under the measured rate: a lower limit, said as a multiple
+    under = make_plan(figures, arrivals, settings=PlanSettings(beyond_measured=0.8)).figure
+    assert under.replica is not None
+    assert under.replica["plannedQueriesPerSecondAtMost"] == 4.0
+    assert "at most 4.0 requests/s, 0.8x the 5.0/s the profile measured" in (under.note or "")
     # on the model alone: fewer replicas, each loaded past what was measured, and said
     model = make_plan(figures, arrivals, settings=PlanSettings(beyond_measured=0)).figure
     assert model.replica is not None

@@ -202,12 +202,13 @@ def _measured_notes(
     notes = []
     model_rate = table.rate_within(need, limited=False)
     if model_rate > table.limit:
+        share = sim.settings.beyond_measured
+        times = "the most" if share == 1 else f"{share:g}x the {measured:.1f}/s"
         notes.append(
-            f"a replica is planned to carry at most {table.limit:.1f} requests/s, "
-            f"{sim.settings.beyond_measured:g}x the {measured:.1f}/s the profile measured "
-            f"meeting the objective at these limits, where its model alone puts "
-            f"{model_rate:.1f}/s within: profile with --qps {math.ceil(model_rate)} to measure "
-            "there and plan fewer replicas, or plan on the model alone (--setting "
+            f"a replica is planned to carry at most {table.limit:.1f} requests/s, {times} "
+            "the profile measured meeting the objective at these limits, where its model "
+            f"alone puts {model_rate:.1f}/s within: profile with --qps {math.ceil(model_rate)} "
+            "to measure there and plan fewer replicas, or plan on the model alone (--setting "
             "beyond_measured=0)"
         )
     part = sim.confirmation_window()

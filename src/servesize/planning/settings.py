@@ -48,9 +48,9 @@ class PlanSettings:
     minutes: float = 0.99
     #: the most a replica is planned to carry, as a multiple of the highest rate a
     #: trusted run at its limits measured meeting the objective (the model's latency
-    #: past it is an extrapolation that the host's slow spells can defeat); 0: no
-    #: limit, the model alone
-    beyond_measured: float = 1.25
+    #: past it is an extrapolation that the host's slow spells can defeat); below 1
+    #: keeps headroom under it; 0: no limit, the model alone
+    beyond_measured: float = 1.0
     #: length of the window replayed on real replicas to confirm the plan
     confirm_seconds: float = 60.0
     #: replicas at most for a plan (the HPA's maxReplicas search bound)
@@ -78,9 +78,9 @@ class PlanSettings:
                     f"plan setting {name} must be a share in (0, 1], not {value!r}"
                 )
         value = self.beyond_measured
-        if not (isinstance(value, int | float) and (value == 0 or 1 <= value < math.inf)):
+        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
             raise InvalidInputError(
-                f"plan setting beyond_measured must be 0 (no limit) or 1 or more, not {value!r}"
+                f"plan setting beyond_measured must be 0 (no limit) or more, not {value!r}"
             )
         if self.max_replicas < 1 or self.scale_down_stabilization < 0:
             raise InvalidInputError(
