@@ -150,12 +150,12 @@ def _parse(source: str, lines: _Column, column: str | None, speed: float) -> Tra
     lowered = [n.lower() for n in names]
     counted = next((lowered.index(c) for c in COUNT_COLUMNS if c in lowered), None)
     index = _column_index(names, column, first_line, counts=counted is not None)
+    if counted == index:  # the header's mistake: said at its line, before any row is read
+        raise _Bad(first_line, f"{names[index]!r} holds counts a row: name the column of the "
+                   "intervals' starts (seconds or ISO 8601)")  # fmt: skip
     if not rows.texts:
         raise _Bad(0, "no arrival times: the file has a header and no rows")
     columns = _split(rows, len(names), sep)
-    if counted == index:
-        raise _Bad(first_line, f"{names[index]!r} holds counts a row: name the column of the "
-                   "intervals' starts (seconds or ISO 8601)")  # fmt: skip
     if counted is not None:
         return _counts(source, [columns[index], columns[counted]], speed, column=names[index])
     unit, times = _times(columns[index])
